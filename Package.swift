@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+import PackageDescription
+import Foundation
+
+/// The CPU that release builds target. `native` (the default) gets AVX-512/FMA on the build machine but the
+/// binary then runs only on CPUs like it; for a mixed cluster build every machine with the same older CPU
+/// name, e.g. `SNN_TARGET_CPU=haswell` (AVX2+FMA) or `skylake-avx512`, so all run the same kernel code.
+/// Without any `-target-cpu` Swift emits SSE2 and calls `fmaf` per lane (SWIFT-NOTES §4).
+let targetCPU = ProcessInfo.processInfo.environment["SNN_TARGET_CPU"] ?? "native"
+
+/// Every Swift target of ours gets vector code for `targetCPU` in release builds.
+let vector: [SwiftSetting] = [.unsafeFlags(["-target-cpu", targetCPU], .when(configuration: .release))]
+/// The kernels additionally drop bounds and overflow checks in release (inner loops only vectorise without
+/// them, SWIFT-NOTES pitfall 9). Nothing that parses untrusted input lives in SNNCore.
+let kernels: [SwiftSetting] = vector + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "snn-cluster",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "snn-coord", targets: ["snn-coord"]),
+        .executable(name: "snn-worker", targets: ["snn-worker"]),
+        .executable(name: "snn-bench", targets: ["snn-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // 1. C shims: module maps only.
+        .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CSodium", path: "Sources/CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
+
+        // 2-5. The engine.
+        .target(name: "SNNEnergy", resources: [.copy("Profiles")], swiftSettings: vector),
+        .target(name: "SNNCore", dependencies: ["CBLAS"], swiftSettings: kernels),
+        .target(name: "SNNModel", dependencies: ["SNNCore", "SNNEnergy", "CZlib", "CSodium"], swiftSettings: vector),
+        .target(name: "SNNMethods", dependencies: ["SNNModel"], swiftSettings: vector),
+
+        // 6. The cluster: state machines, wire, codecs, metrics.
+        .target(name: "SNNCluster", dependencies: [
+            "SNNMethods", "SNNEnergy", "CZeroMQ", "CLZ4", "CSQLite",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: vector),
+
+        // 7. Executables.
+        .executableTarget(name: "snn-coord", dependencies: [
+            "SNNCluster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: vector),
+        .executableTarget(name: "snn-worker", dependencies: [
+            "SNNCluster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: vector),
+        .executableTarget(name: "snn-bench", dependencies: [
+            "SNNMethods", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: vector),
+
+        .testTarget(name: "SNNCoreTests", dependencies: ["SNNCore"], swiftSettings: vector),
+        .testTarget(name: "SNNEnergyTests", dependencies: ["SNNEnergy", "SNNModel"], swiftSettings: vector),
+        .testTarget(name: "SNNModelTests", dependencies: ["SNNModel"], swiftSettings: vector),
+        .testTarget(name: "SNNMethodsTests", dependencies: ["SNNMethods"], swiftSettings: vector),
+        .testTarget(name: "SNNClusterTests", dependencies: ["SNNCluster"], swiftSettings: vector),
+        .testTarget(name: "EndToEndTests", dependencies: ["SNNCluster"], swiftSettings: vector),
+    ]
+)
