@@ -92,3 +92,8 @@ public final class StandaloneTrainer {
         return lastEval
     }
 }
+
+extension StandaloneTrainer {
+    /// Writes a checkpoint of the current state now.
+    public func saveCheckpointPublic() throws { try saveCheckpoint() }
+}

@@ -61,11 +61,19 @@ public final class TrainingSession: @unchecked Sendable {
     /// Applies one step: exact sum of the micro-batches' gradients and statistics, one optimizer update.
     /// `results` must hold exactly the step's micro-batches (any order; they are reduced exactly).
     public func commit(_ results: [MicroBatchResult]) throws(ExactSumError) -> StepOutcome {
+        var contributions: [StepContribution] = []
+        for (i, r) in results.enumerated() { contributions.append(try StepContribution(microBatch: i, r)) }
+        return try commit(contributions: contributions)
+    }
+
+    /// Applies one step from contributions already in fixed point (what workers send).
+    public func commit(contributions unordered: [StepContribution]) throws(ExactSumError) -> StepOutcome {
+        let results = unordered.sorted { $0.microBatch < $1.microBatch }
         var grad = ExactSum(count: parameters.count)
         var stats = ExactSum(count: network.statisticsCount)
         var loss = 0.0, correct = 0, samples = 0
         for r in results {
-            try grad.add(r.gradient)
+            try grad.add(encoded: r.gradient)
             if network.statisticsCount > 0 { try stats.add(r.statistics) }
             samples += r.samples; correct += r.correct
             trainLedger.add(r.ledger)
@@ -104,10 +112,19 @@ public final class TrainingSession: @unchecked Sendable {
 
     /// Aggregates an evaluation's results (any order).
     public func summarizeEvaluation(_ results: [MicroBatchResult]) -> EvaluationOutcome {
+        summarizeEvaluation(contributions: results.enumerated().map { i, r in
+            StepContribution(microBatch: i, gradient: [], statistics: [], lossSum: r.lossSum, correct: r.correct,
+                             samples: r.samples, ledger: r.ledger, spikesPerLayer: r.spikesPerLayer, steps: r.steps,
+                             computeNanos: r.computeNanos)
+        })
+    }
+
+    public func summarizeEvaluation(contributions unordered: [StepContribution]) -> EvaluationOutcome {
+        let results = unordered.sorted { $0.microBatch < $1.microBatch }
         var ledger = network.makeLedger()
         var spikes = [Int64](repeating: 0, count: network.layers.count)
         var loss = 0.0, correct = 0, samples = 0
-        for r in results.sorted(by: { $0.samples > $1.samples }) {
+        for r in results {
             ledger.add(r.ledger); samples += r.samples; correct += r.correct; loss += r.lossSum
             for i in spikes.indices { spikes[i] += r.spikesPerLayer[i] }
         }
