@@ -15,12 +15,12 @@ struct DSROracleTests {
     func oracle1HalfAlpha(inputSteps: Int) {
         let p = Self.ifParams(alpha: 0.5)
         let input = [Float](repeating: 0.375, count: inputSteps)
-        let run = dsrRunForward(p, threshold: 1, input: input, inputSteps: inputSteps, steps: 4, count: 1)
+        let run = dsrRunOracleForward(p, threshold: 1, input: input, inputSteps: inputSteps, steps: 4)
         #expect(run.outputs == [0, 1, 0, 1])
         #expect(run.spikeCount == 2)
         #expect(run.meanInput == [0.375])
         #expect(run.finalMembrane == [-0.5])
-        #expect(dsrRunRate(p, outputs: run.outputs, steps: 4, count: 1) == [0.5])
+        #expect(dsrRunOracleRate(p, outputs: run.outputs, steps: 4) == [0.5])
         // a = ī − U[N]/N = 0.375 + 0.125, exactly.
         #expect(run.meanInput[0] - run.finalMembrane[0] / 4 == 0.5)
 
@@ -35,11 +35,11 @@ struct DSROracleTests {
     func oracle1FullAlpha(inputSteps: Int) {
         let p = Self.ifParams(alpha: 1)
         let input = [Float](repeating: 0.375, count: inputSteps)
-        let run = dsrRunForward(p, threshold: 1, input: input, inputSteps: inputSteps, steps: 4, count: 1)
+        let run = dsrRunOracleForward(p, threshold: 1, input: input, inputSteps: inputSteps, steps: 4)
         #expect(run.outputs == [0, 0, 1, 0])
         #expect(run.spikeCount == 1)
         #expect(run.finalMembrane == [0.5])
-        #expect(dsrRunRate(p, outputs: run.outputs, steps: 4, count: 1) == [0.25])
+        #expect(dsrRunOracleRate(p, outputs: run.outputs, steps: 4) == [0.25])
         #expect(run.meanInput[0] - run.finalMembrane[0] / 4 == 0.25)
 
         let ref = dsrForwardReference(p, threshold: 1, input: [[Float]](repeating: [0.375], count: 4))
@@ -53,10 +53,10 @@ struct DSROracleTests {
     func oracle2() {
         let p = Self.ifParams(alpha: 0.5)
         let input: [Float] = [0.5, 1.5, -0.2, 0.6]
-        let run = dsrRunForward(p, threshold: 1, input: input, inputSteps: 4, steps: 4, count: 1)
+        let run = dsrRunOracleForward(p, threshold: 1, input: input, inputSteps: 4, steps: 4)
         #expect(run.outputs == [1, 1, 0, 0])
         #expect(run.spikeCount == 2)
-        #expect(dsrRunRate(p, outputs: run.outputs, steps: 4, count: 1) == [0.5])
+        #expect(dsrRunOracleRate(p, outputs: run.outputs, steps: 4) == [0.5])
         #expect(abs(run.meanInput[0] - 0.6) <= 2 * Float(0.6).ulp)
 
         let ref = dsrForwardReference(p, threshold: 1, input: input.map { [$0] })
@@ -72,9 +72,9 @@ struct DSROracleTests {
     @Test("Oracle 3: IF backward, ī = 0.6 ∈ [0, 1] → ∂L/∂I = 0.25 each step, ∂L/∂V_th = 0")
     func oracle3Inside() {
         let p = Self.ifParams(alpha: 0.5)
-        let run = dsrRunForward(p, threshold: 1, input: [0.5, 1.5, -0.2, 0.6], inputSteps: 4, steps: 4, count: 1)
+        let run = dsrRunOracleForward(p, threshold: 1, input: [0.5, 1.5, -0.2, 0.6], inputSteps: 4, steps: 4)
         let g: [Float] = [0.1, 0.2, 0.3, 0.4]
-        let (gin, vth) = dsrRunBackward(p, threshold: 1, gradOutput: g, meanInput: run.meanInput, steps: 4, count: 1,
+        let (gin, vth) = dsrRunOracleBackward(p, threshold: 1, gradOutput: g, meanInput: run.meanInput[0], steps: 4,
                                         inputSteps: 4)
         // G = 0.1 + 0.2 + 0.3 + 0.4 carries fp32 rounding of the four addends: a few ulps of 0.25.
         for v in gin { #expect(abs(v - 0.25) <= 4 * Float(0.25).ulp) }
@@ -83,7 +83,7 @@ struct DSROracleTests {
         for row in ref.gradInput { #expect(abs(row[0] - 0.25) <= 4 * Float(0.25).ulp) }
         #expect(ref.threshold == 0)
         // Constant-input layout: the one row holds the sum over steps, G = 1.0.
-        let (sum, vth1) = dsrRunBackward(p, threshold: 1, gradOutput: g, meanInput: run.meanInput, steps: 4, count: 1,
+        let (sum, vth1) = dsrRunOracleBackward(p, threshold: 1, gradOutput: g, meanInput: run.meanInput[0], steps: 4,
                                          inputSteps: 1)
         #expect(abs(sum[0] - 1.0) <= 4 * Float(1.0).ulp)
         #expect(vth1 == 0)
@@ -92,10 +92,10 @@ struct DSROracleTests {
     @Test("Oracle 3: IF backward, ī = 1.2 > V_th → ∂L/∂I = 0, ∂L/∂V_th = +1.0")
     func oracle3Above() {
         let p = Self.ifParams(alpha: 0.5)
-        let run = dsrRunForward(p, threshold: 1, input: [1.0, 1.5, 1.0, 1.3], inputSteps: 4, steps: 4, count: 1)
+        let run = dsrRunOracleForward(p, threshold: 1, input: [1.0, 1.5, 1.0, 1.3], inputSteps: 4, steps: 4)
         #expect(abs(run.meanInput[0] - 1.2) <= 2 * Float(1.2).ulp)
         let g: [Float] = [0.1, 0.2, 0.3, 0.4]
-        let (gin, vth) = dsrRunBackward(p, threshold: 1, gradOutput: g, meanInput: run.meanInput, steps: 4, count: 1,
+        let (gin, vth) = dsrRunOracleBackward(p, threshold: 1, gradOutput: g, meanInput: run.meanInput[0], steps: 4,
                                         inputSteps: 4)
         #expect(gin == [0, 0, 0, 0])
         #expect(abs(vth - 1.0) <= 4 * Double(Float(1).ulp))
@@ -120,7 +120,7 @@ struct DSROracleTests {
         let steps = 20
         #expect(abs(Double(p.beta) - 0.951229) <= 5e-7)
         #expect(abs(p.alpha * 0.3 - 0.09) <= Float(0.09).ulp)
-        let run = dsrRunForward(p, threshold: 0.3, input: [2.0], inputSteps: 1, steps: steps, count: 1)
+        let run = dsrRunOracleForward(p, threshold: 0.3, input: [2.0], inputSteps: 1, steps: steps)
         let spikeSteps = run.outputs.indices.filter { run.outputs[$0] != 0 }.map { $0 + 1 }
         #expect(spikeSteps == [1, 4, 7, 10, 13, 16, 19])
         #expect(run.spikeCount == 7)
@@ -129,7 +129,7 @@ struct DSROracleTests {
         let plain = run.outputs.reduce(0, +) / Float(steps)
         #expect(abs(plain - 2.1) <= 2 * Float(2.1).ulp)
 
-        let rate = dsrRunRate(p, outputs: run.outputs, steps: steps, count: 1)[0]
+        let rate = dsrRunOracleRate(p, outputs: run.outputs, steps: steps)[0]
         #expect(dsrClose(Double(rate), 2.055054, abs: Self.oracle4Tolerance))
         #expect(run.meanInput == [2.0])
         #expect(dsrMappingReference(p, threshold: 0.3, mean: Double(run.meanInput[0])) == 2.0)
@@ -158,10 +158,10 @@ struct DSROracleTests {
         for (got, want) in zip(w, [0.904837, 0.951229, 1.0]) { #expect(abs(got - want) <= 5e-7 + 1e-7) }
         #expect(abs(w.reduce(0, +) - 2.856067) <= 5e-7 + 2e-7)
 
-        let run = dsrRunForward(p, threshold: 0.3, input: [1, 2, 3], inputSteps: 3, steps: 3, count: 1)
+        let run = dsrRunOracleForward(p, threshold: 0.3, input: [1, 2, 3], inputSteps: 3, steps: 3)
         #expect(dsrClose(Double(run.meanInput[0]), 2.033319, abs: 5e-7 + 1e-6))
         let g: [Float] = [0.3, 0.3, 0.3]
-        let (gin, vth) = dsrRunBackward(p, threshold: 0.3, gradOutput: g, meanInput: run.meanInput, steps: 3, count: 1,
+        let (gin, vth) = dsrRunOracleBackward(p, threshold: 0.3, gradOutput: g, meanInput: run.meanInput[0], steps: 3,
                                         inputSteps: 3)
         for v in gin { #expect(abs(v - 0.3) <= 4 * Float(0.3).ulp) }
         #expect(vth == 0)
@@ -188,9 +188,13 @@ struct DSROracleTests {
         #expect(above == 0.3)
         // The clamped value is what the neuron fires against and emits: with U'[1] = (1−β)·I the input 0.0025
         // gives 1.22e-4, above α·0.0003 = 9e-5 but below α·0.0005 = 1.5e-4; 0.004 gives 1.95e-4, above both.
-        let quiet = dsrRunForward(p, threshold: used, input: [0.0025, 0.004], inputSteps: 1, steps: 1, count: 2)
-        #expect(quiet.outputs == [0, 0.0005 / 0.05])
-        let unclamped = dsrRunForward(p, threshold: 0.0003, input: [0.0025, 0.004], inputSteps: 1, steps: 1, count: 2)
-        #expect(unclamped.outputs == [0.0003 / 0.05, 0.0003 / 0.05])
+        let quiet = [Float(0.0025), 0.004].map {
+            dsrRunOracleForward(p, threshold: used, input: [$0], inputSteps: 1, steps: 1).outputs[0]
+        }
+        #expect(quiet == [0, 0.0005 / 0.05])
+        let unclamped = [Float(0.0025), 0.004].map {
+            dsrRunOracleForward(p, threshold: 0.0003, input: [$0], inputSteps: 1, steps: 1).outputs[0]
+        }
+        #expect(unclamped == [0.0003 / 0.05, 0.0003 / 0.05])
     }
 }

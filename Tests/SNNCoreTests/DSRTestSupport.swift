@@ -1,3 +1,4 @@
+import Testing
 import SNNCore
 
 /// Helpers shared by the DSR tests: a seeded generator and array wrappers around the pointer kernels.
@@ -113,3 +114,45 @@ func dsrMaxDiff(_ a: [Float], _ b: [Float]) -> Float {
 let dsrIFDefaults = DSRParameters(model: .integrateAndFire, alpha: 0.5, thresholdFloor: 0.01)
 let dsrLIFDefaults = DSRParameters(model: .leakyIntegrateAndFire, alpha: 0.3, thresholdFloor: 5e-4, tau: 1, dt: 0.05)
 let dsrLIFOther = DSRParameters(model: .leakyIntegrateAndFire, alpha: 0.5, thresholdFloor: 1e-3, tau: 2, dt: 0.1)
+
+/// Neurons an oracle is replicated over: one full SIMD16 block plus a 3-wide scalar tail, so every oracle checks
+/// both code paths of a kernel (a single neuron would only ever reach the scalar tail).
+let dsrOracleWidth = 19
+
+/// Runs a single-neuron oracle (`input` has `inputSteps` values) replicated over `dsrOracleWidth` neurons, checks
+/// that every neuron gives the same result, and returns the first neuron's as a one-neuron run.
+func dsrRunOracleForward(_ p: DSRParameters, threshold: Float, input: [Float], inputSteps: Int, steps: Int) -> DSRForwardRun {
+    let w = dsrOracleWidth
+    let wide = input.flatMap { [Float](repeating: $0, count: w) }
+    let run = dsrRunForward(p, threshold: threshold, input: wide, inputSteps: inputSteps, steps: steps, count: w)
+    let column = { (flat: [Float], k: Int) in stride(from: k, to: flat.count, by: w).map { flat[$0] } }
+    for k in 1..<w {
+        #expect(column(run.outputs, k) == column(run.outputs, 0), "neuron \(k) differs")
+        #expect(run.meanInput[k] == run.meanInput[0] && run.finalMembrane[k] == run.finalMembrane[0])
+    }
+    #expect(run.spikeCount % w == 0)
+    return DSRForwardRun(outputs: column(run.outputs, 0), meanInput: [run.meanInput[0]],
+                         finalMembrane: [run.finalMembrane[0]], spikeCount: run.spikeCount / w)
+}
+
+/// Backward counterpart of `dsrRunOracleForward`: one neuron's `gradOutput` (`steps` values) and mean input,
+/// replicated; returns the first neuron's input gradient and the threshold gradient divided by the width.
+func dsrRunOracleBackward(_ p: DSRParameters, threshold: Float, gradOutput: [Float], meanInput: Float, steps: Int,
+                          inputSteps: Int) -> (gradInput: [Float], threshold: Double) {
+    let w = dsrOracleWidth
+    let wide = gradOutput.flatMap { [Float](repeating: $0, count: w) }
+    let (gin, vth) = dsrRunBackward(p, threshold: threshold, gradOutput: wide,
+                                    meanInput: [Float](repeating: meanInput, count: w), steps: steps, count: w,
+                                    inputSteps: inputSteps)
+    let column = { (k: Int) in stride(from: k, to: gin.count, by: w).map { gin[$0] } }
+    for k in 1..<w { #expect(column(k) == column(0), "neuron \(k) differs") }
+    return (column(0), vth / Double(w))
+}
+
+/// Rate counterpart of `dsrRunOracleForward`: one neuron's outputs (`steps` values) replicated; returns `[a]`.
+func dsrRunOracleRate(_ p: DSRParameters, outputs: [Float], steps: Int) -> [Float] {
+    let w = dsrOracleWidth
+    let rate = dsrRunRate(p, outputs: outputs.flatMap { [Float](repeating: $0, count: w) }, steps: steps, count: w)
+    #expect(rate.allSatisfy { $0 == rate[0] }, "replicated neurons differ")
+    return [rate[0]]
+}
