@@ -1,7 +1,7 @@
 import Testing
 import SNNCore
 
-/// Helpers shared by the DSR tests: a seeded generator and array wrappers around the pointer kernels.
+// Helpers shared by the DSR tests: a seeded generator and array wrappers around the pointer kernels.
 
 /// SplitMix64: small, seedable, reproducible across platforms (the system generator is not seedable).
 struct DSRTestRNG: RandomNumberGenerator {

@@ -1,12 +1,16 @@
-/// DSR spiking-layer backward pass (METHODS §2.4): no BPTT through the membrane; the gradient goes through the
-/// derivative of the representation mapping and is spread uniformly over the time steps, exactly as the reference
-/// code does it (including LIF's uniform `1/N` spread and its `Δt` factor on the threshold gradient).
-///
-/// Per neuron, with `g[n] = ∂L/∂o[n]`:
-/// * IF:  `G = Σ_n g[n]`; `∂L/∂I[n] = G/N · 1[0 ≤ ī ≤ V_th]`; `∂L/∂V_th += G · 1[ī > V_th]`.
-/// * LIF: `G_w = N · Σ_n w_n g[n] / Σ_n w_n`; `∂L/∂I[n] = (1/N)(1/τ) G_w · 1[0 < ĩ < τ·V_th/Δt]`;
-///        `∂L/∂V_th += Δt · G_w · 1[ĩ > τ·V_th/Δt]`.
-/// The time loop is outside and SIMD16 runs over neurons, tile by tile (see `dsrTileWidth`).
+// DSR spiking-layer backward pass (METHODS §2.4): no BPTT through the membrane; the gradient goes through the
+// derivative of the representation mapping and is spread uniformly over the time steps, exactly as the reference
+// code does it (including LIF's uniform `1/N` spread and its `Δt` factor on the threshold gradient).
+//
+// Per neuron, with `g[n] = ∂L/∂o[n]`:
+// * IF:  `G = Σ_n g[n]`; `∂L/∂I[n] = G/N · 1[0 ≤ ī ≤ V_th]`; `∂L/∂V_th += G · 1[ī > V_th]`.
+// * LIF: `G_w = N · Σ_n w_n g[n] / Σ_n w_n`; `∂L/∂I[n] = (1/N)(1/τ) G_w · 1[0 < ĩ < τ·V_th/Δt]`;
+//        `∂L/∂V_th += Δt · G_w · 1[ĩ > τ·V_th/Δt]`.
+// The time loop is outside and SIMD16 runs over neurons, tile by tile (see `dsrTileWidth`).
+//
+// Reference versions differ in one place: `qymeng94/DSR` `cifar/modules/neuron.py` at 73fc6b48 zeroes the LIF
+// threshold gradient where `ĩ ≤ V_th/Δt·τ` (what METHODS states and what this implements), while 3751dd56 uses
+// `ĩ ≤ V_th/Δt` (no τ). They agree for the default τ = 1.
 
 /// Backward (§2.4): `gradOutput` g[n] `[steps, count]` → `gradInput` `[steps, count]` (or `[1, count]` = the sum over
 /// the N equal per-step values when `inputSteps == 1`, i.e. `G·mask` for IF and `G_w/τ·mask` for LIF), overwritten;
@@ -60,7 +64,6 @@ public func dsrBackward(_ p: DSRParameters, threshold: Float, gradOutput: Unsafe
 /// Constants of the mapping derivative: coded gradient `Gc = codeScale · S` (S the plain or weighted step sum);
 /// input gradient `Gc/τ/N` (or `Gc/τ` summed over steps) where `lower ≤ m ≤ upper` (`inclusive`) or
 /// `lower < m < upper`; threshold contribution `Gc` where `m > upper`.
-@usableFromInline
 struct DSRBackwardConstants {
     var codeScale: Float, tau: Float, steps: Float, lower: Float, upper: Float, inclusive: Bool
 }

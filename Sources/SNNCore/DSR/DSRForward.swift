@@ -1,10 +1,10 @@
-/// DSR spiking-layer forward pass (METHODS §2.2): IF and LIF neurons with soft reset by `V_th`, firing when
-/// `U' ≥ α·V_th`, run over N steps on time-major `[steps, count]` tensors.
-///
-/// Layout and cost: the kernel walks neuron tiles of `dsrTileWidth`; inside a tile the time loop is outside and a
-/// SIMD16 loop over neurons inside, so a tile's membrane and running input sum stay in L1 and each step streams
-/// only its input row (read) and output row (write). IF runs the LIF update with `β = 1`, `1 − β = 1`, which is
-/// bit-identical to `U + I` (multiplying by 1 is exact and Swift never contracts into FMA), so one kernel serves both.
+// DSR spiking-layer forward pass (METHODS §2.2): IF and LIF neurons with soft reset by `V_th`, firing when
+// `U' ≥ α·V_th`, run over N steps on time-major `[steps, count]` tensors.
+//
+// Layout and cost: the kernel walks neuron tiles of `dsrTileWidth`; inside a tile the time loop is outside and a
+// SIMD16 loop over neurons inside, so a tile's membrane and running input sum stay in L1 and each step streams
+// only its input row (read) and output row (write). IF runs the LIF update with `β = 1`, `1 − β = 1`, which is
+// bit-identical to `U + I` (multiplying by 1 is exact and Swift never contracts into FMA), so one kernel serves both.
 
 /// Forward over N steps for `count` neurons, time-major `[steps, count]`; input currents `I[n]` (`inputSteps == steps`,
 /// or 1 = the same row every step).
@@ -33,7 +33,6 @@ public func dsrForward(_ p: DSRParameters, threshold: Float, input: UnsafePointe
 
 /// The tile loop behind both `dsrForward` entry points. `membrane` is either one tile of scratch
 /// (`membraneIsScratch`) or a `[count]` buffer that keeps `U[N]`.
-@usableFromInline
 func dsrForwardTiled(_ p: DSRParameters, threshold: Float, input: UnsafePointer<Float>, inputSteps: Int, steps: Int, count: Int,
                      output: UnsafeMutablePointer<Float>, meanInput: UnsafeMutablePointer<Float>,
                      membrane: UnsafeMutablePointer<Float>, membraneIsScratch: Bool) -> Int {
@@ -79,7 +78,6 @@ func dsrForwardTiled(_ p: DSRParameters, threshold: Float, input: UnsafePointer<
 
 /// Per-call constants of one neuron step: `U' = decay·U + gain·I`; fire when `U' ≥ fireLevel`; `U = U' − threshold·s`;
 /// `o = amplitude·s`; running input sum `S = sumDecay·S + I`.
-@usableFromInline
 struct DSRStepConstants {
     var decay: Float, gain: Float, fireLevel: Float, threshold: Float, amplitude: Float, sumDecay: Float
 }

@@ -66,4 +66,4 @@ public func dsrStepWeightSum(beta: Float, steps: Int) -> Double {
 
 /// Neurons processed per cache tile by the DSR kernels: the membrane and the running (weighted) sum of a tile,
 /// 2 × 4 KiB, stay in L1 across all time steps, so each step only streams that tile's input and output rows.
-@usableFromInline let dsrTileWidth = 1024
+let dsrTileWidth = 1024

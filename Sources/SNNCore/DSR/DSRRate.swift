@@ -1,9 +1,9 @@
-/// DSR rate readout (METHODS §2.3: the network output is the (weighted) firing rate of the last spiking layer,
-/// fed to cross-entropy as logits) and its backward.
-///
-/// IF: `a = (1/N) Σ_n o[n]`. LIF: `a = Σ_n w_n o[n] / Σ_n w_n` with `w_n = β^{N−n}` (latest step weight 1).
-/// Both run time-outside / SIMD16-inside per tile; the LIF numerator is accumulated by Horner's rule
-/// (`S ← β·S + o[n]`), which equals `Σ β^{N−n} o[n]` up to rounding.
+// DSR rate readout (METHODS §2.3: the network output is the (weighted) firing rate of the last spiking layer,
+// fed to cross-entropy as logits) and its backward.
+//
+// IF: `a = (1/N) Σ_n o[n]`. LIF: `a = Σ_n w_n o[n] / Σ_n w_n` with `w_n = β^{N−n}` (latest step weight 1).
+// Both run time-outside / SIMD16-inside per tile; the LIF numerator is accumulated by Horner's rule
+// (`S ← β·S + o[n]`), which equals `Σ β^{N−n} o[n]` up to rounding.
 
 /// Weighted/plain firing rate `a` of each neuron (IF: mean of `o`; LIF: `Σ w_n o[n] / Σ w_n`, `w_n = β^{N−n}`):
 /// `outputs` `[steps, count]` → `rate[count]`. Used by the rate readout.

@@ -1,12 +1,12 @@
 import Foundation
 
-/// Scalar reference implementations of the DSR kernels on plain arrays, written straight from the textbook
-/// formulas of METHODS §2.2 and §2.4 (one neuron at a time, explicit weights `w_n = β^{N−n}`, means and gradient
-/// sums in Double). They exist to test the SIMD kernels against and to document the math; they are not fast.
-///
-/// The membrane dynamics stay in Float with the same operation order as the reference code
-/// (`U' = β·U + (1−β)·I`, IF: `U' = U + I`), so spikes, outputs and residuals match the SIMD kernels bit for bit.
-/// Arrays are indexed `[step][neuron]`.
+// Scalar reference implementations of the DSR kernels on plain arrays, written straight from the textbook
+// formulas of METHODS §2.2 and §2.4 (one neuron at a time, explicit weights `w_n = β^{N−n}`, means and gradient
+// sums in Double). They exist to test the SIMD kernels against and to document the math; they are not fast.
+//
+// The membrane dynamics stay in Float with the same operation order as the reference code
+// (`U' = β·U + (1−β)·I`, IF: `U' = U + I`), so spikes, outputs and residuals match the SIMD kernels bit for bit.
+// Arrays are indexed `[step][neuron]`.
 
 /// Everything the reference forward computes for one call.
 public struct DSRReferenceForward: Sendable, Equatable {
