@@ -36,6 +36,8 @@ public final class Network: @unchecked Sendable {
                                        shift: shift, epsilon: epsilon, momentum: momentum, timesteps: config.timesteps)
             case let .spiking(neuron, surrogate):
                 layer = SpikingLayer(name: label("lif"), index: i, shape: shape, neuron: neuron, surrogate: surrogate)
+            case let .dsrSpiking(neuron, threshold):
+                layer = DSRSpikingLayer(name: label("dsr"), index: i, shape: shape, neuron: neuron, initialThreshold: threshold)
             case let .avgPool(size):
                 layer = PoolLayer(name: label("avgpool"), index: i, kind: .average, size: size, inputShape: shape)
             case let .maxPool(size):
@@ -86,6 +88,7 @@ public final class Network: @unchecked Sendable {
 
     /// Logits from the last layer's output.
     public func readout(_ y: Activation) -> [Float] {
+        if config.readout == .rate, let dsr = layers.last as? DSRSpikingLayer { return dsr.rate(y) }
         let k = y.featureCount, n = y.batch * k
         var logits = [Float](repeating: 0, count: n)
         let scale: Float = config.readout == .spikeCount ? 1 : 1 / Float(y.steps)
@@ -99,10 +102,15 @@ public final class Network: @unchecked Sendable {
     /// Back-propagates the logits' gradient through every layer, accumulating into `context.gradients`.
     public func backward(gradLogits: [Float], last: Activation, context: inout PassContext, caches: [LayerCache]) {
         let n = last.stepCount
-        let scale: Float = config.readout == .spikeCount ? 1 : 1 / Float(last.steps)
-        var d = [Float](repeating: 0, count: last.steps * n)
-        for t in 0..<last.steps { for i in 0..<n { d[t * n + i] = gradLogits[i] * scale } }
-        var dy = Activation(steps: last.steps, batch: last.batch, features: last.features, data: d)
+        var dy: Activation
+        if config.readout == .rate, let dsr = layers.last as? DSRSpikingLayer {
+            dy = dsr.rateBackward(gradLogits, like: last)
+        } else {
+            let scale: Float = config.readout == .spikeCount ? 1 : 1 / Float(last.steps)
+            var d = [Float](repeating: 0, count: last.steps * n)
+            for t in 0..<last.steps { for i in 0..<n { d[t * n + i] = gradLogits[i] * scale } }
+            dy = Activation(steps: last.steps, batch: last.batch, features: last.features, data: d)
+        }
         for i in stride(from: layers.count - 1, through: 0, by: -1) {
             guard let dx = layers[i].backward(dy, context: &context, cache: caches[i], needInput: i > 0) else { break }
             dy = dx

@@ -6,6 +6,8 @@ public enum LayerConfig: Sendable, Equatable {
     case dense(units: Int, bias: Bool)
     case batchNorm(perStep: Bool, shift: Bool, epsilon: Float, momentum: Float)
     case spiking(LIFParameters, Surrogate)
+    /// DSR neurons with a trainable threshold starting at `threshold`.
+    case dsrSpiking(DSRParameters, threshold: Float)
     case avgPool(size: Int)
     case maxPool(size: Int)
     case flatten
