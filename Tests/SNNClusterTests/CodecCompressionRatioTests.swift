@@ -15,8 +15,8 @@ struct CodecCompressionRatioTests {
         }
     }
 
-    static func ratio(_ raw: [UInt8], shuffle: Int) -> Double {
-        let frame = FrameEnvelope.encode(raw, shuffleWidth: shuffle, compress: true).frame
+    static func ratio(_ raw: [UInt8], _ filter: FrameEnvelope.Filter) -> Double {
+        let frame = FrameEnvelope.encode(raw, filter: filter, compress: true).frame
         return Double(raw.count) / Double(frame.count)
     }
 
@@ -30,23 +30,27 @@ struct CodecCompressionRatioTests {
         let dense = Self.gaussian(&rng, sigma: 1e-3)
         let denseBytes = ArrayBytes.bytes(of: dense)
         Self.report("dense fp32 N(0,1e-3), LZ4", Double(denseBytes.count) / Double((LZ4Block.compress(denseBytes) ?? denseBytes).count))
-        Self.report("dense fp32 N(0,1e-3), shuffle4+LZ4", Self.ratio(denseBytes, shuffle: 4))
+        Self.report("dense fp32 N(0,1e-3), shuffle4+LZ4", Self.ratio(denseBytes, .shuffle4))
         for sigma: Float in [1e-3, 1e-5] {
             let g = sigma == 1e-3 ? dense : Self.gaussian(&rng, sigma: sigma)
             let fixed = ArrayBytes.bytes(of: try FixedPoint.encode(g))
             Self.report("fixed-point N(0,\(sigma)), LZ4 without shuffle",
                         Double(fixed.count) / Double((LZ4Block.compress(fixed) ?? fixed).count))
-            Self.report("fixed-point N(0,\(sigma)), shuffle8+LZ4", Self.ratio(fixed, shuffle: 8))
+            Self.report("fixed-point N(0,\(sigma)), shuffle8+LZ4", Self.ratio(fixed, .shuffle8))
+            let zz = Self.ratio(fixed, .zigzagShuffle8)
+            Self.report("fixed-point N(0,\(sigma)), zigzag+shuffle8+LZ4 (the wire's choice)", zz)
+            #expect(zz > 1)
         }
         // A 2048×512 weight gradient where 70 % of the input rows were silent (exact zero rows).
         var sparse = dense
         for row in 0..<(Self.count / 512) where Float.random(in: 0..<1, using: &rng) < 0.7 {
             for j in 0..<512 { sparse[row * 512 + j] = 0 }
         }
-        let sparseFloat = Self.ratio(ArrayBytes.bytes(of: sparse), shuffle: 4)
-        let sparseFixed = Self.ratio(ArrayBytes.bytes(of: try FixedPoint.encode(sparse)), shuffle: 8)
+        let sparseFloat = Self.ratio(ArrayBytes.bytes(of: sparse), .shuffle4)
+        let sparseFixed = Self.ratio(ArrayBytes.bytes(of: try FixedPoint.encode(sparse)), .zigzagShuffle8)
+        Self.report("sparse (70% zero rows) fp32, LZ4", Self.ratio(ArrayBytes.bytes(of: sparse), .none))
         Self.report("sparse (70% zero rows) fp32, shuffle4+LZ4", sparseFloat)
-        Self.report("sparse (70% zero rows) fixed-point, shuffle8+LZ4", sparseFixed)
+        Self.report("sparse (70% zero rows) fixed-point, zigzag+shuffle8+LZ4", sparseFixed)
         #expect(sparseFloat >= 1)
         #expect(sparseFixed >= 1)
 
@@ -65,7 +69,7 @@ struct CodecCompressionRatioTests {
             let spikes = (0..<(4 * Self.count)).map { _ in UInt8(Double.random(in: 0..<1, using: &rng) < rate ? 1 : 0) }
             let frame = SpikeCodec.encode(spikes)
             let packedOnly = BitPack.packedCount(spikes.count)
-            Self.report("spikes \(Int(rate * 100))%, bytes LZ4", Self.ratio(spikes, shuffle: 0))
+            Self.report("spikes \(Int(rate * 100))%, bytes LZ4", Self.ratio(spikes, .none))
             Self.report("spikes \(Int(rate * 100))%, bit-pack only (vs bytes)", Double(spikes.count) / Double(packedOnly))
             Self.report("spikes \(Int(rate * 100))%, bit-pack+LZ4 (vs packed)", Double(packedOnly) / Double(frame.count))
             Self.report("spikes \(Int(rate * 100))%, bit-pack+LZ4 (vs bytes)", Double(spikes.count) / Double(frame.count))

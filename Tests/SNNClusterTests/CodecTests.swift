@@ -30,13 +30,17 @@ struct CodecTests {
     func envelope() throws {
         var rng = SeededRNG(seed: 10)
         let noise = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        let stored = FrameEnvelope.encode(noise, shuffleWidth: 4, compress: true)
+        let stored = FrameEnvelope.encode(noise, filter: .shuffle4, compress: true)
         #expect(!stored.compressed && stored.frame.count == noise.count + 8)
         #expect(try FrameEnvelope.decode(stored.frame, limit: 4096, name: "t") == noise)
         let smooth = ArrayBytes.bytes(of: (0..<1024).map { Int64($0) })
-        let packed = FrameEnvelope.encode(smooth, shuffleWidth: 8, compress: true)
-        #expect(packed.compressed)
-        #expect(try FrameEnvelope.decode(packed.frame, limit: smooth.count, name: "t") == smooth)
+        for filter in FrameEnvelope.Filter.allCases {
+            let packed = FrameEnvelope.encode(smooth, filter: filter, compress: true)
+            #expect(packed.compressed)
+            #expect(packed.frame[1] == filter.rawValue)
+            #expect(try FrameEnvelope.decode(packed.frame, limit: smooth.count, name: "t") == smooth)
+        }
+        let packed = FrameEnvelope.encode(smooth, filter: .zigzagShuffle8, compress: true)
         #expect(throws: WireError.self) { try FrameEnvelope.decode(packed.frame, limit: smooth.count - 1, name: "t") }
     }
 
@@ -52,6 +56,16 @@ struct CodecTests {
         }
         let two: [UInt32] = [0x0403_0201, 0x0807_0605]
         #expect(ByteShuffle.shuffle(ArrayBytes.bytes(of: two), width: 4) == [1, 5, 2, 6, 3, 7, 4, 8])
+    }
+
+    @Test("ZigZag maps small signed values to small unsigned ones and inverts exactly")
+    func zigzag() {
+        let values: [Int64] = [0, -1, 1, -2, 2, .max, .min, -123_456_789]
+        var bytes = ArrayBytes.bytes(of: values)
+        ZigZag.encode64(&bytes)
+        #expect(Array(ArrayBytes.integers(bytes, as: UInt64.self)!.prefix(5)) == [0, 1, 2, 3, 4])
+        ZigZag.decode64(&bytes)
+        #expect(ArrayBytes.integers(bytes, as: Int64.self) == values)
     }
 
     @Test("bit packing is LSB-first and rejects wrong lengths and padding")

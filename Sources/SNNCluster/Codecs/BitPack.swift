@@ -56,7 +56,7 @@ public enum BitPack {
 public enum SpikeCodec {
     /// One self-describing frame for `spikes` (non-zero = spike).
     public static func encode(_ spikes: [UInt8]) -> [UInt8] {
-        FrameEnvelope.encode(BitPack.pack(spikes), shuffleWidth: 0, compress: true).frame
+        FrameEnvelope.encode(BitPack.pack(spikes), filter: .none, compress: true).frame
     }
 
     /// The `count` spikes (0/1 bytes) in a frame made by `encode`; any defect throws.

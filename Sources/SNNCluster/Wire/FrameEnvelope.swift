@@ -1,5 +1,5 @@
 /// The 8-byte envelope in front of each payload frame when header flag bit 0 is set (PROTOCOL.md §3.3):
-/// codec u8, shuffle width u8, reserved u16, raw length u32, then the (possibly compressed) data.
+/// codec u8, filter u8, reserved u16, raw length u32, then the (possibly compressed) data.
 public enum FrameEnvelope {
     public static let size = 8
 
@@ -9,26 +9,66 @@ public enum FrameEnvelope {
         case lz4 = 1
     }
 
+    /// A reversible transform applied before compression so LZ4 finds more repeats.
+    public enum Filter: UInt8, Sendable, CaseIterable {
+        case none = 0
+        /// Byte shuffle of 4-byte elements (f32, u32).
+        case shuffle4 = 4
+        /// Byte shuffle of 8-byte elements.
+        case shuffle8 = 8
+        /// ZigZag of little-endian i64, then byte shuffle of 8-byte elements (fixed-point gradients, counters).
+        case zigzagShuffle8 = 9
+
+        /// Element width the raw length must be a multiple of (1 for `none`).
+        public var width: Int {
+            switch self {
+            case .none: 1
+            case .shuffle4: 4
+            case .shuffle8, .zigzagShuffle8: 8
+            }
+        }
+
+        func apply(_ raw: [UInt8]) -> [UInt8] {
+            switch self {
+            case .none: return raw
+            case .shuffle4, .shuffle8: return ByteShuffle.shuffle(raw, width: width)
+            case .zigzagShuffle8:
+                var z = raw
+                ZigZag.encode64(&z)
+                return ByteShuffle.shuffle(z, width: 8)
+            }
+        }
+
+        func invert(_ filtered: [UInt8]) -> [UInt8] {
+            switch self {
+            case .none: return filtered
+            case .shuffle4, .shuffle8: return ByteShuffle.unshuffle(filtered, width: width)
+            case .zigzagShuffle8:
+                var z = ByteShuffle.unshuffle(filtered, width: 8)
+                ZigZag.decode64(&z)
+                return z
+            }
+        }
+    }
+
     /// The parsed envelope of one frame; checked against limits before any allocation.
     public struct Info: Sendable, Equatable {
         public var codec: Codec
-        public var shuffleWidth: Int
+        public var filter: Filter
         public var rawLength: Int
         public var dataLength: Int
     }
 
-    /// `raw` inside an envelope: shuffled with `shuffleWidth` (0, 4 or 8) and LZ4-compressed when `compress`
-    /// is true and that makes it smaller; otherwise stored as is (shuffle 0).
-    public static func encode(_ raw: [UInt8], shuffleWidth: Int, compress: Bool) -> (frame: [UInt8], compressed: Bool) {
+    /// `raw` inside an envelope: passed through `filter` and LZ4-compressed when `compress` is true and that
+    /// makes it smaller; otherwise stored as is (filter none).
+    public static func encode(_ raw: [UInt8], filter: Filter, compress: Bool) -> (frame: [UInt8], compressed: Bool) {
         if compress, raw.count <= Int(UInt32.max) {
-            let width = ByteShuffle.supportedWidths.contains(shuffleWidth) && raw.count % shuffleWidth == 0
-                ? shuffleWidth : 0
-            let input = width == 0 ? raw : ByteShuffle.shuffle(raw, width: width)
-            if let packed = LZ4Block.compress(input), packed.count < raw.count {
-                return (header(.lz4, width, raw.count) + packed, true)
+            let f = raw.count % filter.width == 0 ? filter : .none
+            if let packed = LZ4Block.compress(f.apply(raw)), packed.count < raw.count {
+                return (header(.lz4, f, raw.count) + packed, true)
             }
         }
-        return (header(.stored, 0, raw.count) + raw, false)
+        return (header(.stored, .none, raw.count) + raw, false)
     }
 
     /// Reads and checks the envelope only (no allocation): codec and shuffle known, raw length ≤ `limit`,
@@ -36,21 +76,21 @@ public enum FrameEnvelope {
     public static func inspect(_ frame: [UInt8], limit: Int, name: String) throws(WireError) -> Info {
         var r = ByteReader(frame, frame: "\(name) frame envelope")
         let codecByte = try r.u8("codec")
-        let width = Int(try r.u8("shuffle"))
+        let filterByte = try r.u8("filter")
         try r.reserved(2)
         let rawLength = Int(try r.u32("raw length"))
         let dataLength = frame.count - size
         guard let codec = Codec(rawValue: codecByte) else {
             throw WireError(.badCompression, "\(name) frame has unknown codec \(codecByte)")
         }
-        guard width == 0 || ByteShuffle.supportedWidths.contains(width) else {
-            throw WireError(.badCompression, "\(name) frame has shuffle width \(width); allowed 0, 4, 8")
+        guard let filter = Filter(rawValue: filterByte) else {
+            throw WireError(.badCompression, "\(name) frame has unknown filter \(filterByte); allowed 0, 4, 8, 9")
         }
         guard rawLength <= limit else {
             throw WireError(.tooLarge, "\(name) frame declares \(rawLength) raw bytes, limit \(limit)")
         }
-        if width != 0, rawLength % width != 0 {
-            throw WireError(.badCompression, "\(name) frame raw length \(rawLength) is not a multiple of its shuffle width \(width)")
+        if rawLength % filter.width != 0 {
+            throw WireError(.badCompression, "\(name) frame raw length \(rawLength) is not a multiple of its filter width \(filter.width)")
         }
         switch codec {
         case .stored:
@@ -63,7 +103,7 @@ public enum FrameEnvelope {
                                 "\(name) frame: \(dataLength) LZ4 bytes cannot expand to the declared \(rawLength)")
             }
         }
-        return Info(codec: codec, shuffleWidth: width, rawLength: rawLength, dataLength: dataLength)
+        return Info(codec: codec, filter: filter, rawLength: rawLength, dataLength: dataLength)
     }
 
     /// The raw bytes of an enveloped frame: checked by `inspect`, then decompressed and unshuffled.
@@ -74,7 +114,7 @@ public enum FrameEnvelope {
 
     static func decode(_ frame: [UInt8], info: Info, name: String) throws(WireError) -> [UInt8] {
         let data = frame[size...]
-        var raw: [UInt8]
+        let raw: [UInt8]
         switch info.codec {
         case .stored: raw = Array(data)
         case .lz4:
@@ -84,14 +124,13 @@ public enum FrameEnvelope {
                 throw WireError(error.code, "\(name) frame: \(error.message)")
             }
         }
-        if info.shuffleWidth != 0 { raw = ByteShuffle.unshuffle(raw, width: info.shuffleWidth) }
-        return raw
+        return info.filter.invert(raw)
     }
 
-    private static func header(_ codec: Codec, _ width: Int, _ rawLength: Int) -> [UInt8] {
+    private static func header(_ codec: Codec, _ filter: Filter, _ rawLength: Int) -> [UInt8] {
         var w = ByteWriter(capacity: size)
         w.u8(codec.rawValue)
-        w.u8(UInt8(width))
+        w.u8(filter.rawValue)
         w.u16(0)
         w.u32(UInt32(rawLength))
         return w.bytes

@@ -4,8 +4,8 @@ import Foundation
 struct PayloadFrame {
     var name: String
     var bytes: [UInt8]
-    /// Byte-shuffle width applied before LZ4 (0 = none).
-    var shuffleWidth: Int
+    /// Filter applied before LZ4.
+    var filter: FrameEnvelope.Filter
 }
 
 /// The per-type payload layouts of PROTOCOL.md §5: message → raw payload frames and back. Counts in bodies
@@ -23,21 +23,21 @@ enum WireBodies {
             w.string(h.buildId)
             w.string(h.datasetFingerprint)
             w.lengthPrefixed(h.resumeToken ?? [])
-            return [PayloadFrame(name: name, bytes: w.bytes, shuffleWidth: 0)]
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none)]
         case .welcome(let m):
             w.u32(m.heartbeatIntervalMs)
             w.u32(m.deadWorkerTimeoutMs)
             w.u64(m.parameterVersion)
-            return [PayloadFrame(name: name, bytes: w.bytes, shuffleWidth: 0),
-                    PayloadFrame(name: "WELCOME spec", bytes: m.specJSON, shuffleWidth: 0)]
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none),
+                    PayloadFrame(name: "WELCOME spec", bytes: m.specJSON, filter: .none)]
         case .refuse(let r):
             w.u16(r.code.rawValue)
             w.string(r.reason)
-            return [PayloadFrame(name: name, bytes: w.bytes, shuffleWidth: 0)]
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none)]
         case .requestWork(let r):
             w.u16(r.freeSlots)
             w.u64(r.knownParameterVersion)
-            return [PayloadFrame(name: name, bytes: w.bytes, shuffleWidth: 0)]
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none)]
         case .work(let a):
             writeKey(a.key, into: &w)   // epoch, step, micro-batch, phase: offsets 0–12
             w.u8(a.split.rawValue)
@@ -47,16 +47,16 @@ enum WireBodies {
             w.u64(a.seed)
             w.u32(UInt32(truncatingIfNeeded: a.sampleIndices.count))
             w.u32(UInt32(truncatingIfNeeded: a.parameters?.count ?? 0))
-            var frames = [PayloadFrame(name: name, bytes: w.bytes, shuffleWidth: 0),
-                          PayloadFrame(name: "WORK samples", bytes: ArrayBytes.bytes(of: a.sampleIndices), shuffleWidth: 4)]
+            var frames = [PayloadFrame(name: name, bytes: w.bytes, filter: .none),
+                          PayloadFrame(name: "WORK samples", bytes: ArrayBytes.bytes(of: a.sampleIndices), filter: .shuffle4)]
             if let p = a.parameters {
-                frames.append(PayloadFrame(name: "WORK parameters", bytes: ArrayBytes.bytes(of: p), shuffleWidth: 4))
+                frames.append(PayloadFrame(name: "WORK parameters", bytes: ArrayBytes.bytes(of: p), filter: .shuffle4))
             }
             return frames
         case .noWork(let n):
             w.u32(n.retryAfterMs)
             w.u16(n.reason.rawValue)
-            return [PayloadFrame(name: name, bytes: w.bytes, shuffleWidth: 0)]
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none)]
         case .result(let r):
             writeKey(r.key, into: &w)
             w.zeros(3)
@@ -69,23 +69,23 @@ enum WireBodies {
             w.u32(UInt32(truncatingIfNeeded: r.statistics.count))
             w.u32(UInt32(truncatingIfNeeded: r.counters.count))
             w.u32(UInt32(truncatingIfNeeded: r.spikesPerLayer.count))
-            return [PayloadFrame(name: name, bytes: w.bytes, shuffleWidth: 0),
-                    PayloadFrame(name: "RESULT gradient", bytes: ArrayBytes.bytes(of: r.gradient), shuffleWidth: 8),
-                    PayloadFrame(name: "RESULT statistics", bytes: ArrayBytes.bytes(of: r.statistics), shuffleWidth: 4),
-                    PayloadFrame(name: "RESULT counters", bytes: ArrayBytes.bytes(of: r.counters), shuffleWidth: 8),
-                    PayloadFrame(name: "RESULT spikes", bytes: ArrayBytes.bytes(of: r.spikesPerLayer), shuffleWidth: 8)]
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none),
+                    PayloadFrame(name: "RESULT gradient", bytes: ArrayBytes.bytes(of: r.gradient), filter: .zigzagShuffle8),
+                    PayloadFrame(name: "RESULT statistics", bytes: ArrayBytes.bytes(of: r.statistics), filter: .shuffle4),
+                    PayloadFrame(name: "RESULT counters", bytes: ArrayBytes.bytes(of: r.counters), filter: .zigzagShuffle8),
+                    PayloadFrame(name: "RESULT spikes", bytes: ArrayBytes.bytes(of: r.spikesPerLayer), filter: .zigzagShuffle8)]
         case .heartbeat(let h):
             w.u64(h.sentAtMs)
             w.u64(h.currentStep)
             w.u16(h.freeSlots)
-            return [PayloadFrame(name: name, bytes: w.bytes, shuffleWidth: 0)]
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none)]
         case .bye(let b):
             w.string(b.reason)
-            return [PayloadFrame(name: name, bytes: w.bytes, shuffleWidth: 0)]
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none)]
         case .error(let e):
             w.u16(e.code.rawValue)
             w.string(e.text)
-            return [PayloadFrame(name: name, bytes: w.bytes, shuffleWidth: 0)]
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none)]
         }
     }
 

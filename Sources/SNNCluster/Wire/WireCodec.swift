@@ -10,8 +10,8 @@ public enum WireCodec {
     public static let defaultCompressAbove = 512
 
     /// The frames of `message`. `runId` goes into the header (WELCOME uses its own `runId`; nil or the
-    /// all-zero UUID mean "no run"). Frames of at least `compressAbove` bytes are LZ4-compressed (gradients
-    /// byte-shuffled first) when that makes them smaller. Throws when the message breaks a rule the receiver
+    /// all-zero UUID mean "no run"). Frames of at least `compressAbove` bytes are LZ4-compressed (integer and
+    /// float arrays filtered first) when that makes them smaller. Throws when the message breaks a rule the receiver
     /// would reject it for (size limits, NaN/Inf, empty names, …).
     public static func encode(_ message: Message, runId: UUID?, compressAbove: Int = defaultCompressAbove)
         throws(WireError) -> EncodedMessage
@@ -30,7 +30,7 @@ public enum WireCodec {
         var enveloped: [[UInt8]?] = Array(repeating: nil, count: payloads.count)
         var anyCompressed = false
         for (i, p) in payloads.enumerated() where p.bytes.count >= compressAbove {
-            let (frame, compressed) = FrameEnvelope.encode(p.bytes, shuffleWidth: p.shuffleWidth, compress: true)
+            let (frame, compressed) = FrameEnvelope.encode(p.bytes, filter: p.filter, compress: true)
             if compressed {
                 enveloped[i] = frame
                 anyCompressed = true
@@ -48,7 +48,7 @@ public enum WireCodec {
             if let e = enveloped[i] {
                 frame = e
             } else if anyCompressed {
-                frame = FrameEnvelope.encode(p.bytes, shuffleWidth: 0, compress: false).frame
+                frame = FrameEnvelope.encode(p.bytes, filter: .none, compress: false).frame
             } else {
                 frame = p.bytes
             }
