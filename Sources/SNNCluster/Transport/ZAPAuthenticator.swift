@@ -10,6 +10,9 @@ import Synchronization
 /// coordinator can log who was turned away. It runs a REP socket on `inproc://zeromq.zap.01` on its own
 /// thread; create it before the server socket binds, keep it alive as long as the server, and `stop()` it
 /// (or drop it) before the context goes away.
+///
+/// Every security handshake in the context goes through this handler, so NULL-mechanism (plain) TCP
+/// sockets in the same context would be refused too: give plain sockets their own context.
 public final class ZAPAuthenticator: @unchecked Sendable {
     /// A refused handshake.
     public struct Refusal: Sendable, Equatable {
@@ -71,8 +74,14 @@ public final class ZAPAuthenticator: @unchecked Sendable {
 
         func run() {
             while !stopRequested.load(ordering: .acquiring) {
-                guard let request = try? socket.receiveMultipart(timeoutMs: 100, maxFrames: 16, maxBytes: 1 << 16) else {
-                    continue
+                let request: [[UInt8]]
+                do {
+                    guard let r = try socket.receiveMultipart(timeoutMs: 100, maxFrames: 16, maxBytes: 1 << 16) else { continue }
+                    request = r
+                } catch {
+                    if error.code == ETERM { break }   // context shutting down
+                    // An oversized request was drained; REP still owes a reply before it can receive again.
+                    if error.code == EMSGSIZE { request = [Array("1.0".utf8)] } else { continue }
                 }
                 let reply = answer(request)
                 try? socket.sendMultipart(reply)
