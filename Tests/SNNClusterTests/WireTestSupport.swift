@@ -19,7 +19,7 @@ struct SeededRNG: RandomNumberGenerator {
 enum WireSamples {
     static let runId = UUID(uuidString: "6F9619FF-8B86-D011-B42D-00C04FC964FF")!
     static let workerId = UUID(uuidString: "E621E1F8-C36C-495A-93FC-0C247A3E6E5F")!
-    static let key = WorkKey(epoch: 3, step: 17, microBatch: 5, phase: .train)
+    static let key = WireWorkKey(epoch: 3, step: 17, microBatch: 5, phase: .train)
 
     static func all(_ rng: inout SeededRNG) -> [(message: Message, runId: UUID?)] {
         [
@@ -31,7 +31,7 @@ enum WireSamples {
             (.requestWork(WorkRequest(freeSlots: 2, knownParameterVersion: 41)), runId),
             (.work(WorkAssignment(key: key, parameterVersion: 42, seed: 0xDEAD_BEEF, sampleIndices: (0..<16).map { UInt32($0 * 7) },
                                   split: .train, parameters: nil)), runId),
-            (.work(WorkAssignment(key: WorkKey(epoch: 0, step: 0, microBatch: 1, phase: .evaluate), parameterVersion: 7,
+            (.work(WorkAssignment(key: WireWorkKey(epoch: 0, step: 0, microBatch: 1, phase: .evaluate), parameterVersion: 7,
                                   seed: 1, sampleIndices: Array(0..<64), split: .test,
                                   parameters: (0..<300).map { _ in Float.random(in: -0.1...0.1, using: &rng) })), runId),
             (.noWork(NoWork(retryAfterMs: 50, reason: .waitingForStep)), runId),

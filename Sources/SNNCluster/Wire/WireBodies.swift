@@ -125,7 +125,7 @@ enum WireBodies {
             return .requestWork(WorkRequest(freeSlots: slots, knownParameterVersion: version))
         case .work:
             let key = try readKey(&r)
-            let split = try enumValue(DataSplit.self, try r.u8("split"), "WORK split")
+            let split = try enumValue(WireSplit.self, try r.u8("split"), "WORK split")
             let hasParameters = try r.bool8("has parameters")
             try r.reserved(1)
             let version = try r.u64("parameter version")
@@ -186,19 +186,19 @@ enum WireBodies {
         }
     }
 
-    private static func writeKey(_ key: WorkKey, into w: inout ByteWriter) {
+    private static func writeKey(_ key: WireWorkKey, into w: inout ByteWriter) {
         w.u32(key.epoch)
         w.u32(key.step)
         w.u32(key.microBatch)
         w.u8(key.phase.rawValue)
     }
 
-    private static func readKey(_ r: inout ByteReader) throws(WireError) -> WorkKey {
+    private static func readKey(_ r: inout ByteReader) throws(WireError) -> WireWorkKey {
         let epoch = try r.u32("epoch")
         let step = try r.u32("step")
         let micro = try r.u32("micro-batch")
-        let phase = try enumValue(WorkPhase.self, try r.u8("phase"), "\(r.frame) phase")
-        return WorkKey(epoch: epoch, step: step, microBatch: micro, phase: phase)
+        let phase = try enumValue(WirePhase.self, try r.u8("phase"), "\(r.frame) phase")
+        return WireWorkKey(epoch: epoch, step: step, microBatch: micro, phase: phase)
     }
 
     private static func enumValue<E: RawRepresentable>(_ type: E.Type, _ raw: E.RawValue, _ what: String)

@@ -1,24 +1,24 @@
 /// Whether a unit of work trains (forward + backward) or only evaluates.
-public enum WorkPhase: UInt8, Sendable, CaseIterable {
+public enum WirePhase: UInt8, Sendable, CaseIterable {
     case train = 0
     case evaluate = 1
 }
 
 /// Which dataset split the sample indices refer to.
-public enum DataSplit: UInt8, Sendable, CaseIterable {
+public enum WireSplit: UInt8, Sendable, CaseIterable {
     case train = 0
     case test = 1
 }
 
 /// The idempotency key of a unit of work within a run (the run id travels in the header): a RESULT is
 /// accepted once per key; unknown, finished and duplicate keys are dropped (PROTOCOL.md §6).
-public struct WorkKey: Hashable, Sendable, CustomStringConvertible {
+public struct WireWorkKey: Hashable, Sendable, CustomStringConvertible {
     public var epoch: UInt32
     public var step: UInt32
     public var microBatch: UInt32
-    public var phase: WorkPhase
+    public var phase: WirePhase
 
-    public init(epoch: UInt32, step: UInt32, microBatch: UInt32, phase: WorkPhase) {
+    public init(epoch: UInt32, step: UInt32, microBatch: UInt32, phase: WirePhase) {
         self.epoch = epoch
         self.step = step
         self.microBatch = microBatch
@@ -43,19 +43,19 @@ public struct WorkRequest: Sendable, Equatable {
 
 /// WORK, coordinator → worker: one micro-batch to run.
 public struct WorkAssignment: Sendable, Equatable {
-    public var key: WorkKey
+    public var key: WireWorkKey
     /// The parameter version the work must run with.
     public var parameterVersion: UInt64
     /// Seed for the micro-batch's random draws (shared across workers for the same key).
     public var seed: UInt64
     /// 1 … 65 536 indices into `split`.
     public var sampleIndices: [UInt32]
-    public var split: DataSplit
+    public var split: WireSplit
     /// The "state floats" (parameters + BN running statistics), sent when the worker's version is stale;
     /// finite, ≤ 64 Mi values.
     public var parameters: [Float]?
 
-    public init(key: WorkKey, parameterVersion: UInt64, seed: UInt64, sampleIndices: [UInt32], split: DataSplit,
+    public init(key: WireWorkKey, parameterVersion: UInt64, seed: UInt64, sampleIndices: [UInt32], split: WireSplit,
                 parameters: [Float]? = nil) {
         self.key = key
         self.parameterVersion = parameterVersion
@@ -88,7 +88,7 @@ public struct NoWork: Sendable, Equatable {
 
 /// RESULT, worker → coordinator: what one micro-batch produced.
 public struct WorkResult: Sendable, Equatable {
-    public var key: WorkKey
+    public var key: WireWorkKey
     /// The parameter version the work ran with.
     public var parameterVersion: UInt64
     /// Samples processed (≤ 65 536).
@@ -108,7 +108,7 @@ public struct WorkResult: Sendable, Equatable {
     /// Spikes emitted per layer, ≤ 65 536 layers.
     public var spikesPerLayer: [Int64]
 
-    public init(key: WorkKey, parameterVersion: UInt64, samples: UInt32, lossSum: Double, correct: UInt32,
+    public init(key: WireWorkKey, parameterVersion: UInt64, samples: UInt32, lossSum: Double, correct: UInt32,
                 computeNanos: UInt64, gradient: [Int64], statistics: [Float], counters: [Int64],
                 spikesPerLayer: [Int64]) {
         self.key = key
