@@ -99,16 +99,21 @@ public struct EnergyProfile: Sendable, Equatable {
             guard let m = memoryClasses[className] else {
                 return .unpriced(reason: "memory class '\(className)' is not defined")
             }
-            let scaled = bits == m.accessBits ? "" :
-                " × \(bits)/\(m.accessBits) (\(bits)-bit words; width scaling is an assumption)"
+            let scaled = bits == m.accessBits ? "" : " × \(bits)/\(m.accessBits)"
             let note = "\(className): \(Self.number(m.pJPerAccess)) pJ per \(m.accessBits)-bit access" + scaled
-                + (m.note.map { "; \($0)" } ?? "")
             return .priced(pJ: m.pJ(perWordOf: bits), grade: m.grade, source: m.source, note: note)
         case .unpriced(let reason):
             return .unpriced(reason: reason)
         case .included(let other, let reason):
             return .included(in: other, reason: reason)
         }
+    }
+
+    /// The notes of the memory classes that some term maps to ("dram: low end of ..."), for reports.
+    public var memoryClassNotes: [String] {
+        var used = Set<String>()
+        for case .memory(let c, _) in terms.values { used.insert(c) }
+        return used.sorted().compactMap { c in memoryClasses[c]?.note.map { "\(c): \($0)" } }
     }
 
     /// The price per event when the term is priced (nil when unpriced or included).

@@ -170,6 +170,6 @@ public struct EnergyReport: Sendable, Codable, Equatable {
             totalJ: totalPJ * 1e-12,
             inferenceJPerSample: phases.contains(.inference) && samples > 0 ? inferencePJ * 1e-12 / Double(samples) : nil,
             trainingJPerStep: hasTraining && trainingSteps > 0 ? trainingPJ * 1e-12 / Double(trainingSteps) : nil,
-            literature: literature, profileNotes: profile.notes)
+            literature: literature, profileNotes: profile.notes + profile.memoryClassNotes)
     }
 }
