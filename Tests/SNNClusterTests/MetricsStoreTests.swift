@@ -150,6 +150,19 @@ struct MetricsStoreTests {
         #expect(e?.description == "metrics database '\(path)': opened read-only; cannot record")
     }
 
+    @Test func queryReadsADatabaseWhoseWriterHasExited() throws {
+        let dir = try metricsTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("metrics.sqlite").path
+        do {
+            let writer = try MetricsStore.open(path: path)
+            try writeSampleRun(writer)
+        }  // last connection closed: SQLite checkpoints and removes the -wal and -shm files
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        let reader = try MetricsStore.open(path: path, readOnly: true)
+        #expect(try reader.summary(run: "r1").epochs.count == 2)
+    }
+
     @Test func nonFiniteLossSurvivesTheRoundTrip() throws {
         let dir = try metricsTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
