@@ -26,7 +26,8 @@ public struct ReportTable: Sendable {
             for i in 0..<n {
                 let c = i < cells.count ? cells[i] : ""
                 let pad = String(repeating: " ", count: width[i] - c.count)
-                parts.append(rightAligned[i] ? pad + c : c + (i == n - 1 ? "" : pad))
+                let right = i < rightAligned.count ? rightAligned[i] : i != 0
+                parts.append(right ? pad + c : c + (i == n - 1 ? "" : pad))
             }
             var s = parts.joined(separator: "  ")
             while s.hasSuffix(" ") { s.removeLast() }
