@@ -53,7 +53,7 @@ extension Start {
             try? trainer.saveCheckpointPublic()
         }
         let wall = Date().timeIntervalSince(start)
-        recorder.finish(digest: session.digest, status: session.finished ? "finished" : "stopped")
+        recorder.finish(digest: session.digest, status: session.finished ? "completed" : "stopped")
         Progress.out(Summary.render(runID: runID, setup: setup, session: session, eval: eval!, wall: wall,
                                     checkpoint: dir + "/checkpoint.ckpt"))
     }
