@@ -1,3 +1,5 @@
+import Foundation
+
 /// The semantic checks behind `RunSpec.validate()`: value ranges, allowed strings, shapes, and that the
 /// readout fits the last layer. Each failure is a `SpecError` naming the field and the fix.
 extension RunSpec {
