@@ -18,8 +18,8 @@ struct Query: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Metrics database.", valueName: "path"))
     var db = "runs/metrics.sqlite"
 
-    @Option(name: .long, help: ArgumentHelp("Run id (default: the latest run).", valueName: "id"))
-    var run: String?
+    @Option(name: .customLong("run"), help: ArgumentHelp("Run id (default: the latest run).", valueName: "id"))
+    var runID: String?
 
     @Option(name: .long, help: "Output format: table, json or csv.")
     var format: String = "table"
@@ -70,7 +70,7 @@ struct Query: ParsableCommand {
         let fmt: QueryFormat = format == "json" ? .json : format == "csv" ? .csv : .table
         if runs { return renderRuns(try store.runs(), format: fmt) }
         let id: String
-        if let run { id = run } else {
+        if let runID { id = runID } else {
             guard let latest = try store.latestRun() else { throw QueryError("\(db): holds no runs yet") }
             id = latest.runID
         }
