@@ -25,6 +25,17 @@ public struct CoordinatorStatus: Hashable, Sendable {
         /// Accepted results since it joined (throughput).
         public var completedMicroBatches: Int
         public var completedSamples: Int
+
+        public init(id: WorkerID, joinedAt: Instant, lastSeen: Instant, inFlight: Int, requestedSlots: Int,
+                    completedMicroBatches: Int, completedSamples: Int) {
+            self.id = id
+            self.joinedAt = joinedAt
+            self.lastSeen = lastSeen
+            self.inFlight = inFlight
+            self.requestedSlots = requestedSlots
+            self.completedMicroBatches = completedMicroBatches
+            self.completedSamples = completedSamples
+        }
     }
 
     /// The running job.
@@ -36,11 +47,27 @@ public struct CoordinatorStatus: Hashable, Sendable {
         public var inFlight: Int
         public var done: Int
         public var startedAt: Instant
+
+        public init(id: JobID, parameterVersion: Int, microBatches: Int, pending: Int, inFlight: Int, done: Int,
+                    startedAt: Instant) {
+            self.id = id
+            self.parameterVersion = parameterVersion
+            self.microBatches = microBatches
+            self.pending = pending
+            self.inFlight = inFlight
+            self.done = done
+            self.startedAt = startedAt
+        }
     }
 
     public struct Refusal: Hashable, Sendable {
         public var worker: WorkerID
         public var reason: RefusalReason
+
+        public init(worker: WorkerID, reason: RefusalReason) {
+            self.worker = worker
+            self.reason = reason
+        }
     }
 
     /// The latest instant the machine has seen.
