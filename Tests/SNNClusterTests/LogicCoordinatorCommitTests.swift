@@ -80,6 +80,21 @@ import Testing
         #expect(wrong.drops == [.sampleCountMismatch(got: 3, expected: 4)])
     }
 
+    @Test func wrongResultFromTheHolderRequeuesTheMicroBatchAndRepeatedWrongResultsAbort() {
+        var machine = Coordinator(configuration: coordinatorConfiguration(maxAttempts: 2))
+        _ = machine.join(["a"], at: .ms(0))
+        _ = machine.handle(.startStep(stepPlan(step: 0, microBatches: 1)), at: .ms(0))
+        let item = machine.handle(.workRequested("a", freeSlots: 1), at: .ms(1)).assigned(to: "a")[0]
+        _ = machine.handle(.workRequested("a", freeSlots: 1), at: .ms(1))   // parked
+        let wrong = machine.handle(.resultArrived("a", key: item.key, parameterVersion: 0, samples: 1, payload: "x"),
+                                   at: .ms(2))
+        #expect(wrong.drops == [.sampleCountMismatch(got: 1, expected: 4)])
+        #expect(wrong.assigned(to: "a") == [item])   // back in the queue, straight to the parked request
+        let again = machine.handle(.resultArrived("a", key: item.key, parameterVersion: 9, samples: 4, payload: "x"),
+                                   at: .ms(3))
+        #expect(again.contains { if case .abortRun = $0 { true } else { false } })
+    }
+
     @Test func resultFromAWorkerThatNeverJoinedIsDroppedAndItIsAskedToRejoin() {
         var (machine, items) = running(microBatches: 1)
         let stranger = machine.complete(items[0], by: "ghost", at: .ms(5))

@@ -302,10 +302,12 @@ public struct CoordinatorMachine<Payload> {
         }
         if version != job.parameterVersion {
             return out + [drop(key, from: id, .staleVersion(got: version, expected: job.parameterVersion))]
+                + rejected(key, from: id, at: now)
         }
         let expected = job.sampleIDs[key.microBatch].count
         if samples != expected {
             return out + [drop(key, from: id, .sampleCountMismatch(got: samples, expected: expected))]
+                + rejected(key, from: id, at: now)
         }
         job.accept(MicroBatchResult(microBatch: key.microBatch, samples: samples, worker: id, payload: payload))
         if workers[id] != nil {
@@ -344,6 +346,22 @@ public struct CoordinatorMachine<Payload> {
         active = job
         out += dispatch(at: now)
         return out
+    }
+
+    /// A live worker answered `key` with a wrong result: it no longer computes the micro-batch, so it goes
+    /// back to the queue (unless another copy is in flight) and counts as a failed attempt. Without this a
+    /// worker answering wrongly would stall the step forever (it is alive, so never declared dead).
+    private mutating func rejected(_ key: WorkKey, from id: WorkerID, at now: Instant) -> [Directive] {
+        guard workers[id] != nil, var job = active, job.id == key.job else { return [] }
+        _ = job.release(key.microBatch, from: id)
+        let failures = job.recordFailure(key.microBatch)
+        active = job
+        if failures >= configuration.maxAttempts {
+            let message = "\(key) failed \(failures) times (last: a wrong result from \(id)); aborting the run"
+            abortReason = message
+            return [.log(LogRecord(level: .critical, message: message)), .abortRun(message)]
+        }
+        return dispatch(at: now)
     }
 
     private mutating func finishJob(at now: Instant) -> [Directive] {
