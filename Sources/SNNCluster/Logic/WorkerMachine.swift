@@ -1,0 +1,344 @@
+/// One computation the worker machine asks the shell to run on a free slot.
+///
+/// The id is unique for the life of the machine, so a computation abandoned at a reconnect can never be
+/// mistaken for a later computation of the same key (whose result would be sent with another version).
+public struct ComputeTask: Hashable, Sendable, CustomStringConvertible {
+    public var id: Int
+    public var item: WorkItem
+
+    public init(id: Int, item: WorkItem) {
+        self.id = id
+        self.item = item
+    }
+
+    public var description: String { "task \(id): \(item)" }
+}
+
+/// The worker's logic as a pure state machine: events in, directives out.
+///
+/// States: `disconnected` → `helloSent` → `ready` (welcomed, nothing to do) ⇄ `working(inFlight:)`;
+/// `refused` and `stopped` are terminal. A worker with N slots keeps up to N computations running and asks
+/// for more as slots free up (it reports its free slots; the coordinator parks the request until it has
+/// work). Any message from the coordinator counts as liveness; a coordinator silent past `deadAfter` is
+/// given up on: in-flight work is dropped and the worker reconnects with a fresh hello, which is how
+/// workers survive a coordinator restart.
+///
+/// Every `startCompute` must eventually be answered with `computeFinished` or `computeFailed` for its
+/// task id, even for computations abandoned meanwhile: until then the slot stays occupied (the thread is
+/// busy), and the result of an abandoned one is discarded.
+public struct WorkerMachine: Sendable {
+    public enum State: Hashable, Sendable {
+        case disconnected
+        case helloSent
+        case ready
+        /// Welcomed, with `inFlight` items accepted and not yet answered (running plus waiting for a slot).
+        case working(inFlight: Int)
+        case refused(RefusalReason)
+        case stopped(StopReason)
+    }
+
+    public enum StopReason: Hashable, Sendable, CustomStringConvertible {
+        case refused(RefusalReason)
+        case runFinished
+        /// The operator asked the worker to stop.
+        case requested
+
+        public var description: String {
+            switch self {
+            case .refused(let reason): "refused by the coordinator: \(reason)"
+            case .runFinished: "the run has finished"
+            case .requested: "stop requested"
+            }
+        }
+    }
+
+    public enum Event: Hashable, Sendable {
+        /// The shell (re)connected its socket to the coordinator.
+        case connected
+        case welcomed(WelcomeInfo)
+        case refused(RefusalReason)
+        /// Items to compute. `includesParameters` is true when the message carried the parameters of the
+        /// items' version (the shell has loaded them).
+        case assignment([WorkItem], includesParameters: Bool)
+        case noWork(retryAfter: Duration)
+        /// The coordinator does not know this worker: say hello again.
+        case rejoinRequired
+        case runFinished
+        /// Any other message from the coordinator (a heartbeat): liveness only.
+        case coordinatorMessage
+        /// A computation finished; the shell holds its payload.
+        case computeFinished(taskID: Int)
+        case computeFailed(taskID: Int, reason: String)
+        /// Time passed (tick at least every heartbeat interval).
+        case tick
+        /// The operator asked the worker to stop.
+        case stop
+    }
+
+    public enum Directive: Hashable, Sendable {
+        case sendHello
+        /// Ask for work to fill `freeSlots` slots (replaces the previous request at the coordinator).
+        case requestWork(freeSlots: Int)
+        case startCompute(ComputeTask)
+        /// Send the payload of the computation that just finished, under this item's key and version.
+        case sendResult(WorkItem)
+        case sendFailure(WorkItem, FailureReason)
+        case sendHeartbeat
+        case sendBye
+        /// Close and reopen the connection, then report `connected`. The abandoned keys are dropped here
+        /// (their computations may still run; their results will be discarded).
+        case reconnect(abandoned: [WorkKey])
+        /// Terminal: stop the process.
+        case stop(StopReason)
+        case log(LogRecord)
+    }
+
+    private enum Phase: Hashable, Sendable {
+        case disconnected
+        case helloSent
+        case registered
+        case refused(RefusalReason)
+        case stopped(StopReason)
+    }
+
+    public let configuration: WorkerConfiguration
+    /// The timing in force: the configuration's until welcomed, then the coordinator's.
+    public private(set) var heartbeatInterval: Duration
+    public private(set) var deadAfter: Duration
+    /// The parameter version the shell has loaded (nil until the first assignment that carries them).
+    public private(set) var parameterVersion: Int?
+    /// Results sent since the machine was created.
+    public private(set) var resultsSent = 0
+
+    private var phase: Phase = .disconnected
+    private var running: [ComputeTask] = []
+    /// Items accepted but waiting for a slot (the coordinator may send more than asked when a push and a
+    /// request cross).
+    private var backlog: [WorkItem] = []
+    /// Task ids of abandoned computations still occupying a slot.
+    private var abandoned: Set<Int> = []
+    private var nextTaskID = 0
+    /// Free slots the coordinator believes this worker wants filled.
+    private var requested = 0
+    private var retryAt: Instant?
+    private var lastHeard: Instant
+    private var lastSent: Instant
+    private var latestNow: Instant
+
+    public init(configuration: WorkerConfiguration, now: Instant = .zero) {
+        self.configuration = configuration
+        self.heartbeatInterval = configuration.heartbeatInterval
+        self.deadAfter = configuration.deadAfter
+        self.lastHeard = now
+        self.lastSent = now
+        self.latestNow = now
+    }
+
+    public var state: State {
+        switch phase {
+        case .disconnected: return .disconnected
+        case .helloSent: return .helloSent
+        case .registered:
+            let inFlight = running.count + backlog.count
+            return inFlight == 0 ? .ready : .working(inFlight: inFlight)
+        case .refused(let reason): return .refused(reason)
+        case .stopped(let reason): return .stopped(reason)
+        }
+    }
+
+    /// Slots neither computing nor promised to a waiting item.
+    public var freeSlots: Int {
+        max(0, configuration.slots - running.count - abandoned.count - backlog.count)
+    }
+
+    /// The computations running for the current connection, in start order.
+    public var runningTasks: [ComputeTask] { running }
+    /// Abandoned computations still occupying a slot.
+    public var abandonedCount: Int { abandoned.count }
+
+    /// Feeds one event that happened at `now` and returns what to do.
+    public mutating func handle(_ event: Event, at now: Instant) -> [Directive] {
+        let now = max(now, latestNow)
+        latestNow = now
+        switch phase {
+        case .refused, .stopped:
+            return []
+        default:
+            break
+        }
+        switch event {
+        case .connected:
+            return connected(at: now)
+        case .welcomed(let info):
+            lastHeard = now
+            guard phase == .helloSent else { return [] }
+            phase = .registered
+            heartbeatInterval = info.heartbeatInterval
+            deadAfter = info.deadAfter
+            return [.log(LogRecord(level: .info, message: "welcomed; \(configuration.slots) slots"))]
+                + startWaiting(at: now) + requestIfNeeded(at: now)
+        case .refused(let reason):
+            lastHeard = now
+            abandonAll()
+            phase = .refused(reason)
+            return [.log(LogRecord(level: .error, message: "refused by the coordinator: \(reason)")),
+                    .stop(.refused(reason))]
+        case .assignment(let items, let includesParameters):
+            lastHeard = now
+            return assignment(items, includesParameters: includesParameters, at: now)
+        case .noWork(let retryAfter):
+            lastHeard = now
+            guard phase == .registered else { return [] }
+            retryAt = now + retryAfter
+            return []
+        case .rejoinRequired:
+            lastHeard = now
+            guard phase == .registered else { return [] }
+            let dropped = abandonAll()
+            phase = .helloSent
+            return [.log(LogRecord(level: .warning,
+                                   message: "coordinator asked for a new hello; dropped \(dropped.count) items"))]
+                + [say(.sendHello, at: now)]
+        case .runFinished:
+            lastHeard = now
+            abandonAll()
+            phase = .stopped(.runFinished)
+            return [.stop(.runFinished)]
+        case .coordinatorMessage:
+            lastHeard = now
+            return []
+        case .computeFinished(let taskID):
+            return computeEnded(taskID, failure: nil, at: now)
+        case .computeFailed(let taskID, let reason):
+            return computeEnded(taskID, failure: reason, at: now)
+        case .tick:
+            return tick(at: now)
+        case .stop:
+            var out: [Directive] = []
+            if phase == .registered { out.append(say(.sendBye, at: now)) }
+            abandonAll()
+            phase = .stopped(.requested)
+            return out + [.stop(.requested)]
+        }
+    }
+
+    private mutating func connected(at now: Instant) -> [Directive] {
+        switch phase {
+        case .disconnected, .helloSent:
+            phase = .helloSent
+            lastHeard = now
+            return [say(.sendHello, at: now)]
+        default:
+            return [.log(LogRecord(level: .debug, message: "connected while registered; ignored"))]
+        }
+    }
+
+    private mutating func assignment(_ items: [WorkItem], includesParameters: Bool, at now: Instant) -> [Directive] {
+        guard phase == .registered else {
+            return [.log(LogRecord(level: .debug, message: "assignment of \(items.count) items before welcome; ignored"))]
+        }
+        retryAt = nil
+        requested = max(0, requested - items.count)
+        if includesParameters, let version = items.first?.parameterVersion {
+            parameterVersion = version
+        }
+        var out: [Directive] = []
+        for item in items {
+            if running.contains(where: { $0.item.key == item.key }) || backlog.contains(where: { $0.key == item.key }) {
+                out.append(.log(LogRecord(level: .debug, message: "\(item.key) assigned twice; ignored")))
+                continue
+            }
+            if item.parameterVersion != parameterVersion {
+                out.append(say(.sendFailure(item, .missingParameters(version: item.parameterVersion)), at: now))
+                continue
+            }
+            backlog.append(item)
+        }
+        return out + startWaiting(at: now) + requestIfNeeded(at: now)
+    }
+
+    private mutating func computeEnded(_ taskID: Int, failure: String?, at now: Instant) -> [Directive] {
+        if abandoned.remove(taskID) != nil {
+            return startWaiting(at: now) + requestIfNeeded(at: now)
+        }
+        guard let index = running.firstIndex(where: { $0.id == taskID }) else {
+            return [.log(LogRecord(level: .warning, message: "compute task \(taskID) finished but is unknown"))]
+        }
+        let task = running.remove(at: index)
+        var out: [Directive]
+        if let failure {
+            out = [say(.sendFailure(task.item, .computeError(failure)), at: now)]
+        } else {
+            resultsSent += 1
+            out = [say(.sendResult(task.item), at: now)]
+        }
+        return out + startWaiting(at: now) + requestIfNeeded(at: now)
+    }
+
+    private mutating func tick(at now: Instant) -> [Directive] {
+        switch phase {
+        case .helloSent, .registered:
+            if now - lastHeard > deadAfter {
+                let dropped = abandonAll()
+                phase = .disconnected
+                return [.log(LogRecord(level: .warning,
+                                       message: "coordinator silent for \(now - lastHeard); reconnecting, "
+                                           + "dropped \(dropped.count) items")),
+                        .reconnect(abandoned: dropped)]
+            }
+        default:
+            return []
+        }
+        guard phase == .registered else { return [] }
+        var out: [Directive] = []
+        if let retryAt, now >= retryAt, freeSlots > 0 {
+            self.retryAt = nil
+            requested = freeSlots
+            out.append(say(.requestWork(freeSlots: freeSlots), at: now))
+        }
+        if now - lastSent >= heartbeatInterval {
+            out.append(say(.sendHeartbeat, at: now))
+        }
+        return out
+    }
+
+    /// Starts waiting items on free slots.
+    private mutating func startWaiting(at now: Instant) -> [Directive] {
+        var out: [Directive] = []
+        while !backlog.isEmpty, running.count + abandoned.count < configuration.slots {
+            let task = ComputeTask(id: nextTaskID, item: backlog.removeFirst())
+            nextTaskID += 1
+            running.append(task)
+            out.append(.startCompute(task))
+        }
+        return out
+    }
+
+    /// Asks for work when more slots are free than the coordinator knows about.
+    private mutating func requestIfNeeded(at now: Instant) -> [Directive] {
+        guard phase == .registered, freeSlots > requested else { return [] }
+        requested = freeSlots
+        retryAt = nil
+        return [say(.requestWork(freeSlots: freeSlots), at: now)]
+    }
+
+    /// Drops all accepted work: running computations become abandoned (their slots stay busy until they
+    /// end), waiting items and parameters are forgotten. Returns the dropped keys.
+    @discardableResult
+    private mutating func abandonAll() -> [WorkKey] {
+        let dropped = running.map(\.item.key) + backlog.map(\.key)
+        abandoned.formUnion(running.map(\.id))
+        running.removeAll()
+        backlog.removeAll()
+        parameterVersion = nil
+        requested = 0
+        retryAt = nil
+        return dropped
+    }
+
+    /// A directive that sends something to the coordinator (resets the heartbeat timer).
+    private mutating func say(_ directive: Directive, at now: Instant) -> Directive {
+        lastSent = now
+        return directive
+    }
+}

@@ -1,0 +1,137 @@
+import SNNCluster
+import Testing
+
+/// Exactly-once commit: one accepted result per micro-batch, everything else dropped and logged.
+@Suite struct LogicCoordinatorCommitTests {
+    /// A machine with one worker "a" holding all `microBatches` items of step 0.
+    private func running(microBatches: Int) -> (Coordinator, [WorkItem]) {
+        var machine = Coordinator(configuration: coordinatorConfiguration())
+        _ = machine.join(["a", "b"], at: .ms(0))
+        _ = machine.handle(.startStep(stepPlan(step: 0, microBatches: microBatches)), at: .ms(0))
+        let items = machine.handle(.workRequested("a", freeSlots: microBatches), at: .ms(1)).assigned(to: "a")
+        return (machine, items)
+    }
+
+    @Test func stepCommitsOnceWithResultsInMicroBatchOrderWhateverTheArrivalOrder() {
+        var (machine, items) = running(microBatches: 4)
+        var commits: [JobResults<String>] = []
+        for (offset, item) in items.reversed().enumerated() {
+            commits += machine.complete(item, by: "a", at: .ms(10 + offset)).commits
+        }
+        #expect(commits.count == 1)
+        #expect(commits[0].job == JobID(epoch: 0, step: 0, phase: .train))
+        #expect(commits[0].results.map(\.microBatch) == [0, 1, 2, 3])
+        #expect(commits[0].payloads == items.map(payload(for:)))
+        #expect(commits[0].samples == 16)
+        #expect(commits[0].parameterVersion == 0)
+    }
+
+    @Test func stepDoesNotCommitWhileAMicroBatchIsMissing() {
+        var (machine, items) = running(microBatches: 3)
+        let partial = items.dropLast().flatMap { machine.complete($0, by: "a", at: .ms(5)) }
+        #expect(partial.commits.isEmpty)
+        #expect(machine.status.job?.done == 2)
+    }
+
+    @Test func duplicateResultForTheSameKeyIsDropped() {
+        var (machine, items) = running(microBatches: 2)
+        _ = machine.complete(items[0], by: "a", at: .ms(5))
+        let duplicate = machine.complete(items[0], by: "a", at: .ms(6))
+        #expect(duplicate.drops == [.duplicate])
+        #expect(machine.status.job?.done == 1)
+    }
+
+    @Test func lateResultAfterTheStepCommittedIsDropped() {
+        var (machine, items) = running(microBatches: 1)
+        #expect(machine.complete(items[0], by: "a", at: .ms(5)).commits.count == 1)
+        _ = machine.handle(.stepCommitted(version: 1), at: .ms(6))
+        let late = machine.complete(items[0], by: "b", at: .ms(7))
+        #expect(late.drops == [.late])
+        #expect(late.commits.isEmpty)
+    }
+
+    @Test func resultForAnUnknownKeyIsDropped() {
+        var (machine, items) = running(microBatches: 2)
+        var outOfRange = items[0]
+        outOfRange.key.microBatch = 9
+        var otherStep = items[0]
+        otherStep.key.step = 5
+        var otherPhase = items[0]
+        otherPhase.key.phase = .evaluate
+        for item in [outOfRange, otherStep, otherPhase] {
+            #expect(machine.complete(item, by: "a", at: .ms(5)).drops == [.unknownKey])
+        }
+        #expect(machine.status.job?.done == 0)
+    }
+
+    @Test func resultComputedWithAnOldParameterVersionIsDropped() {
+        var (machine, items) = running(microBatches: 1)
+        var stale = items[0]
+        stale.parameterVersion = -1
+        let dropped = machine.complete(stale, by: "a", at: .ms(5))
+        #expect(dropped.drops == [.staleVersion(got: -1, expected: 0)])
+        #expect(machine.complete(items[0], by: "a", at: .ms(6)).commits.count == 1)
+    }
+
+    @Test func resultWithTheWrongSampleCountIsDropped() {
+        var (machine, items) = running(microBatches: 1)
+        let wrong = machine.handle(.resultArrived("a", key: items[0].key, parameterVersion: 0, samples: 3,
+                                                  payload: "x"), at: .ms(5))
+        #expect(wrong.drops == [.sampleCountMismatch(got: 3, expected: 4)])
+    }
+
+    @Test func wrongResultFromTheHolderRequeuesTheMicroBatchAndRepeatedWrongResultsAbort() {
+        var machine = Coordinator(configuration: coordinatorConfiguration(maxAttempts: 2))
+        _ = machine.join(["a"], at: .ms(0))
+        _ = machine.handle(.startStep(stepPlan(step: 0, microBatches: 1)), at: .ms(0))
+        let item = machine.handle(.workRequested("a", freeSlots: 1), at: .ms(1)).assigned(to: "a")[0]
+        _ = machine.handle(.workRequested("a", freeSlots: 1), at: .ms(1))   // parked
+        let wrong = machine.handle(.resultArrived("a", key: item.key, parameterVersion: 0, samples: 1, payload: "x"),
+                                   at: .ms(2))
+        #expect(wrong.drops == [.sampleCountMismatch(got: 1, expected: 4)])
+        #expect(wrong.assigned(to: "a") == [item])   // back in the queue, straight to the parked request
+        let again = machine.handle(.resultArrived("a", key: item.key, parameterVersion: 9, samples: 4, payload: "x"),
+                                   at: .ms(3))
+        #expect(again.contains { if case .abortRun = $0 { true } else { false } })
+    }
+
+    @Test func resultFromAWorkerThatNeverJoinedIsDroppedAndItIsAskedToRejoin() {
+        var (machine, items) = running(microBatches: 1)
+        let stranger = machine.complete(items[0], by: "ghost", at: .ms(5))
+        #expect(stranger.drops == [.unknownWorker])
+        #expect(stranger.messages(to: "ghost") == [.rejoinRequired])
+        #expect(machine.status.job?.done == 0)
+    }
+
+    @Test func resultAcceptedFromAnyLiveWorkerNotOnlyTheHolder() {
+        // The math is deterministic: a correct result is fine whoever computed it.
+        var (machine, items) = running(microBatches: 1)
+        let commit = machine.complete(items[0], by: "b", at: .ms(5)).commits
+        #expect(commit.first?.results.first?.worker == "b")
+    }
+
+    @Test func computeFailureRequeuesTheMicroBatchAndRepeatedFailureAbortsTheRun() {
+        var machine = Coordinator(configuration: coordinatorConfiguration(maxAttempts: 2))
+        _ = machine.join(["a"], at: .ms(0))
+        _ = machine.handle(.startStep(stepPlan(step: 0, microBatches: 1)), at: .ms(0))
+        let item = machine.handle(.workRequested("a", freeSlots: 1), at: .ms(1)).assigned(to: "a")[0]
+        _ = machine.handle(.workFailed("a", key: item.key, reason: .computeError("NaN")), at: .ms(2))
+        #expect(machine.status.job?.pending == 1)
+        #expect(machine.handle(.workRequested("a", freeSlots: 1), at: .ms(3)).assigned(to: "a") == [item])
+        let abort = machine.handle(.workFailed("a", key: item.key, reason: .computeError("NaN")), at: .ms(4))
+        #expect(abort.contains { if case .abortRun = $0 { true } else { false } })
+        if case .aborted = machine.status.state {} else { Issue.record("state \(machine.status.state)") }
+        #expect(machine.handle(.workRequested("a", freeSlots: 1), at: .ms(5)).assigned(to: "a").isEmpty)
+    }
+
+    @Test func missingParametersRequeuesWithoutCountingAndResendsParameters() {
+        var machine = Coordinator(configuration: coordinatorConfiguration(maxAttempts: 1))
+        _ = machine.join(["a"], at: .ms(0))
+        _ = machine.handle(.startStep(stepPlan(step: 0, microBatches: 1)), at: .ms(0))
+        let item = machine.handle(.workRequested("a", freeSlots: 1), at: .ms(1)).assigned(to: "a")[0]
+        let failed = machine.handle(.workFailed("a", key: item.key, reason: .missingParameters(version: 0)), at: .ms(2))
+        #expect(!failed.contains { if case .abortRun = $0 { true } else { false } })
+        let retry = machine.handle(.workRequested("a", freeSlots: 1), at: .ms(3))
+        #expect(retry.messages(to: "a") == [.assign([item], includeParameters: true)])
+    }
+}
