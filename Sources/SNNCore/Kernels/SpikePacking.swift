@@ -8,6 +8,7 @@
 public func packSpikes(_ s: UnsafePointer<Float>, count: Int) -> [UInt8] {
     precondition(count >= 0)
     let byteCount = (count + 7) / 8
+    guard byteCount > 0 else { return [] }
     return [UInt8](unsafeUninitializedCapacity: byteCount) { bytes, initialized in
         packSpikes(s, count: count, into: bytes.baseAddress!)
         initialized = byteCount
