@@ -1,7 +1,7 @@
 /// The IF/LIF neuron over a whole sequence of T steps, forward and backward (BPTT), for N independent neurons.
 ///
-/// Layout is time-major `[T, N]`. Each block of 16 neurons is carried through all T steps with its potential in a
-/// register, so the kernels only stream the inputs and outputs once (memory-bound). The block's arithmetic is the
+/// Layout is time-major `[T, N]`. Blocks of neurons are carried through all T steps with their potentials in a small
+/// buffer that stays in L1, so the kernels only stream the inputs and outputs once (memory-bound). The block's arithmetic is the
 /// reference formula lane by lane, in the same order, so results are bit-identical to `lifForwardReference` /
 /// `lifBackwardReference` (except the sigmoid surrogate, see `Surrogate`).
 
@@ -17,40 +17,66 @@ public func lifForward(_ p: LIFParameters, input: UnsafePointer<Float>, inputSte
     precondition(steps >= 0 && count >= 0)
     switch (p.reset, p.comparison) {
     case (.soft, .greater):
-        return lifForwardKernel(p, input, inputSteps, steps, count, spikes, potentials, hard: false, orEqual: false)
+        return lifForwardKernel(p, input, inputSteps, steps, count, spikes, potentials, SoftReset.self, StrictlyAbove.self)
     case (.soft, .greaterOrEqual):
-        return lifForwardKernel(p, input, inputSteps, steps, count, spikes, potentials, hard: false, orEqual: true)
+        return lifForwardKernel(p, input, inputSteps, steps, count, spikes, potentials, SoftReset.self, AtOrAbove.self)
     case (.hard, .greater):
-        return lifForwardKernel(p, input, inputSteps, steps, count, spikes, potentials, hard: true, orEqual: false)
+        return lifForwardKernel(p, input, inputSteps, steps, count, spikes, potentials, HardReset.self, StrictlyAbove.self)
     case (.hard, .greaterOrEqual):
-        return lifForwardKernel(p, input, inputSteps, steps, count, spikes, potentials, hard: true, orEqual: true)
+        return lifForwardKernel(p, input, inputSteps, steps, count, spikes, potentials, HardReset.self, AtOrAbove.self)
     }
 }
 
-@inline(__always)
-private func lifForwardKernel(_ p: LIFParameters, _ input: UnsafePointer<Float>, _ inputSteps: Int, _ steps: Int,
-                              _ count: Int, _ spikes: UnsafeMutablePointer<Float>,
-                              _ potentials: UnsafeMutablePointer<Float>, hard: Bool, orEqual: Bool) -> Int {
+/// Neurons carried through all T steps together: their state (4 KiB) stays in L1 while each step streams one
+/// contiguous 4 KiB stretch of every [T, N] array (one 16-neuron column at a time touched 3·T pages per column and
+/// defeated the prefetchers).
+private let lifBlock = 1024
+
+// Reset and comparison as types, so that every combination gets its own specialised loop (a Bool argument was
+// left as a run-time test inside the loop).
+private protocol ResetKind { static var hard: Bool { get } }
+private enum SoftReset: ResetKind { static var hard: Bool { false } }
+private enum HardReset: ResetKind { static var hard: Bool { true } }
+private protocol ComparisonKind { static var orEqual: Bool { get } }
+private enum StrictlyAbove: ComparisonKind { static var orEqual: Bool { false } }
+private enum AtOrAbove: ComparisonKind { static var orEqual: Bool { true } }
+
+private func lifForwardKernel<R: ResetKind, C: ComparisonKind>(
+    _ p: LIFParameters, _ input: UnsafePointer<Float>, _ inputSteps: Int, _ steps: Int, _ count: Int,
+    _ spikes: UnsafeMutablePointer<Float>, _ potentials: UnsafeMutablePointer<Float>, _: R.Type, _: C.Type
+) -> Int {
+    let hard = R.hard, orEqual = C.orEqual
     let inputStride = inputSteps == 1 ? 0 : count
     let leak = Vec16(repeating: p.leak), gain = Vec16(repeating: p.inputGain)
     let theta = Vec16(repeating: p.threshold), level = Vec16(repeating: p.firingLevel)
     let zero = Vec16(repeating: 0)
     var total = 0
-    var i = 0
-    while i + 16 <= count {
-        var u = Vec16(repeating: p.initialPotential)
-        var fired = SIMD16<Int32>(repeating: 0)
-        for t in 0..<steps {
-            u = leak * u + gain * load16(input + t * inputStride + i)
-            let m = orEqual ? (u .>= level) : (u .> level)
-            store16(u, potentials + t * count + i)
-            store16(ones16(where: m), spikes + t * count + i)
-            fired &-= unsafeBitCast(m, to: SIMD16<Int32>.self)  // mask lanes are −1
-            u = hard ? u.replacing(with: 0, where: m) : u - zero.replacing(with: theta, where: m)
+    let vectorCount = count / 16 * 16
+    withUnsafeTemporaryAllocation(of: Vec16.self, capacity: lifBlock / 16) { state in
+        let u = state.baseAddress!
+        var b0 = 0
+        while b0 < vectorCount {
+            let b1 = min(vectorCount, b0 + lifBlock)
+            let vectors = (b1 - b0) / 16
+            u.initialize(repeating: Vec16(repeating: p.initialPotential), count: vectors)
+            var fired = SIMD16<Int32>(repeating: 0)
+            for t in 0..<steps {
+                let x = input + t * inputStride + b0, v = potentials + t * count + b0, s = spikes + t * count + b0
+                for j in 0..<vectors {
+                    var uj = leak * u[j] + gain * load16(x + 16 * j)
+                    let m = orEqual ? (uj .>= level) : (uj .> level)
+                    store16(uj, v + 16 * j)
+                    store16(ones16(where: m), s + 16 * j)
+                    fired &-= unsafeBitCast(m, to: SIMD16<Int32>.self)  // mask lanes are −1
+                    uj = hard ? uj.replacing(with: zero, where: m) : uj - zero.replacing(with: theta, where: m)
+                    u[j] = uj
+                }
+            }
+            total += Int(fired.wrappedSum())
+            b0 = b1
         }
-        total += Int(fired.wrappedSum())
-        i += 16
     }
+    var i = vectorCount
     // Remaining neurons: the same arithmetic on scalars.
     let leak1 = p.leak, gain1 = p.inputGain, theta1 = p.threshold, level1 = p.firingLevel
     while i < count {
@@ -81,45 +107,56 @@ public func lifBackward(_ p: LIFParameters, surrogate: Surrogate, gradSpikes: Un
                         gradInput: UnsafeMutablePointer<Float>, inputSteps: Int) {
     precondition(inputSteps == steps || inputSteps == 1, "LIF input has \(inputSteps) steps; expected 1 or \(steps)")
     precondition(steps >= 0 && count >= 0)
-    let hard = p.reset == .hard
+    func run<S: SurrogateSIMD>(_ sg: S) {
+        if p.reset == .hard {
+            lifBackwardKernel(p, sg, gradSpikes, potentials, spikes, steps, count, gradInput, inputSteps, HardReset.self)
+        } else {
+            lifBackwardKernel(p, sg, gradSpikes, potentials, spikes, steps, count, gradInput, inputSteps, SoftReset.self)
+        }
+    }
     switch surrogate {
-    case .triangular(let scale):
-        let sg = TriangularSIMD(scale: scale, threshold: p.threshold)
-        hard ? lifBackwardKernel(p, sg, gradSpikes, potentials, spikes, steps, count, gradInput, inputSteps, hard: true)
-             : lifBackwardKernel(p, sg, gradSpikes, potentials, spikes, steps, count, gradInput, inputSteps, hard: false)
-    case .atan(let alpha):
-        let sg = ATanSIMD(alpha: alpha, threshold: p.threshold)
-        hard ? lifBackwardKernel(p, sg, gradSpikes, potentials, spikes, steps, count, gradInput, inputSteps, hard: true)
-             : lifBackwardKernel(p, sg, gradSpikes, potentials, spikes, steps, count, gradInput, inputSteps, hard: false)
-    case .sigmoid(let alpha):
-        let sg = SigmoidSIMD(alpha: alpha, threshold: p.threshold)
-        hard ? lifBackwardKernel(p, sg, gradSpikes, potentials, spikes, steps, count, gradInput, inputSteps, hard: true)
-             : lifBackwardKernel(p, sg, gradSpikes, potentials, spikes, steps, count, gradInput, inputSteps, hard: false)
+    case .triangular(let scale): run(TriangularSIMD(scale: scale, threshold: p.threshold))
+    case .atan(let alpha): run(ATanSIMD(alpha: alpha, threshold: p.threshold))
+    case .sigmoid(let alpha): run(SigmoidSIMD(alpha: alpha, threshold: p.threshold))
     }
 }
 
-@inline(__always)
-private func lifBackwardKernel<S: SurrogateSIMD>(_ p: LIFParameters, _ sg: S, _ gradSpikes: UnsafePointer<Float>,
-                                                 _ potentials: UnsafePointer<Float>, _ spikes: UnsafePointer<Float>,
-                                                 _ steps: Int, _ count: Int, _ gradInput: UnsafeMutablePointer<Float>,
-                                                 _ inputSteps: Int, hard: Bool) {
+private func lifBackwardKernel<S: SurrogateSIMD, R: ResetKind>(
+    _ p: LIFParameters, _ sg: S, _ gradSpikes: UnsafePointer<Float>, _ potentials: UnsafePointer<Float>,
+    _ spikes: UnsafePointer<Float>, _ steps: Int, _ count: Int, _ gradInput: UnsafeMutablePointer<Float>,
+    _ inputSteps: Int, _: R.Type
+) {
+    let hard = R.hard
     let shared = inputSteps == 1 && steps != 1
     let leak = Vec16(repeating: p.leak), gain = Vec16(repeating: p.inputGain), one = Vec16(repeating: 1)
-    var i = 0
-    while i + 16 <= count {
-        var delta = Vec16(repeating: 0)
-        var sum = Vec16(repeating: 0)
-        var t = steps - 1
-        while t >= 0 {
-            let at = t * count + i
-            let carry = hard ? leak * (one - load16(spikes + at)) * delta : leak * delta
-            delta = load16(gradSpikes + at) * sg(load16(potentials + at)) + carry
-            if shared { sum += gain * delta } else { store16(gain * delta, gradInput + at) }
-            t -= 1
+    let vectorCount = count / 16 * 16
+    withUnsafeTemporaryAllocation(of: Vec16.self, capacity: 2 * lifBlock / 16) { state in
+        let deltas = state.baseAddress!, sums = deltas + lifBlock / 16
+        var b0 = 0
+        while b0 < vectorCount {
+            let b1 = min(vectorCount, b0 + lifBlock)
+            let vectors = (b1 - b0) / 16
+            deltas.initialize(repeating: Vec16(repeating: 0), count: vectors)
+            if shared { sums.initialize(repeating: Vec16(repeating: 0), count: vectors) }
+            var t = steps - 1
+            while t >= 0 {
+                let at = t * count + b0
+                let g = gradSpikes + at, u = potentials + at, s = spikes + at, out = gradInput + at
+                for j in 0..<vectors {
+                    let carry = hard ? leak * (one - load16(s + 16 * j)) * deltas[j] : leak * deltas[j]
+                    let delta = load16(g + 16 * j) * sg(load16(u + 16 * j)) + carry
+                    deltas[j] = delta
+                    if shared { sums[j] += gain * delta } else { store16(gain * delta, out + 16 * j) }
+                }
+                t -= 1
+            }
+            if shared {
+                for j in 0..<vectors { store16(sums[j], gradInput + b0 + 16 * j) }
+            }
+            b0 = b1
         }
-        if shared { store16(sum, gradInput + i) }
-        i += 16
     }
+    var i = vectorCount
     // Remaining neurons: the same arithmetic on scalars (the surrogate through lane 0 of a vector, so it matches).
     let leak1 = p.leak, gain1 = p.inputGain
     while i < count {

@@ -78,8 +78,7 @@ public func maxPoolForward(input: UnsafePointer<Float>, images: Int, height: Int
     precondition(size >= 1 && images >= 0 && height >= 0 && width >= 0 && channels >= 0)
     precondition(images * height * width * channels <= Int(Int32.max), "max pool input too large for Int32 indices")
     let oh = height / size, ow = width / size
-    var lanes = SIMD16<Int32>()
-    for l in 0..<16 { lanes[l] = Int32(l) }
+    let lanes = SIMD16<Int32>(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
     for n in 0..<images {
         for i in 0..<oh {
             for j in 0..<ow {
@@ -88,14 +87,14 @@ public func maxPoolForward(input: UnsafePointer<Float>, images: Int, height: Int
                 var c = 0
                 while c + 16 <= channels {
                     var best = load16(input + corner + c)
-                    var index = lanes &+ Int32(corner + c)
+                    var index = lanes &+ SIMD16<Int32>(repeating: Int32(corner + c))
                     for dy in 0..<size {
                         for dx in 0..<size where dy != 0 || dx != 0 {
                             let at = corner + (dy * width + dx) * channels + c
                             let v = load16(input + at)
                             let m = v .> best
                             best = best.replacing(with: v, where: m)
-                            index = index.replacing(with: lanes &+ Int32(at), where: m)
+                            index = index.replacing(with: lanes &+ SIMD16<Int32>(repeating: Int32(at)), where: m)
                         }
                     }
                     store16(best, output + o + c)

@@ -17,8 +17,7 @@ public func packSpikes(_ s: UnsafePointer<Float>, count: Int) -> [UInt8] {
 
 /// Packs `count` values into `(count + 7)/8` bytes at `bytes`.
 public func packSpikes(_ s: UnsafePointer<Float>, count: Int, into bytes: UnsafeMutablePointer<UInt8>) {
-    var weights = SIMD16<Int32>()
-    for l in 0..<16 { weights[l] = Int32(1) << Int32(l) }
+    let weights = bitWeights
     var i = 0
     while i + 16 <= count {
         let m = load16(s + i) .!= Vec16(repeating: 0)
@@ -51,12 +50,11 @@ public func unpackSpikes(_ bytes: [UInt8], count: Int) -> [Float] {
 
 /// Unpacks `count` spikes (0 or 1) from `bytes` into `output`.
 public func unpackSpikes(_ bytes: UnsafePointer<UInt8>, count: Int, into output: UnsafeMutablePointer<Float>) {
-    var weights = SIMD16<Int32>()
-    for l in 0..<16 { weights[l] = Int32(1) << Int32(l) }
+    let weights = bitWeights
     var i = 0
     while i + 16 <= count {
         let bits = Int32(bytes[i / 8]) | Int32(bytes[i / 8 + 1]) << 8
-        store16(ones16(where: (SIMD16<Int32>(repeating: bits) & weights) .!= 0), output + i)
+        store16(ones16(where: (SIMD16<Int32>(repeating: bits) & weights) .!= SIMD16<Int32>(repeating: 0)), output + i)
         i += 16
     }
     while i < count {
@@ -64,3 +62,6 @@ public func unpackSpikes(_ bytes: UnsafePointer<UInt8>, count: Int, into output:
         i += 1
     }
 }
+
+/// Lane l holds 2^l: the bit of value l within two packed bytes.
+private let bitWeights = SIMD16<Int32>(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768)

@@ -16,7 +16,7 @@ struct TriangularSIMD: SurrogateSIMD {
     }
     @inline(__always) func callAsFunction(_ u: Vec16) -> Vec16 {
         let one = Vec16(repeating: 1)
-        return scale * pointwiseMax(Vec16(repeating: 0), one - abs16(u / theta - one)) / theta
+        return scale * relu16(one - abs16(u / theta - one)) / theta
     }
 }
 
