@@ -9,12 +9,15 @@
 public func poissonEncode(_ x: UnsafePointer<Float>, count: Int, rescale: Float, rng: inout RandomStream,
                           output: UnsafeMutablePointer<Float>) -> Int {
     var spikes = 0
+    var local = rng  // a local copy stays in registers (stores through `output` could alias `rng` otherwise)
+    defer { rng = local }
     for i in 0..<count {
-        let r = rng.nextUniform()
+        let r = local.nextUniform()
         let v = x[i]
-        let s: Float = (rescale * r <= v.magnitude && v != 0) ? (v > 0 ? 1 : -1) : 0
-        output[i] = s
-        if s != 0 { spikes += 1 }
+        let sign: Float = v > 0 ? 1 : (v < 0 ? -1 : 0)
+        let fires = rescale * r <= v.magnitude
+        output[i] = fires ? sign : 0
+        spikes &+= fires && sign != 0 ? 1 : 0
     }
     return spikes
 }

@@ -45,7 +45,7 @@ public struct RandomStream: Sendable, Equatable, Codable {
 
     /// A uniform float in [0, 1) from the top 24 bits of `next()` (every value a multiple of 2⁻²⁴).
     public mutating func nextUniform() -> Float {
-        Float(next() >> 40) * 0x1p-24
+        Float(Int32(truncatingIfNeeded: next() >> 40)) * 0x1p-24  // exact; a signed convert is one instruction
     }
 
     /// SplitMix64: advances `x` by the golden gamma and returns the mixed value.
