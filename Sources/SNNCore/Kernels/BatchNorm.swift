@@ -1,10 +1,10 @@
-/// Batch normalisation over channels-last data, in `groups` independent normalisations.
-///
-/// `x` is `[groups, rows, channels]`. Each (group, channel) has its own statistics over the `rows` (BNTT: one group
-/// per time step, rows = batch·H·W; BN over a stacked `[T·B, …]` batch: one group). `gamma`, `beta` and all
-/// statistics have `groups·channels` entries. Training mode uses the batch mean and the biased variance (PyTorch
-/// and Keras both do); statistics are summed in float blocks into doubles (see `channelSums`). Element-wise passes
-/// are SIMD16 over channels.
+// Batch normalisation over channels-last data, in `groups` independent normalisations.
+//
+// `x` is `[groups, rows, channels]`. Each (group, channel) has its own statistics over the `rows` (BNTT: one group
+// per time step, rows = batch·H·W; BN over a stacked `[T·B, …]` batch: one group). `gamma`, `beta` and all
+// statistics have `groups·channels` entries. Training mode uses the batch mean and the biased variance (PyTorch
+// and Keras both do); statistics are summed in float blocks into doubles (see `channelSums`). Element-wise passes
+// are SIMD16 over channels.
 
 /// Training-mode forward: normalises every (group, channel) with its batch mean and biased variance.
 ///

@@ -1,5 +1,5 @@
-/// Plain scalar batch norm on arrays, in double precision, written as the textbook formulas. The SIMD kernels in
-/// `BatchNorm.swift` must agree with these to float rounding.
+// Plain scalar batch norm on arrays, in double precision, written as the textbook formulas. The SIMD kernels in
+// `BatchNorm.swift` must agree with these to float rounding.
 
 /// Training-mode forward on `[groups, rows, channels]`: returns y and the per-(group, channel) mean, biased
 /// variance and `1/√(variance + epsilon)`.

@@ -1,8 +1,8 @@
-/// Per-channel sums over the rows of a channels-last `[rows, channels]` block, for batch-norm statistics.
-///
-/// Rows are added in float vectors (SIMD16 over channels) in blocks of `channelSumBlockRows`, and each block's sum
-/// is added to a double total: as fast as a plain float sum, but the error no longer grows with the number of rows
-/// (BNTT sums over batch·H·W, e.g. 131 072 values per channel).
+// Per-channel sums over the rows of a channels-last `[rows, channels]` block, for batch-norm statistics.
+//
+// Rows are added in float vectors (SIMD16 over channels) in blocks of `channelSumBlockRows`, and each block's sum
+// is added to a double total: as fast as a plain float sum, but the error no longer grows with the number of rows
+// (BNTT sums over batch·H·W, e.g. 131 072 values per channel).
 
 /// Rows per float partial sum.
 let channelSumBlockRows = 64

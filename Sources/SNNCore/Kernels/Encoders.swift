@@ -1,4 +1,4 @@
-/// Input encoders that turn pixel values into spikes.
+// Input encoders that turn pixel values into spikes.
 
 /// BNTT's Poisson (Bernoulli-per-step) encoder: `out = sign(x) · (rescale·r ≤ |x| ? 1 : 0)`, one fresh
 /// `r = rng.nextUniform()` per element, drawn in element order.

@@ -1,5 +1,5 @@
-/// Plain scalar versions of `lifForward` / `lifBackward` on arrays, written as the textbook recursions.
-/// They define what the SIMD kernels must compute; tests compare the two.
+// Plain scalar versions of `lifForward` / `lifBackward` on arrays, written as the textbook recursions.
+// They define what the SIMD kernels must compute; tests compare the two.
 
 /// `lifForward` on arrays: returns spikes and pre-reset potentials, both `[steps, count]`.
 public func lifForwardReference(_ p: LIFParameters, input: [Float], inputSteps: Int, steps: Int,

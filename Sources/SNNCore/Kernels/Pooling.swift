@@ -1,8 +1,8 @@
-/// Average and max pooling of channels-last images `[images, height, width, channels]` with window = stride =
-/// `size` and floor output sizes (`height/size`, `width/size`; trailing rows/columns are dropped, as PyTorch does).
-///
-/// Every output position handles its channels 16 at a time; there is no reordering of the window sum, so the
-/// SIMD results equal the references bit for bit.
+// Average and max pooling of channels-last images `[images, height, width, channels]` with window = stride =
+// `size` and floor output sizes (`height/size`, `width/size`; trailing rows/columns are dropped, as PyTorch does).
+//
+// Every output position handles its channels 16 at a time; there is no reordering of the window sum, so the
+// SIMD results equal the references bit for bit.
 
 /// `output[n, i, j, c]` = mean of the `size×size` window at `(i·size, j·size)`: the window's sum, in row-major window
 /// order, divided by `size²`. Output `[images, height/size, width/size, channels]`.

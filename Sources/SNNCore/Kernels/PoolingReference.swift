@@ -1,4 +1,4 @@
-/// Plain scalar pooling on arrays, written per output element; the definitions the kernels in `Pooling.swift` match.
+// Plain scalar pooling on arrays, written per output element; the definitions the kernels in `Pooling.swift` match.
 
 /// Average pooling (window = stride = `size`, floor output size) of `[images, height, width, channels]`.
 public func avgPoolForwardReference(input: [Float], images: Int, height: Int, width: Int, channels: Int,

@@ -1,8 +1,8 @@
-/// The running (inference) statistics of batch norm, updated after each training forward.
-///
-/// PyTorch convention (BNTT, DSR): `running ← (1 − momentum)·running + momentum·batch`, where the variance that
-/// enters is the UNBIASED batch variance `biased·n/(n − 1)` although the forward normalised with the biased one.
-/// Keras' `momentum` means the opposite factor; convert before calling.
+// The running (inference) statistics of batch norm, updated after each training forward.
+//
+// PyTorch convention (BNTT, DSR): `running ← (1 − momentum)·running + momentum·batch`, where the variance that
+// enters is the UNBIASED batch variance `biased·n/(n − 1)` although the forward normalised with the biased one.
+// Keras' `momentum` means the opposite factor; convert before calling.
 
 /// Updates `count` running means and variances in place from a forward's batch mean and biased variance over
 /// `rows` values each. With `rows == 1` the unbiased variance is undefined; the biased one (0) is used.

@@ -1,8 +1,8 @@
-/// Small shared pieces of the SIMD16 kernels: unaligned vector loads/stores and a vector `exp`.
-///
-/// Kept internal: they are building blocks, not part of the kernel API.
+// Small shared pieces of the SIMD16 kernels: unaligned vector loads/stores and a vector `exp`.
+//
+// Kept internal: they are building blocks, not part of the kernel API.
 
-/// The vector type of every fast path (one AVX-512 register with `-target-cpu native`).
+/// The vector type of every fast path: one AVX-512 register, or two AVX2 registers on CPUs without AVX-512.
 typealias Vec16 = SIMD16<Float>
 
 /// Loads 16 consecutive floats at `p` (no alignment needed).

@@ -1,8 +1,8 @@
-/// Bit-packing of 0/1 spike tensors for the wire: 32× smaller than floats before LZ4 even sees them.
-///
-/// Bit `i % 8` (least significant first) of byte `i / 8` is spike `i`; a spike is any nonzero value (a ±1 Poisson
-/// input spike packs as 1, so sign-carrying tensors need their sign sent separately). Unused high bits of the last
-/// byte are 0. Packing handles 16 values per step from a bit-cast comparison mask (SWIFT-NOTES §4c).
+// Bit-packing of 0/1 spike tensors for the wire: 32× smaller than floats before LZ4 even sees them.
+//
+// Bit `i % 8` (least significant first) of byte `i / 8` is spike `i`; a spike is any nonzero value (a ±1 Poisson
+// input spike packs as 1, so sign-carrying tensors need their sign sent separately). Unused high bits of the last
+// byte are 0. Packing handles 16 values per step from a bit-cast comparison mask (SWIFT-NOTES §4c).
 
 /// Packs `count` values into `(count + 7)/8` bytes.
 public func packSpikes(_ s: UnsafePointer<Float>, count: Int) -> [UInt8] {
