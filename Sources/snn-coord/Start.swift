@@ -81,7 +81,7 @@ struct Start: ParsableCommand {
     }
 
     func run() throws {
-        BLAS.useSingleThread()
+        Runtime.configure()
         do {
             if standalone {
                 try runStandalone()

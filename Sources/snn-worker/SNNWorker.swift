@@ -56,7 +56,7 @@ struct Join: ParsableCommand {
     }
 
     func run() throws {
-        BLAS.useSingleThread()
+        Runtime.configure()
         do {
             var o = WorkerOptions(address: address, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                   dataDirectory: data, name: name ?? ProcessInfo.processInfo.hostName)

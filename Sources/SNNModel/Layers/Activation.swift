@@ -22,6 +22,13 @@ public struct Activation: Sendable {
                   data: [Float](repeating: 0, count: steps * batch * features.reduce(1, *)), spikeLike: spikeLike)
     }
 
+    /// An activation whose every value the caller will overwrite (no zero-fill).
+    public init(uninitialized steps: Int, batch: Int, features: [Int], spikeLike: Bool = false) {
+        let n = steps * batch * features.reduce(1, *)
+        self.init(steps: steps, batch: batch, features: features,
+                  data: [Float](unsafeUninitializedCapacity: n) { _, c in c = n }, spikeLike: spikeLike)
+    }
+
     /// Values per sample per step.
     @inlinable public var featureCount: Int { features.reduce(1, *) }
     /// Values per step (batch × features).
@@ -39,10 +46,6 @@ public struct Activation: Sendable {
     /// Number of non-zero values in step `t`.
     public func nonZeros(step t: Int) -> Int {
         let n = stepCount
-        return data.withUnsafeBufferPointer { p in
-            var c = 0
-            for i in (t * n)..<((t + 1) * n) where p[i] != 0 { c += 1 }
-            return c
-        }
+        return data.withUnsafeBufferPointer { Events.nonZeros($0.baseAddress! + t * n, count: n) }
     }
 }

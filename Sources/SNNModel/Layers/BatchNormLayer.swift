@@ -52,7 +52,7 @@ public final class BatchNormLayer: Layer, @unchecked Sendable {
         let x = perStep ? x0.broadcast(to: context.steps) : x0
         let g = perStep ? x.steps : 1
         let rows = (perStep ? 1 : x.steps) * x.batch * (x.featureCount / c)
-        var y = Activation(zeros: x.steps, batch: x.batch, features: x.features)
+        var y = Activation(uninitialized: x.steps, batch: x.batch, features: x.features)
         let gamma = context.parameters + parameterOffset
         let beta: UnsafePointer<Float>? = shift ? context.parameters + parameterOffset + n : nil
         x.data.withUnsafeBufferPointer { xp in
@@ -90,7 +90,7 @@ public final class BatchNormLayer: Layer, @unchecked Sendable {
         let c = channels, n = groups * c
         let g = perStep ? x.steps : 1
         let rows = (perStep ? 1 : x.steps) * x.batch * (x.featureCount / c)
-        var dx = Activation(zeros: x.steps, batch: x.batch, features: x.features)
+        var dx = Activation(uninitialized: x.steps, batch: x.batch, features: x.features)
         x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dp in
                 dx.data.withUnsafeMutableBufferPointer { dxp in

@@ -34,8 +34,9 @@ public final class ConvLayer: Layer, @unchecked Sendable {
         let g = geometry
         precondition(x.featureCount == g.inputSize, "\(name): expected input \(inputShape), got \(x.features)")
         let images = x.steps * x.batch
-        var y = Activation(zeros: x.steps, batch: x.batch, features: outputShape)
-        var scratch = [Float](repeating: 0, count: Conv2D.scratchCount(g, images: images))
+        var y = Activation(uninitialized: x.steps, batch: x.batch, features: outputShape)
+        let sc = Conv2D.scratchCount(g, images: images)
+        var scratch = [Float](unsafeUninitializedCapacity: sc) { _, c in c = sc }
         let w = context.parameters + parameterOffset
         x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in
@@ -84,8 +85,9 @@ public final class ConvLayer: Layer, @unchecked Sendable {
         let g = geometry
         precondition(dy.steps == x.steps, "\(name): gradient steps \(dy.steps) != input steps \(x.steps)")
         let images = x.steps * x.batch
-        var dx: Activation? = needInput ? Activation(zeros: x.steps, batch: x.batch, features: x.features) : nil
-        var scratch = [Float](repeating: 0, count: Conv2D.scratchCount(g, images: images))
+        var dx: Activation? = needInput ? Activation(uninitialized: x.steps, batch: x.batch, features: x.features) : nil
+        let sc = Conv2D.scratchCount(g, images: images)
+        var scratch = [Float](unsafeUninitializedCapacity: sc) { _, c in c = sc }
         let w = context.parameters + parameterOffset
         let gw = grads + parameterOffset
         x.data.withUnsafeBufferPointer { xp in

@@ -27,7 +27,7 @@ public final class DenseLayer: Layer, @unchecked Sendable {
     public func forward(_ x: Activation, context: inout PassContext, cache: LayerCache) -> Activation {
         precondition(x.featureCount == inputs, "\(name): expected \(inputs) inputs, got \(x.featureCount)")
         let rows = x.steps * x.batch
-        var y = Activation(zeros: x.steps, batch: x.batch, features: [outputs])
+        var y = Activation(uninitialized: x.steps, batch: x.batch, features: [outputs])
         let w = context.parameters + parameterOffset
         x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in
@@ -63,7 +63,7 @@ public final class DenseLayer: Layer, @unchecked Sendable {
         let rows = x.steps * x.batch
         let w = context.parameters + parameterOffset
         let gw = g + parameterOffset
-        var dx: Activation? = needInput ? Activation(zeros: x.steps, batch: x.batch, features: x.features) : nil
+        var dx: Activation? = needInput ? Activation(uninitialized: x.steps, batch: x.batch, features: x.features) : nil
         x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dp in
                 // dW[in, out] += xᵀ · dy

@@ -24,7 +24,7 @@ public final class PoolLayer: Layer, @unchecked Sendable {
     public func forward(_ x: Activation, context: inout PassContext, cache: LayerCache) -> Activation {
         let (h, w, c) = (inputShape[0], inputShape[1], inputShape[2])
         let images = x.steps * x.batch
-        var y = Activation(zeros: x.steps, batch: x.batch, features: outputShape, spikeLike: x.spikeLike)
+        var y = Activation(uninitialized: x.steps, batch: x.batch, features: outputShape, spikeLike: x.spikeLike)
         var arg = kind == .max ? [Int32](repeating: 0, count: y.data.count) : []
         x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in

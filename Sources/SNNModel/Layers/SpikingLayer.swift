@@ -27,8 +27,8 @@ public final class SpikingLayer: Layer, @unchecked Sendable {
     public func forward(_ x: Activation, context: inout PassContext, cache: LayerCache) -> Activation {
         let steps = context.steps
         let count = x.stepCount
-        var spikes = Activation(zeros: steps, batch: x.batch, features: x.features, spikeLike: true)
-        var potentials = [Float](repeating: 0, count: steps * count)
+        var spikes = Activation(uninitialized: steps, batch: x.batch, features: x.features, spikeLike: true)
+        var potentials = [Float](unsafeUninitializedCapacity: steps * count) { _, c in c = steps * count }
         x.data.withUnsafeBufferPointer { xp in
             spikes.data.withUnsafeMutableBufferPointer { sp in
                 potentials.withUnsafeMutableBufferPointer { pp in
@@ -58,7 +58,7 @@ public final class SpikingLayer: Layer, @unchecked Sendable {
         guard let s = cache.output, cache.buffers.count == 1, let inputSteps = cache.indices.first.map(Int.init)
         else { preconditionFailure("\(name): backward without forward") }
         let steps = s.steps, count = s.stepCount
-        var dx = Activation(zeros: inputSteps, batch: s.batch, features: s.features)
+        var dx = Activation(uninitialized: inputSteps, batch: s.batch, features: s.features)
         dy.data.withUnsafeBufferPointer { dp in
             cache.buffers[0].withUnsafeBufferPointer { pp in
                 s.data.withUnsafeBufferPointer { sp in
