@@ -23,7 +23,7 @@ struct CoordinatorJob<Payload> {
     private(set) var states: [MicroBatchState]
     /// Indices of pending micro-batches, ascending.
     private(set) var pending: [Int]
-    private(set) var results: [MicroBatchResult<Payload>?]
+    private(set) var results: [CompletedMicroBatch<Payload>?]
     private(set) var remaining: Int
     /// Counted failures per micro-batch.
     private(set) var failures: [Int]
@@ -120,7 +120,7 @@ struct CoordinatorJob<Payload> {
     }
 
     /// Accepts the one result of `microBatch` (the caller has checked it is not done).
-    mutating func accept(_ result: MicroBatchResult<Payload>) {
+    mutating func accept(_ result: CompletedMicroBatch<Payload>) {
         let microBatch = result.microBatch
         if case .pending = states[microBatch] {
             pending.removeAll { $0 == microBatch }

@@ -309,7 +309,7 @@ public struct CoordinatorMachine<Payload> {
             return out + [drop(key, from: id, .sampleCountMismatch(got: samples, expected: expected))]
                 + rejected(key, from: id, at: now)
         }
-        job.accept(MicroBatchResult(microBatch: key.microBatch, samples: samples, worker: id, payload: payload))
+        job.accept(CompletedMicroBatch(microBatch: key.microBatch, samples: samples, worker: id, payload: payload))
         if workers[id] != nil {
             workers[id]!.completedMicroBatches += 1
             workers[id]!.completedSamples += samples

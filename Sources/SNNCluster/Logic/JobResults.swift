@@ -1,5 +1,5 @@
 /// One accepted micro-batch result inside a committed job.
-public struct MicroBatchResult<Payload> {
+public struct CompletedMicroBatch<Payload> {
     public var microBatch: Int
     public var samples: Int
     /// The worker whose result was accepted (for throughput metrics; the payload does not depend on it).
@@ -14,9 +14,9 @@ public struct MicroBatchResult<Payload> {
     }
 }
 
-extension MicroBatchResult: Sendable where Payload: Sendable {}
-extension MicroBatchResult: Equatable where Payload: Equatable {}
-extension MicroBatchResult: Hashable where Payload: Hashable {}
+extension CompletedMicroBatch: Sendable where Payload: Sendable {}
+extension CompletedMicroBatch: Equatable where Payload: Equatable {}
+extension CompletedMicroBatch: Hashable where Payload: Hashable {}
 
 /// Every micro-batch result of one finished job (a training step or an evaluation pass), in micro-batch
 /// index order: `results[i].microBatch == i`. Reducing them in this order (or as fixed-point integers)
@@ -25,9 +25,9 @@ public struct JobResults<Payload> {
     public var job: JobID
     /// The parameter version every result was computed with.
     public var parameterVersion: Int
-    public var results: [MicroBatchResult<Payload>]
+    public var results: [CompletedMicroBatch<Payload>]
 
-    public init(job: JobID, parameterVersion: Int, results: [MicroBatchResult<Payload>]) {
+    public init(job: JobID, parameterVersion: Int, results: [CompletedMicroBatch<Payload>]) {
         self.job = job
         self.parameterVersion = parameterVersion
         self.results = results

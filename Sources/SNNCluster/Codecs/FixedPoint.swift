@@ -1,0 +1,70 @@
+/// Fixed-point gradients: `Int64` with 32 fraction bits (value = integer / 2^32).
+///
+/// Why: the coordinator sums one gradient contribution per micro-batch. Floating-point addition is not
+/// associative, so a float sum would depend on arrival order and on how micro-batches were spread over
+/// workers. Integer addition is associative and exact, so the summed gradient — and every weight after it —
+/// is bit-identical for 1, 2 or 4 workers, in any order, after any retry (DESIGN "The training step" 4).
+/// Encoding rounds each float to the nearest multiple of 2^-32 (error ≤ 2^-33). |x| must be below 2^30, so
+/// one contribution stays below 2^62; realistic gradients (|g| ≪ 1) leave room for billions of
+/// contributions, and `add` reports an overflow instead of wrapping.
+public enum FixedPoint {
+    /// Fraction bits of the representation.
+    public static let fractionBits = 32
+    /// 2^fractionBits as a Double (exact).
+    public static let scale: Double = 4_294_967_296
+    /// Inputs must satisfy |x| < magnitudeLimit (2^30).
+    public static let magnitudeLimit: Float = 1_073_741_824
+
+    /// `values` in fixed point. Throws `nonFinite` for NaN/Inf and `outOfRange` for |x| ≥ 2^30, naming the
+    /// first offending index.
+    public static func encode(_ values: UnsafeBufferPointer<Float>) throws(WireError) -> [Int64] {
+        // One branch-free validity pass (vectorises), then a pure conversion pass.
+        var ok = true
+        for x in values { ok = ok && (x.magnitude < magnitudeLimit) }   // false for NaN and ±Inf too
+        if !ok, let i = values.firstIndex(where: { !($0.magnitude < magnitudeLimit) }) {
+            let x = values[i]
+            if !x.isFinite { throw WireError(.nonFinite, "gradient[\(i)] is \(x); fixed point needs finite values") }
+            throw WireError(.outOfRange, "gradient[\(i)] = \(x) is outside ±2^30, the fixed-point range")
+        }
+        return values.map { Int64((Double($0) * scale).rounded(.toNearestOrEven)) }
+    }
+
+    /// `values` in fixed point; see `encode(_: UnsafeBufferPointer<Float>)`.
+    public static func encode(_ values: [Float]) throws(WireError) -> [Int64] {
+        var result: Result<[Int64], WireError> = .success([])
+        values.withUnsafeBufferPointer { buffer in
+            do throws(WireError) { result = .success(try encode(buffer)) } catch { result = .failure(error) }
+        }
+        return try result.get()
+    }
+
+    /// Floats of `values`, divided by `divisor` (e.g. the number of samples, to turn a sum into a mean).
+    /// Each element is one correctly rounded Double division, then rounded to Float: deterministic.
+    public static func decode(_ values: [Int64], dividedBy divisor: Int = 1) -> [Float] {
+        let denominator = scale * Double(max(divisor, 1))
+        return values.map { Float(Double($0) / denominator) }
+    }
+
+    /// `accumulator[i] += other[i]` for all i, exactly. Throws (leaving `accumulator` unchanged) when the
+    /// lengths differ or any element would overflow Int64.
+    public static func add(into accumulator: inout [Int64], _ other: [Int64]) throws(WireError) {
+        guard accumulator.count == other.count else {
+            throw WireError(.countMismatch, "fixed-point sum of \(other.count) elements into \(accumulator.count)")
+        }
+        var failed = -1
+        accumulator.withUnsafeMutableBufferPointer { acc in
+            other.withUnsafeBufferPointer { o in
+                for i in 0..<acc.count {
+                    let (sum, overflow) = acc[i].addingReportingOverflow(o[i])
+                    if overflow {
+                        for j in 0..<i { acc[j] &-= o[j] }   // roll back: the sum is all or nothing
+                        failed = i
+                        return
+                    }
+                    acc[i] = sum
+                }
+            }
+        }
+        if failed >= 0 { throw WireError(.overflow, "fixed-point gradient sum overflowed at element \(failed)") }
+    }
+}

@@ -1,0 +1,48 @@
+/// The metrics database schema, versioned with `PRAGMA user_version` (see `MetricsStore` for the tables).
+enum MetricsSchema {
+    /// Bumped whenever a table changes; `MetricsStore.open` refuses databases newer than this and migrates older ones.
+    static let version = 1
+
+    /// Times are REAL Unix seconds; accuracies are fractions; memory counters are 32-bit words; a non-finite
+    /// REAL (a NaN loss) is stored as the text 'nan', 'inf' or '-inf'.
+    static let create = """
+    CREATE TABLE runs(
+        run_id TEXT PRIMARY KEY, name TEXT NOT NULL, method TEXT NOT NULL, spec_json TEXT NOT NULL,
+        seed INTEGER NOT NULL, started_at REAL NOT NULL, finished_at REAL, status TEXT NOT NULL,
+        parameter_digest TEXT, build_id TEXT, dataset_fingerprint TEXT);
+    CREATE TABLE steps(
+        run_id TEXT NOT NULL, epoch INTEGER NOT NULL, step INTEGER NOT NULL, loss REAL, accuracy REAL,
+        samples INTEGER NOT NULL, samples_per_sec REAL, lr REAL, wall_ms REAL, compute_ms REAL, codec_ms REAL,
+        wire_ms REAL, wait_ms REAL, parameter_version INTEGER, workers INTEGER,
+        PRIMARY KEY(run_id, epoch, step));
+    CREATE TABLE evals(
+        run_id TEXT NOT NULL, epoch INTEGER NOT NULL, split TEXT NOT NULL, loss REAL, accuracy REAL,
+        samples INTEGER NOT NULL, spikes_per_sample REAL, exit_step REAL,
+        PRIMARY KEY(run_id, epoch, split));
+    CREATE TABLE layer_spikes(
+        run_id TEXT NOT NULL, epoch INTEGER NOT NULL, split TEXT NOT NULL, layer INTEGER NOT NULL,
+        name TEXT NOT NULL, spikes_per_sample REAL NOT NULL,
+        PRIMARY KEY(run_id, epoch, split, layer));
+    CREATE TABLE counters(
+        run_id TEXT NOT NULL, epoch INTEGER NOT NULL, phase TEXT NOT NULL, layer INTEGER NOT NULL,
+        name TEXT NOT NULL, t INTEGER NOT NULL,
+        macs INTEGER NOT NULL, synaptic_ops INTEGER NOT NULL, neuron_updates INTEGER NOT NULL,
+        spikes INTEGER NOT NULL, weight_reads INTEGER NOT NULL, membrane_reads INTEGER NOT NULL,
+        membrane_writes INTEGER NOT NULL, saved_state_reads INTEGER NOT NULL, saved_state_writes INTEGER NOT NULL,
+        samples INTEGER NOT NULL,
+        PRIMARY KEY(run_id, epoch, phase, layer, t));
+    CREATE TABLE wire(
+        run_id TEXT NOT NULL, epoch INTEGER NOT NULL, kind TEXT NOT NULL, messages INTEGER NOT NULL,
+        raw_bytes INTEGER NOT NULL, wire_bytes INTEGER NOT NULL,
+        PRIMARY KEY(run_id, epoch, kind));
+    CREATE TABLE membership(
+        run_id TEXT NOT NULL, at REAL NOT NULL, worker_id TEXT NOT NULL, worker_name TEXT NOT NULL,
+        event TEXT NOT NULL CHECK(event IN ('joined', 'lost', 'left', 'refused')), detail TEXT NOT NULL);
+    CREATE INDEX membership_run ON membership(run_id, at);
+    CREATE TABLE checkpoints(
+        run_id TEXT NOT NULL, epoch INTEGER NOT NULL, step INTEGER NOT NULL, path TEXT NOT NULL,
+        digest TEXT NOT NULL, at REAL NOT NULL,
+        PRIMARY KEY(run_id, epoch, step));
+    PRAGMA user_version = 1;
+    """
+}

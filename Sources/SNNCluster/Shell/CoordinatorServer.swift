@@ -1,0 +1,384 @@
+import Foundation
+import Logging
+import SNNCore
+import SNNEnergy
+import SNNMethods
+import SNNModel
+
+/// The coordinator's I/O shell: a ZeroMQ ROUTER socket, a clock and a loop that turns wire messages into
+/// `CoordinatorMachine` events and its directives into wire messages, optimizer steps (through
+/// `TrainingSession`), checkpoints and metrics. All decisions live in the machine; this only carries them out.
+public final class CoordinatorServer {
+    public let setup: RunSetup
+    public let session: TrainingSession
+    public let runID: String
+    public let runUUID: UUID
+    public let options: CoordinatorOptions
+    public let recorder: RunRecorder?
+    public let buildID: String
+    let logger: Logger
+    let fingerprint: String
+
+    var machine: CoordinatorMachine<StepContribution>
+    let clockOrigin = ContinuousClock.now
+    var identities: [WorkerID: [UInt8]] = [:]
+    var workerOf: [[UInt8]: WorkerID] = [:]
+    var names: [WorkerID: String] = [:]
+    let sentTally = WireTally(), receivedTally = WireTally()
+    var socket: ZSocket!
+    var committedThisRun = 0
+    var finishing = false
+    var done = false
+    var lastEvaluation: EvaluationOutcome?
+    var failure: String?
+    // Step timing.
+    var stepStartedAt = ContinuousClock.now
+    var assignedAt: [WorkKey: ContinuousClock.Instant] = [:]
+    var transferNanos: Int64 = 0, transferCount = 0
+    var codecNanos: Int64 = 0
+    var lastStatusWrite = ContinuousClock.now - .seconds(10)
+    var windowSamples = 0, windowStart = ContinuousClock.now, rate = 0.0
+    let runStart = Date()
+
+    public init(setup: RunSetup, session: TrainingSession, runID: String, options: CoordinatorOptions,
+                recorder: RunRecorder?, buildID: String) throws {
+        self.setup = setup; self.session = session; self.runID = runID; self.options = options
+        self.recorder = recorder; self.buildID = buildID
+        self.runUUID = UUID(uuidString: Self.uuidString(from: runID)) ?? UUID()
+        self.fingerprint = BuildIdentity.dataFingerprint(train: setup.train, test: setup.test)
+        var l = Logger(label: "snn-coord")
+        l.logLevel = options.quiet ? .warning : .info
+        self.logger = l
+        let config = try CoordinatorConfiguration(heartbeatInterval: options.heartbeatInterval, deadAfter: options.deadAfter,
+                                                  minWorkers: options.minWorkers, noWorkRetry: .milliseconds(200))
+        machine = CoordinatorMachine(configuration: config, parameterVersion: Int(session.version))
+    }
+
+    /// A stable UUID for a run id (the wire carries 16 bytes).
+    static func uuidString(from runID: String) -> String {
+        let h = sha256Hex(Array(runID.utf8).withUnsafeBytes { $0 })
+        let c = Array(h.prefix(32))
+        return "\(String(c[0..<8]))-\(String(c[8..<12]))-\(String(c[12..<16]))-\(String(c[16..<20]))-\(String(c[20..<32]))"
+    }
+
+    var now: Instant { Instant(since: clockOrigin, at: ContinuousClock.now) }
+
+    /// Runs until the run is finished (or `maxSteps` steps were committed). Returns the last evaluation.
+    public func run() throws -> EvaluationOutcome? {
+        let context = ZContext()
+        var zap: ZAPAuthenticator?
+        if let curve = options.curve {
+            zap = try ZAPAuthenticator(context: context, allowList: curve.allowed) { [logger, recorder] r in
+                logger.warning("refused a worker: public key \(r.publicKey ?? "none") from \(r.address) is not in the allow-list")
+                recorder?.membership(worker: r.publicKey ?? "unknown", name: r.address, .refused, detail: "CURVE key not allowed")
+            }
+        }
+        socket = try ZSocket.router(context)
+        if let curve = options.curve { try socket.makeCurveServer(secretKey: curve.keyPair.secretKey) }
+        do { try socket.bind(options.bind) } catch {
+            throw SetupError("cannot listen on \(options.bind): \(error); pick another --bind address or port")
+        }
+        let endpoint = (try? socket.lastEndpoint()) ?? options.bind
+        options.onBound?(endpoint)
+        if !options.quiet { Progress.line("coordinator   listening on \(endpoint)\(options.curve != nil ? " (CURVE, \(options.curve!.allowed.keys.count) allowed worker keys)" : " (plain TCP)"); waiting for \(options.minWorkers) worker(s)") }
+        defer { zap?.stop(); socket.close() }
+
+        queueNextJob()
+        var lastTick = ContinuousClock.now
+        while !done {
+            if let frames = try socket.receiveMultipart(timeoutMs: 20) { handleFrames(frames) }
+            // Drain whatever else is queued without waiting.
+            while let more = try socket.receiveMultipart(timeoutMs: 0) { handleFrames(more) }
+            if ContinuousClock.now - lastTick >= .milliseconds(50) {
+                lastTick = ContinuousClock.now
+                apply(machine.handle(.tick, at: now))
+                writeStatusIfDue()
+            }
+            if let f = failure { throw SetupError(f) }
+        }
+        // Tell workers the run is over and give the messages a moment to leave.
+        apply(machine.handle(.finishRun, at: now))
+        let drainUntil = ContinuousClock.now + .milliseconds(300)
+        while ContinuousClock.now < drainUntil { if let frames = try socket.receiveMultipart(timeoutMs: 20) { handleFrames(frames) } }
+        flushWire()
+        writeStatusIfDue(force: true)
+        return lastEvaluation
+    }
+
+    // MARK: - Jobs
+
+    func queueNextJob() {
+        if session.finished || finishing { done = true; return }
+        let work = session.nextStepWork()
+        let plan = StepPlan(epoch: session.epoch, step: session.step, microBatches: work.map { $0.samples.map(Int.init) })
+        stepStartedAt = ContinuousClock.now
+        transferNanos = 0; transferCount = 0; codecNanos = 0
+        apply(machine.handle(.startStep(plan), at: now))
+    }
+
+    func queueEvaluation(epoch: Int) {
+        let work = session.evaluationWork(epoch: epoch)
+        let plan = EvaluationPlan(epoch: epoch, step: session.step, microBatches: work.map { $0.samples.map(Int.init) })
+        apply(machine.handle(.startEvaluation(plan), at: now))
+    }
+
+    // MARK: - Incoming
+
+    func handleFrames(_ frames: [[UInt8]]) {
+        guard frames.count >= 2 else { return }
+        let identity = frames[0]
+        let t0 = ContinuousClock.now
+        let decoded: DecodedMessage
+        do { decoded = try WireCodec.decode(Array(frames.dropFirst())) } catch {
+            logger.warning("rejected a malformed message from peer \(identity.prefix(8).map { String($0, radix: 16) }.joined()): \(error)")
+            send(.error(ErrorReply(rejecting: error)), toIdentity: identity)
+            return
+        }
+        codecNanos += (ContinuousClock.now - t0).nanoseconds
+        receivedTally.add(decoded.kind, raw: decoded.rawBytes, wire: decoded.wireBytes)
+        if case .hello(let h) = decoded.message { hello(h, identity: identity); return }
+        guard let id = workerOf[identity] else {
+            send(.error(ErrorReply(code: .notWelcomed, text: "say HELLO first")), toIdentity: identity)
+            return
+        }
+        if decoded.kind.requiresRunId, decoded.runId != runUUID {
+            send(.error(ErrorReply(code: .wrongRun, text: "this coordinator runs \(runID)")), toIdentity: identity)
+            return
+        }
+        switch decoded.message {
+        case .requestWork(let r): apply(machine.handle(.workRequested(id, freeSlots: Int(r.freeSlots)), at: now))
+        case .result(let r): result(r, from: id)
+        case .heartbeat: apply(machine.handle(.heartbeat(id), at: now))
+        case .bye: apply(machine.handle(.workerBye(id), at: now))
+        case .error(let e): workerError(e, from: id)
+        default:
+            send(.error(ErrorReply(code: .malformed, text: "\(decoded.kind) is not a worker message")), toIdentity: identity)
+        }
+    }
+
+    func hello(_ h: Hello, identity: [UInt8]) {
+        let id = WorkerID(h.workerId.uuidString)
+        if let old = identities[id], old != identity { workerOf[old] = nil }
+        identities[id] = identity; workerOf[identity] = id; names[id] = h.name
+        let compatible: Result<Void, RefusalReason>
+        if h.protocolVersion != WireCodec.protocolVersion {
+            compatible = .failure(.protocolVersion("worker speaks \(h.protocolVersion), coordinator \(WireCodec.protocolVersion)"))
+        } else if h.buildId != buildID {
+            compatible = .failure(.buildID("worker build '\(h.buildId)', coordinator '\(buildID)': build both from the same source with the same SNN_TARGET_CPU on the same CPU family"))
+        } else if h.datasetFingerprint != fingerprint {
+            compatible = .failure(.datasetFingerprint("worker data \(h.datasetFingerprint.prefix(12))…, coordinator \(fingerprint.prefix(12))…: give the worker the same dataset files (--data) and --limit"))
+        } else {
+            compatible = .success(())
+        }
+        switch compatible {
+        case .success:
+            logger.info("worker \(h.name) (\(id.rawValue.prefix(8))) joined with \(h.threads) thread(s)")
+            recorder?.membership(worker: id.rawValue, name: h.name, .joined, detail: "\(h.threads) threads")
+        case .failure(let reason):
+            logger.warning("refused worker \(h.name): \(reason)")
+            recorder?.membership(worker: id.rawValue, name: h.name, .refused, detail: reason.description)
+        }
+        apply(machine.handle(.workerHello(id, compatible: compatible), at: now))
+    }
+
+    func result(_ r: WorkResult, from id: WorkerID) {
+        let key = Convert.key(r.key)
+        let expectGradient = key.phase == .train ? session.network.parameterCount : 0
+        guard r.gradient.count == expectGradient || (key.phase == .evaluate && r.gradient.isEmpty),
+              key.phase == .evaluate || r.statistics.count == session.network.statisticsCount,
+              r.spikesPerLayer.count == session.network.layers.count,
+              let ledger = Convert.ledger(r.counters, like: session.network.makeLedger()) else {
+            logger.warning("rejected a result for \(key) from \(names[id] ?? id.rawValue): sizes do not match the run's network")
+            send(.error(ErrorReply(code: .malformed, text: "result sizes do not match the network")), to: id)
+            return
+        }
+        if let sent = assignedAt.removeValue(forKey: key) {
+            transferNanos += max(0, (ContinuousClock.now - sent).nanoseconds - Int64(r.computeNanos)); transferCount += 1
+        }
+        let steps = key.phase == .train ? session.network.timesteps : session.method.inferenceSteps(parameters: session.parameters)
+        let c = StepContribution(microBatch: key.microBatch, gradient: r.gradient, statistics: r.statistics, lossSum: r.lossSum,
+                                 correct: Int(r.correct), samples: Int(r.samples), ledger: ledger,
+                                 spikesPerLayer: r.spikesPerLayer, steps: steps, computeNanos: r.computeNanos)
+        apply(machine.handle(.resultArrived(id, key: key, parameterVersion: Int(r.parameterVersion), samples: Int(r.samples), payload: c), at: now))
+    }
+
+    /// Workers report a failed micro-batch as an ERROR whose text starts "FAILED epoch step microBatch phase".
+    func workerError(_ e: ErrorReply, from id: WorkerID) {
+        let parts = e.text.split(separator: " ")
+        if parts.count >= 5, parts[0] == "FAILED", let ep = Int(parts[1]), let st = Int(parts[2]), let mb = Int(parts[3]) {
+            let key = WorkKey(epoch: ep, step: st, microBatch: mb, phase: parts[4] == "train" ? .train : .evaluate)
+            let detail = parts.dropFirst(5).joined(separator: " ")
+            let reason: FailureReason = e.code == .staleParameters ? .missingParameters(version: machine.parameterVersion) : .computeError(detail)
+            apply(machine.handle(.workFailed(id, key: key, reason: reason), at: now))
+        } else {
+            logger.warning("worker \(names[id] ?? id.rawValue) reported: \(e.text)")
+        }
+    }
+
+    // MARK: - Directives
+
+    func apply(_ directives: [CoordinatorMachine<StepContribution>.Directive]) {
+        for d in directives {
+            switch d {
+            case let .send(to, message): send(message, to: to)
+            case .commitStep(let results): commit(results)
+            case .finishEvaluation(let results): finishEvaluation(results)
+            case let .declareDead(id, reassigned):
+                logger.warning("worker \(names[id] ?? id.rawValue) silent past \(options.deadAfter): declared dead, \(reassigned.count) micro-batch(es) back in the queue")
+                recorder?.membership(worker: id.rawValue, name: names[id] ?? "", .lost, detail: "\(reassigned.count) reassigned")
+                forget(id)
+            case let .workerLeft(id, reassigned):
+                logger.info("worker \(names[id] ?? id.rawValue) left (\(reassigned.count) micro-batch(es) reassigned)")
+                recorder?.membership(worker: id.rawValue, name: names[id] ?? "", .left, detail: "\(reassigned.count) reassigned")
+            case .abortRun(let why):
+                failure = "run aborted: \(why)"
+            case .log(let r):
+                logger.log(level: r.level, "\(r.message)")
+            }
+        }
+    }
+
+    func forget(_ id: WorkerID) {
+        if let ident = identities.removeValue(forKey: id) { workerOf[ident] = nil }
+    }
+
+    func send(_ m: CoordinatorMessage, to id: WorkerID) {
+        switch m {
+        case .welcome(let info):
+            send(.welcome(Welcome(runId: runUUID, heartbeatIntervalMs: Convert.ms(info.heartbeatInterval),
+                                  deadWorkerTimeoutMs: Convert.ms(info.deadAfter), specJSON: Array(setup.specJSON.utf8),
+                                  parameterVersion: UInt64(machine.parameterVersion))), to: id)
+        case .refuse(let r): send(.refuse(Convert.refusal(r)), to: id)
+        case let .assign(items, includeParameters):
+            for (i, item) in items.enumerated() {
+                let state = session.parameters + session.state
+                assignedAt[item.key] = ContinuousClock.now
+                send(.work(WorkAssignment(key: Convert.wireKey(item.key), parameterVersion: UInt64(item.parameterVersion),
+                                          seed: setup.settings.seed, sampleIndices: item.sampleIDs.map { UInt32($0) },
+                                          split: item.key.phase == .train ? .train : .test,
+                                          parameters: includeParameters && i == 0 ? state : nil)), to: id)
+            }
+        case .noWork(let retry):
+            send(.noWork(NoWork(retryAfterMs: Convert.ms(retry), reason: .waitingForStep)), to: id)
+        case .heartbeat:
+            send(.heartbeat(Heartbeat(sentAtMs: UInt64(Date().timeIntervalSince1970 * 1000), currentStep: UInt64(session.iteration), freeSlots: 1)), to: id)
+        case .rejoinRequired:
+            send(.error(ErrorReply(code: .notWelcomed, text: "unknown worker: say HELLO again")), to: id)
+        case .runFinished:
+            send(.bye(Bye(reason: "run finished")), to: id)
+        }
+    }
+
+    func send(_ m: Message, to id: WorkerID) {
+        guard let ident = identities[id] else { return }
+        send(m, toIdentity: ident)
+    }
+
+    func send(_ m: Message, toIdentity ident: [UInt8]) {
+        let t0 = ContinuousClock.now
+        do {
+            let enc = try WireCodec.encode(m, runId: m.kind.requiresRunId || m.kind == .welcome ? runUUID : nil)
+            codecNanos += (ContinuousClock.now - t0).nanoseconds
+            sentTally.add(enc.kind, raw: enc.rawBytes, wire: enc.wireBytes)
+            try socket.sendMultipart([ident] + enc.frames, dontWait: true)
+        } catch {
+            logger.debug("send \(m.kind) failed: \(error)")
+        }
+    }
+
+    // MARK: - Commit, evaluation, checkpoints
+
+    func commit(_ job: JobResults<StepContribution>) {
+        do {
+            let outcome = try session.commit(contributions: job.payloads)
+            committedThisRun += 1
+            let wall = ContinuousClock.now - stepStartedAt
+            let wallMs = Double(wall.nanoseconds) / 1e6
+            let workers = max(1, Set(job.results.map(\.worker)).count)
+            let computeMs = Double(outcome.computeNanos) / 1e6 / Double(workers)
+            let wireMs = transferCount > 0 ? Double(transferNanos) / 1e6 / Double(transferCount) : 0
+            let codecMs = Double(codecNanos) / 1e6
+            windowSamples += outcome.samples
+            let elapsed = ContinuousClock.now - windowStart
+            if elapsed >= .seconds(1) { rate = Double(windowSamples) / Double(elapsed.nanoseconds) * 1e9; windowSamples = 0; windowStart = .now }
+            else if rate == 0 { rate = Double(outcome.samples) / max(1e-9, wallMs / 1000) }
+            recorder?.step(outcome, samplesPerSecond: rate, version: session.version, workers: workers, wallMs: wallMs,
+                           codecMs: codecMs, wireMs: wireMs, waitMs: max(0, wallMs - computeMs - codecMs))
+            if !options.quiet && (session.step % 20 == 0 || session.step == session.stepsPerEpoch) {
+                let perEpoch = session.stepsPerEpoch
+                let remaining = Double((setup.settings.epochs - session.epoch) * perEpoch - session.step) * wallMs / 1000
+                Progress.line(String(format: "epoch %d/%d  step %d/%d  loss %.4f  acc %5.1f%%  %.0f samples/s  %d worker(s)  step %.0f ms (compute %.0f, codec %.1f, wire %.1f)  ETA %@",
+                                     session.epoch + 1, setup.settings.epochs, session.step, perEpoch, outcome.loss, outcome.accuracy * 100,
+                                     rate, workers, wallMs, computeMs, codecMs, wireMs, Progress.duration(remaining)))
+            }
+            if let every = options.checkpointEvery, every > 0, session.iteration % every == 0 { saveCheckpoint() }
+            if let m = options.maxSteps, committedThisRun >= m { finishing = true }
+            let epochDone = session.step >= session.stepsPerEpoch
+            if epochDone || finishing { queueEvaluation(epoch: session.epoch) }
+            apply(machine.handle(.stepCommitted(version: Int(session.version)), at: now))
+            if !epochDone && !finishing { queueNextJob() }
+        } catch {
+            failure = "step \(job.epoch)/\(job.step) could not be committed: \(error)"
+        }
+    }
+
+    func finishEvaluation(_ job: JobResults<StepContribution>) {
+        let eval = session.summarizeEvaluation(contributions: job.payloads)
+        lastEvaluation = eval
+        let e = session.epoch
+        recorder?.evaluation(epoch: e, eval, trainLedger: session.trainLedger, trainSamples: session.trainSamplesThisEpoch,
+                             layerNames: session.network.layerNames)
+        flushWire(epoch: e)
+        if !options.quiet {
+            let spikes = zip(session.network.layerNames, eval.spikesPerSample).filter { $0.1 > 0 }
+                .map { "\($0.0) \(String(format: "%.0f", $0.1))" }.joined(separator: ", ")
+            Progress.line(String(format: "epoch %d: test accuracy %.2f%%  loss %.4f  (%d steps simulated)  spikes/sample: %@",
+                                 e + 1, eval.accuracy * 100, eval.loss, eval.steps, spikes))
+        }
+        _ = session.advanceEpochIfDone()
+        saveCheckpoint()
+        queueNextJob()
+    }
+
+    func saveCheckpoint() {
+        do {
+            try session.checkpoint(runID: runID, specJSON: setup.specJSON).write(to: options.checkpointPath)
+            recorder?.checkpoint(epoch: session.epoch, step: session.step, path: options.checkpointPath, digest: session.digest)
+        } catch {
+            failure = "checkpoint failed: \(error)"
+        }
+    }
+
+    func flushWire(epoch: Int? = nil) {
+        let e = epoch ?? session.epoch
+        for (dir, tally) in [("sent", sentTally), ("received", receivedTally)] {
+            for (kind, v) in tally.drain() {
+                recorder?.wire(epoch: e, kind: "\(kind) \(dir)", messages: v.messages, rawBytes: v.raw, wireBytes: v.wire)
+            }
+        }
+    }
+
+    // MARK: - Status file
+
+    func writeStatusIfDue(force: Bool = false) {
+        guard let path = options.statusPath, force || ContinuousClock.now - lastStatusWrite >= .seconds(1) else { return }
+        lastStatusWrite = .now
+        let s = machine.status
+        let snapshot = StatusSnapshot(
+            runID: runID, pid: Int(getpid()), updatedAt: Date().timeIntervalSince1970, epoch: session.epoch, step: session.step,
+            stepsPerEpoch: session.stepsPerEpoch, epochs: setup.settings.epochs, parameterVersion: Int(session.version),
+            state: "\(s.state)", finished: done,
+            workers: s.workers.map { w in
+                StatusSnapshot.Worker(id: w.id.rawValue, name: names[w.id] ?? "", inFlight: w.inFlight,
+                                      completedMicroBatches: w.completedMicroBatches, completedSamples: w.completedSamples,
+                                      secondsSinceSeen: Double((s.now - w.lastSeen).nanoseconds) / 1e9,
+                                      samplesPerSecond: Double(w.completedSamples) / max(1e-9, Double((s.now - w.joinedAt).nanoseconds) / 1e9))
+            },
+            pending: s.job?.pending ?? 0, inFlight: s.job?.inFlight ?? 0, samplesPerSecond: rate)
+        try? snapshot.write(to: path)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 { let c = components; return c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000 }
+}

@@ -1,0 +1,249 @@
+import Dispatch
+import Foundation
+import Logging
+import SNNCore
+import SNNEnergy
+import SNNMethods
+import SNNModel
+
+/// How a worker process runs.
+public struct WorkerOptions: Sendable {
+    public var address: String
+    public var threads: Int
+    public var dataDirectory: String
+    public var limit: Int?
+    public var name: String
+    /// CURVE client: the coordinator's public key and this worker's key pair.
+    public var curve: (serverKey: String, keyPair: CurveKeyPair)?
+    /// Give up after this long without reaching a coordinator (nil = keep trying forever).
+    public var giveUpAfter: Duration?
+    public var quiet = false
+
+    public init(address: String, threads: Int, dataDirectory: String, name: String) {
+        self.address = address; self.threads = threads; self.dataDirectory = dataDirectory; self.name = name
+    }
+}
+
+/// The worker's I/O shell: a DEALER socket, compute threads and a loop feeding `WorkerMachine`.
+///
+/// Each micro-batch runs single-threaded on its own slot; `threads` slots run at once. The model is built from
+/// the spec the coordinator sends in WELCOME; parameters arrive with the first assignment of each version.
+public final class WorkerClient {
+    public let options: WorkerOptions
+    let workerID = UUID()
+    let buildID: String
+    let train: LabeledImages
+    let test: LabeledImages
+    let fingerprint: String
+    var logger: Logger
+    var machine: WorkerMachine
+    let clockOrigin = ContinuousClock.now
+    var context = ZContext()
+    var socket: ZSocket!
+    var runID: UUID?
+    var specJSON: [UInt8] = []
+    var method: (any TrainingMethod)?
+    var parameters: (version: Int, values: [Float], state: [Float])?
+    var pendingParameters: [Int: [Float]] = [:]
+    let completions = CompletionQueue()
+    /// The result whose `computeFinished` is being handled (the machine answers with `sendResult` at once).
+    var justFinished: (key: WorkKey, result: MicroBatchResult)?
+    var runSeed: UInt64 = 0
+    var lastContact = ContinuousClock.now
+    public private(set) var resultsSent = 0
+
+    public init(options: WorkerOptions) throws {
+        self.options = options
+        self.buildID = BuildIdentity.current(blasCore: BLAS.coreName)
+        train = try IDXDataset.load(directory: options.dataDirectory, split: .train, limit: options.limit)
+        test = try IDXDataset.load(directory: options.dataDirectory, split: .test, limit: options.limit)
+        fingerprint = BuildIdentity.dataFingerprint(train: train, test: test)
+        var l = Logger(label: "snn-worker")
+        l.logLevel = options.quiet ? .warning : .info
+        logger = l
+        machine = WorkerMachine(configuration: try WorkerConfiguration(slots: options.threads))
+    }
+
+    var now: Instant { Instant(since: clockOrigin, at: ContinuousClock.now) }
+
+    /// Runs until the coordinator says the run is over (returns normally), refuses this worker, or `stop()`.
+    public func run() throws {
+        try connect()
+        try apply(machine.handle(.connected, at: now))
+        var lastTick = ContinuousClock.now
+        while true {
+            if let frames = try socket.receiveMultipart(timeoutMs: 5) { try handle(frames) }
+            while let more = try socket.receiveMultipart(timeoutMs: 0) { try handle(more) }
+            for (task, key, outcome) in completions.drain() {
+                switch outcome {
+                case .success(let r):
+                    justFinished = (key, r)
+                    try apply(machine.handle(.computeFinished(taskID: task), at: now))
+                    justFinished = nil
+                case .failure(let e):
+                    try apply(machine.handle(.computeFailed(taskID: task, reason: e.description), at: now))
+                }
+            }
+            if ContinuousClock.now - lastTick >= .milliseconds(50) {
+                lastTick = .now
+                if try apply(machine.handle(.tick, at: now)) { return }
+                if let g = options.giveUpAfter, runID == nil, ContinuousClock.now - lastContact > g {
+                    throw SetupError("no coordinator answered at \(options.address) within \(g); check the address (and --server-key for a CURVE coordinator)")
+                }
+            }
+        }
+    }
+
+    func connect() throws {
+        socket?.close()
+        socket = try ZSocket.dealer(context)
+        if let c = options.curve { try socket.makeCurveClient(serverPublicKey: c.serverKey, keyPair: c.keyPair) }
+        do { try socket.connect(options.address) } catch {
+            throw SetupError("cannot connect to \(options.address): \(error); use tcp://HOST:PORT")
+        }
+    }
+
+    func handle(_ frames: [[UInt8]]) throws {
+        let decoded: DecodedMessage
+        do { decoded = try WireCodec.decode(frames) } catch {
+            logger.warning("rejected a malformed message from the coordinator: \(error)")
+            return
+        }
+        lastContact = .now
+        switch decoded.message {
+        case .welcome(let w):
+            runID = decoded.runId
+            if w.specJSON != specJSON || method == nil {
+                specJSON = w.specJSON
+                do {
+                    let spec = try RunSpec.decode(Data(w.specJSON), source: "coordinator's spec")
+                    method = try MethodFactory.make(spec)
+                    parameters = nil
+                } catch {
+                    logger.error("cannot build the coordinator's model: \(error)")
+                    send(.bye(Bye(reason: "cannot build model: \(error)")))
+                    throw SetupError("cannot build the coordinator's model: \(error)")
+                }
+            }
+            if !options.quiet { Progress.line("snn-worker: joined run \(decoded.runId?.uuidString.prefix(8) ?? "?") with \(options.threads) slot(s)") }
+            try apply(machine.handle(.welcomed(WelcomeInfo(heartbeatInterval: .milliseconds(Int(w.heartbeatIntervalMs)),
+                                                           deadAfter: .milliseconds(Int(w.deadWorkerTimeoutMs)))), at: now))
+        case .refuse(let r):
+            try apply(machine.handle(.refused(Convert.refusalReason(r)), at: now))
+        case .work(let a):
+            runSeed = a.seed
+            if let p = a.parameters, let m = method {
+                let n = m.network.parameterCount
+                guard p.count == n + m.network.stateCount else {
+                    logger.error("coordinator sent \(p.count) parameter values, the model needs \(n + m.network.stateCount)")
+                    return
+                }
+                parameters = (Int(a.parameterVersion), Array(p[0..<n]), Array(p[n...]))
+            }
+            let item = WorkItem(key: Convert.key(a.key), sampleIDs: a.sampleIndices.map(Int.init), parameterVersion: Int(a.parameterVersion))
+            try apply(machine.handle(.assignment([item], includesParameters: a.parameters != nil), at: now))
+        case .noWork(let n):
+            try apply(machine.handle(.noWork(retryAfter: .milliseconds(Int(n.retryAfterMs))), at: now))
+        case .heartbeat:
+            try apply(machine.handle(.coordinatorMessage, at: now))
+        case .bye:
+            try apply(machine.handle(.runFinished, at: now))
+        case .error(let e):
+            if e.code == .notWelcomed { try apply(machine.handle(.rejoinRequired, at: now)) }
+            else { logger.warning("coordinator rejected a message: \(e.text)"); try apply(machine.handle(.coordinatorMessage, at: now)) }
+        default:
+            logger.warning("ignored a \(decoded.kind) message: not a coordinator message")
+        }
+    }
+
+    /// Carries out directives; returns true when the worker must stop.
+    @discardableResult
+    func apply(_ directives: [WorkerMachine.Directive]) throws -> Bool {
+        for d in directives {
+            switch d {
+            case .sendHello:
+                send(.hello(Hello(workerId: workerID, name: WireText.truncated(options.name, maxBytes: 255), threads: UInt16(clamping: options.threads),
+                                  buildId: buildID, datasetFingerprint: fingerprint)))
+            case .requestWork(let n):
+                send(.requestWork(WorkRequest(freeSlots: UInt16(clamping: max(1, n)), knownParameterVersion: UInt64(max(0, parameters?.version ?? 0)))))
+            case .startCompute(let task): start(task)
+            case .sendResult(let item):
+                guard let done = justFinished, done.key == item.key else { continue }
+                sendResult(done.result, item: item)
+            case let .sendFailure(item, reason):
+                let code: ErrorReply.Code
+                if case .missingParameters = reason { code = .staleParameters } else { code = .internal }
+                send(.error(ErrorReply(code: code, text: WireText.truncated("FAILED \(item.key.epoch) \(item.key.step) \(item.key.microBatch) \(item.key.phase == .train ? "train" : "evaluate") \(reason)", maxBytes: 1000))))
+            case .sendHeartbeat:
+                send(.heartbeat(Heartbeat(sentAtMs: UInt64(Date().timeIntervalSince1970 * 1000), currentStep: 0, freeSlots: 1)))
+            case .sendBye:
+                send(.bye(Bye(reason: "worker stopping")))
+            case .reconnect(let abandoned):
+                if !options.quiet { Progress.line("snn-worker: coordinator silent; reconnecting (\(abandoned.count) micro-batch(es) abandoned)") }
+                runID = nil
+                try connect()
+                lastContact = .now
+                try apply(machine.handle(.connected, at: now))
+            case .stop(let reason):
+                switch reason {
+                case .runFinished, .requested:
+                    if !options.quiet { Progress.line("snn-worker: \(reason); \(resultsSent) results sent") }
+                    return true
+                case .refused(let why):
+                    throw SetupError("refused by the coordinator: \(why)")
+                }
+            case .log(let r):
+                logger.log(level: r.level, "\(r.message)")
+            }
+        }
+        return false
+    }
+
+    func start(_ task: ComputeTask) {
+        let item = task.item
+        guard let method, let p = parameters, p.version == item.parameterVersion else {
+            completions.push(task.id, item.key, .failure(SetupError("missing parameters for version \(item.parameterVersion)")))
+            return
+        }
+        let work = MicroBatch(epoch: item.key.epoch, step: item.key.step, index: item.key.microBatch,
+                              phase: item.key.phase == .train ? .train : .evaluate,
+                              samples: item.sampleIDs.map { Int32($0) }, seed: 0)
+        let data = item.key.phase == .train ? train : test
+        let seed = runSeed
+        let q = completions
+        let values = p.values, state = p.state
+        DispatchQueue.global().async {
+            var w = work; w.seed = seed
+            q.push(task.id, item.key, .success(method.run(w, data: data, parameters: values, state: state)))
+        }
+    }
+
+    func sendResult(_ r: MicroBatchResult, item: WorkItem) {
+        let gradient: [Int64]
+        do { gradient = r.gradient.isEmpty ? [] : try ExactSum.encode(r.gradient) } catch {
+            send(.error(ErrorReply(code: .internal, text: "FAILED \(item.key.epoch) \(item.key.step) \(item.key.microBatch) \(item.key.phase == .train ? "train" : "evaluate") non-finite gradient: \(error)")))
+            return
+        }
+        resultsSent += 1
+        send(.result(WorkResult(key: Convert.wireKey(item.key), parameterVersion: UInt64(item.parameterVersion), samples: UInt32(r.samples),
+                                lossSum: r.lossSum, correct: UInt32(r.correct), computeNanos: r.computeNanos, gradient: gradient,
+                                statistics: r.statistics, counters: Convert.flatten(r.ledger), spikesPerLayer: r.spikesPerLayer)))
+    }
+
+    func send(_ m: Message) {
+        do {
+            let enc = try WireCodec.encode(m, runId: m.kind.requiresRunId ? runID : nil)
+            try socket.sendMultipart(enc.frames, dontWait: true)
+        } catch {
+            logger.debug("send \(m.kind) failed: \(error)")
+        }
+    }
+}
+
+/// Finished computations handed from compute threads to the loop.
+final class CompletionQueue: @unchecked Sendable {
+    private var items: [(Int, WorkKey, Result<MicroBatchResult, SetupError>)] = []
+    private let lock = NSLock()
+    func push(_ task: Int, _ key: WorkKey, _ r: Result<MicroBatchResult, SetupError>) { lock.lock(); items.append((task, key, r)); lock.unlock() }
+    func drain() -> [(Int, WorkKey, Result<MicroBatchResult, SetupError>)] { lock.lock(); defer { lock.unlock() }; let out = items; items = []; return out }
+}

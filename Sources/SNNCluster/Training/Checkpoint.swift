@@ -1,0 +1,103 @@
+import Foundation
+import SNNCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything needed to continue a run bit-identically: parameters, running state, optimizer state and the
+/// epoch/step cursor (the RNG needs nothing more: every draw is keyed by (seed, epoch, sample)).
+///
+/// File layout: the 8 bytes "SNNCKPT1", a little-endian UInt64 header length, a JSON header (run id, spec, cursor,
+/// counts), then the float32 arrays (parameters, state, optimizer buffers) little-endian. Written atomically:
+/// temp file, fsync, rename, fsync of the directory.
+public struct Checkpoint: Sendable, Equatable {
+    public var runID: String
+    public var specJSON: String
+    public var epoch: Int, step: Int, iteration: Int
+    public var version: UInt64
+    public var parameters: [Float]
+    public var state: [Float]
+    public var optimizer: OptimizerState
+
+    struct Header: Codable {
+        var format = 1
+        var runID: String, specJSON: String
+        var epoch: Int, step: Int, iteration: Int, version: UInt64
+        var parameters: Int, state: Int, optimizerStep: Int, optimizerBuffers: [Int]
+    }
+
+    static let magic = Array("SNNCKPT1".utf8)
+
+    public func write(to path: String) throws(CheckpointError) {
+        let header = Header(runID: runID, specJSON: specJSON, epoch: epoch, step: step, iteration: iteration,
+                            version: version, parameters: parameters.count, state: state.count,
+                            optimizerStep: optimizer.step, optimizerBuffers: optimizer.buffers.map(\.count))
+        guard let json = try? JSONEncoder().encode(header) else { throw CheckpointError("cannot encode checkpoint header") }
+        var bytes = Checkpoint.magic
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes += $0 }
+        bytes += json
+        for arr in [parameters, state] + optimizer.buffers { arr.withUnsafeBytes { bytes += $0 } }
+        try Checkpoint.atomicWrite(bytes, to: path)
+    }
+
+    public static func read(from path: String) throws(CheckpointError) -> Checkpoint {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CheckpointError("\(path): cannot read checkpoint (missing or unreadable)")
+        }
+        let b = [UInt8](data)
+        guard b.count >= 16, Array(b[0..<8]) == magic else { throw CheckpointError("\(path): not an snn-cluster checkpoint") }
+        let hlen = b[8..<16].withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
+        guard hlen > 0, 16 + hlen <= b.count,
+              let h = try? JSONDecoder().decode(Header.self, from: Data(b[16..<(16 + hlen)])) else {
+            throw CheckpointError("\(path): corrupt checkpoint header")
+        }
+        var off = 16 + hlen
+        func floats(_ n: Int) throws(CheckpointError) -> [Float] {
+            guard n >= 0, off + 4 * n <= b.count else { throw CheckpointError("\(path): checkpoint is truncated") }
+            let out = [Float](unsafeUninitializedCapacity: n) { buf, c in
+                b.withUnsafeBytes { src in
+                    UnsafeMutableRawBufferPointer(buf).copyMemory(from: UnsafeRawBufferPointer(rebasing: src[off..<(off + 4 * n)]))
+                }
+                c = n
+            }
+            off += 4 * n
+            return out
+        }
+        let p = try floats(h.parameters), s = try floats(h.state)
+        var bufs: [[Float]] = []
+        for n in h.optimizerBuffers { bufs.append(try floats(n)) }
+        guard off == b.count else { throw CheckpointError("\(path): checkpoint has trailing bytes") }
+        var opt = OptimizerState(kind: .sgd(momentum: 0, weightDecay: 0, nesterov: false), parameterCount: 0)
+        opt.step = h.optimizerStep; opt.buffers = bufs
+        return Checkpoint(runID: h.runID, specJSON: h.specJSON, epoch: h.epoch, step: h.step, iteration: h.iteration,
+                          version: h.version, parameters: p, state: s, optimizer: opt)
+    }
+
+    /// temp file in the same directory → write → fsync → rename → fsync(directory).
+    static func atomicWrite(_ bytes: [UInt8], to path: String) throws(CheckpointError) {
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        let tmp = path + ".tmp-\(getpid())"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw CheckpointError("\(tmp): cannot create (\(String(cString: strerror(errno))))") }
+        var written = 0
+        let ok = bytes.withUnsafeBytes { p -> Bool in
+            while written < p.count {
+                let n = Glibc.write(fd, p.baseAddress! + written, p.count - written)
+                if n <= 0 { return false }
+                written += n
+            }
+            return fsync(fd) == 0
+        }
+        close(fd)
+        guard ok else { unlink(tmp); throw CheckpointError("\(tmp): write failed (\(String(cString: strerror(errno))))") }
+        guard rename(tmp, path) == 0 else { unlink(tmp); throw CheckpointError("\(path): rename failed") }
+        let dfd = open(dir.isEmpty ? "." : dir, O_RDONLY)
+        if dfd >= 0 { fsync(dfd); close(dfd) }
+    }
+}
+
+public struct CheckpointError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import SNNCore
+import SNNModel
+import SNNMethods
+
+/// A run ready to train: its spec (with command-line overrides applied), method, settings and data.
+public struct RunSetup: @unchecked Sendable {
+    public var spec: RunSpec
+    public var specJSON: String
+    public var method: any TrainingMethod
+    public var settings: TrainingSettings
+    public var train: LabeledImages
+    public var test: LabeledImages
+
+    /// Loads the spec and the dataset; every failure is one line naming the input and the fix.
+    public static func load(specPath: String, dataDirectory: String, seed: UInt64?, epochs: Int?,
+                            trainLimit: Int? = nil, testLimit: Int? = nil) throws -> RunSetup {
+        var spec = try RunSpec.load(path: specPath)
+        if let seed { spec.training.seed = seed }
+        if let epochs { spec.training.epochs = epochs }
+        return try make(spec: spec, dataDirectory: dataDirectory, trainLimit: trainLimit, testLimit: testLimit)
+    }
+
+    public static func make(spec: RunSpec, dataDirectory: String, trainLimit: Int? = nil, testLimit: Int? = nil) throws -> RunSetup {
+        try spec.validate()
+        let method = try MethodFactory.make(spec)
+        let t = spec.training
+        let settings = TrainingSettings(epochs: t.epochs, batchSize: t.batchSize, microBatch: t.microBatch, seed: t.seed,
+                                        optimizer: try MethodFactory.optimizer(t.optimizer), learningRate: t.optimizer.lr,
+                                        schedule: try MethodFactory.schedule(t.schedule))
+        let train = try IDXDataset.load(directory: dataDirectory, split: .train, limit: trainLimit)
+        let test = try IDXDataset.load(directory: dataDirectory, split: .test, limit: testLimit)
+        let features = spec.input.shape.reduce(1, *)
+        guard features == train.rows * train.columns else {
+            throw SetupError("spec input.shape \(spec.input.shape) has \(features) values but \(dataDirectory) holds \(train.rows)x\(train.columns) images")
+        }
+        return RunSetup(spec: spec, specJSON: String(decoding: spec.encoded(), as: UTF8.self), method: method,
+                        settings: settings, train: train, test: test)
+    }
+
+    /// The effective settings, printed at start-up.
+    public var description: String {
+        let net = method.network
+        let opt: String
+        switch settings.optimizer {
+        case let .sgd(m, wd, nesterov): opt = "SGD lr \(settings.learningRate) momentum \(m) weight-decay \(wd)\(nesterov ? " nesterov" : "")"
+        case let .adam(b1, b2, eps, wd, decoupled): opt = "\(decoupled ? "AdamW" : "Adam") lr \(settings.learningRate) betas (\(b1), \(b2)) eps \(eps) weight-decay \(wd)"
+        }
+        return """
+        run spec      \(spec.name)  method \(spec.method.rawValue)  T = \(spec.timesteps)  input \(spec.input.encoding.rawValue) \(spec.input.shape)
+        network       \(net.layerNames.joined(separator: " → "))  (\(net.parameterCount) parameters, \(net.stateCount) running statistics)
+        training      \(settings.epochs) epochs × \(stepsPerEpoch) steps, batch \(settings.batchSize) in micro-batches of \(settings.microBatch), seed \(settings.seed)
+        optimizer     \(opt), schedule \(settings.schedule)
+        data          \(train.count) train / \(test.count) test images \(train.rows)x\(train.columns)
+        """
+    }
+
+    public var stepsPerEpoch: Int { (train.count + settings.batchSize - 1) / settings.batchSize }
+}
+
+public struct SetupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ d: String) { description = d }
+}

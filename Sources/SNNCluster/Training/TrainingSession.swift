@@ -1,0 +1,171 @@
+import SNNCore
+import SNNEnergy
+import SNNModel
+import SNNMethods
+
+/// The coordinator's side of training, independent of where micro-batches run: master parameters, optimizer and
+/// running state, the epoch/step cursor, and the exact once-per-step commit.
+///
+/// The standalone runner executes micro-batches on local threads; the cluster coordinator ships them to workers.
+/// Both commit through here, so both give the same parameters for the same seed.
+public final class TrainingSession: @unchecked Sendable {
+    public let method: any TrainingMethod
+    public let settings: TrainingSettings
+    public let trainCount: Int
+    public let testCount: Int
+    public private(set) var parameters: [Float]
+    public private(set) var state: [Float]
+    public private(set) var optimizer: OptimizerState
+    /// Next step to run: (epoch, step within epoch). `epoch == settings.epochs` when training is over.
+    public private(set) var epoch = 0
+    public private(set) var step = 0
+    /// Steps committed since the start (the schedule's iteration counter).
+    public private(set) var iteration = 0
+    /// Incremented by every commit; work carries the version it was computed with.
+    public private(set) var version: UInt64 = 0
+    /// Event counts of this epoch's training micro-batches.
+    public private(set) var trainLedger: EventLedger
+    public private(set) var trainSamplesThisEpoch = 0
+    private var planCache: EpochPlan?
+
+    public var network: Network { method.network }
+
+    public init(method: any TrainingMethod, settings: TrainingSettings, trainCount: Int, testCount: Int) {
+        self.method = method; self.settings = settings; self.trainCount = trainCount; self.testCount = testCount
+        var (p, s) = method.network.initialValues(seed: settings.seed)
+        method.constrain(parameters: &p)
+        parameters = p; state = s
+        optimizer = OptimizerState(kind: settings.optimizer, parameterCount: p.count)
+        trainLedger = method.network.makeLedger()
+    }
+
+    public var finished: Bool { epoch >= settings.epochs }
+
+    public func plan(epoch e: Int) -> EpochPlan {
+        if let p = planCache, p.epoch == e { return p }
+        let p = EpochPlan(epoch: e, samples: trainCount, batchSize: settings.batchSize,
+                          microBatch: settings.microBatch, seed: settings.seed)
+        planCache = p
+        return p
+    }
+
+    public var stepsPerEpoch: Int { (trainCount + settings.batchSize - 1) / settings.batchSize }
+
+    /// The micro-batches of the next step.
+    public func nextStepWork() -> [MicroBatch] { plan(epoch: epoch).microBatches(step: step) }
+
+    public func learningRate(epoch e: Int, iteration i: Int) -> Float {
+        settings.schedule.rate(base: settings.learningRate, epoch: e, totalEpochs: settings.epochs, iteration: i)
+    }
+
+    /// Applies one step: exact sum of the micro-batches' gradients and statistics, one optimizer update.
+    /// `results` must hold exactly the step's micro-batches (any order; they are reduced exactly).
+    public func commit(_ results: [MicroBatchResult]) throws(ExactSumError) -> StepOutcome {
+        var contributions: [StepContribution] = []
+        for (i, r) in results.enumerated() { contributions.append(try StepContribution(microBatch: i, r)) }
+        return try commit(contributions: contributions)
+    }
+
+    /// Applies one step from contributions already in fixed point (what workers send).
+    public func commit(contributions unordered: [StepContribution]) throws(ExactSumError) -> StepOutcome {
+        let results = unordered.sorted { $0.microBatch < $1.microBatch }
+        var grad = ExactSum(count: parameters.count)
+        var stats = ExactSum(count: network.statisticsCount)
+        var loss = 0.0, correct = 0, samples = 0
+        for r in results {
+            try grad.add(encoded: r.gradient)
+            if network.statisticsCount > 0 { try stats.add(r.statistics) }
+            samples += r.samples; correct += r.correct
+            trainLedger.add(r.ledger)
+        }
+        // Loss sums are reported, not used for the update; sum them in a fixed order anyway.
+        loss = results.map(\.lossSum).reduce(0, +)
+        let lr = learningRate(epoch: epoch, iteration: iteration)
+        let g = grad.value(times: 1 / Double(max(1, samples)))
+        optimizerStep(settings.optimizer, learningRate: lr, parameters: &parameters, gradients: g,
+                      state: &optimizer, decayMask: method.decayMask)
+        method.constrain(parameters: &parameters)
+        if network.statisticsCount > 0 {
+            network.applyStatistics(stats.value(times: 1 / Double(max(1, results.count))), to: &state,
+                                    microBatchSize: settings.microBatch)
+        }
+        let outcome = StepOutcome(epoch: epoch, step: step, loss: loss / Double(max(1, samples)),
+                                  accuracy: Double(correct) / Double(max(1, samples)), samples: samples,
+                                  learningRate: lr, computeNanos: results.reduce(0) { $0 + $1.computeNanos })
+        trainSamplesThisEpoch += samples
+        iteration += 1; version += 1; step += 1
+        return outcome
+    }
+
+    /// Moves the cursor to the next epoch once its steps are done; returns true if it did.
+    public func advanceEpochIfDone() -> Bool {
+        guard step >= stepsPerEpoch else { return false }
+        epoch += 1; step = 0
+        trainLedger = network.makeLedger(); trainSamplesThisEpoch = 0
+        return true
+    }
+
+    /// Test-split evaluation micro-batches for the current parameters.
+    public func evaluationWork(epoch e: Int) -> [MicroBatch] {
+        EpochPlan.evaluation(epoch: e, count: testCount, microBatch: settings.evalMicroBatch, seed: settings.seed)
+    }
+
+    /// Aggregates an evaluation's results (any order).
+    public func summarizeEvaluation(_ results: [MicroBatchResult]) -> EvaluationOutcome {
+        summarizeEvaluation(contributions: results.enumerated().map { i, r in
+            StepContribution(microBatch: i, gradient: [], statistics: [], lossSum: r.lossSum, correct: r.correct,
+                             samples: r.samples, ledger: r.ledger, spikesPerLayer: r.spikesPerLayer, steps: r.steps,
+                             computeNanos: r.computeNanos)
+        })
+    }
+
+    public func summarizeEvaluation(contributions unordered: [StepContribution]) -> EvaluationOutcome {
+        let results = unordered.sorted { $0.microBatch < $1.microBatch }
+        var ledger = network.makeLedger()
+        var spikes = [Int64](repeating: 0, count: network.layers.count)
+        var loss = 0.0, correct = 0, samples = 0
+        for r in results {
+            ledger.add(r.ledger); samples += r.samples; correct += r.correct; loss += r.lossSum
+            for i in spikes.indices { spikes[i] += r.spikesPerLayer[i] }
+        }
+        return EvaluationOutcome(loss: loss / Double(max(1, samples)), accuracy: Double(correct) / Double(max(1, samples)),
+                                 samples: samples, spikesPerSample: spikes.map { Double($0) / Double(max(1, samples)) },
+                                 steps: results.first?.steps ?? network.timesteps, ledger: ledger)
+    }
+
+    /// SHA-256 of the parameters and running state: equal digests mean bit-identical models.
+    public var digest: String { sha256Hex(parameters + state) }
+
+    /// Restores a checkpointed session state.
+    public func restore(_ c: Checkpoint) throws(CheckpointError) {
+        guard c.parameters.count == parameters.count, c.state.count == state.count else {
+            throw CheckpointError("checkpoint has \(c.parameters.count) parameters, the spec's network has \(parameters.count)")
+        }
+        parameters = c.parameters; state = c.state; optimizer = c.optimizer
+        epoch = c.epoch; step = c.step; iteration = c.iteration; version = c.version
+        trainLedger = network.makeLedger(); trainSamplesThisEpoch = 0
+    }
+
+    public func checkpoint(runID: String, specJSON: String) -> Checkpoint {
+        Checkpoint(runID: runID, specJSON: specJSON, epoch: epoch, step: step, iteration: iteration, version: version,
+                   parameters: parameters, state: state, optimizer: optimizer)
+    }
+}
+
+/// What one committed step did.
+public struct StepOutcome: Sendable {
+    public var epoch: Int, step: Int
+    public var loss: Double, accuracy: Double
+    public var samples: Int
+    public var learningRate: Float
+    public var computeNanos: UInt64
+}
+
+/// What one evaluation pass measured.
+public struct EvaluationOutcome: Sendable {
+    public var loss: Double, accuracy: Double
+    public var samples: Int
+    public var spikesPerSample: [Double]
+    public var steps: Int
+    public var ledger: EventLedger
+}

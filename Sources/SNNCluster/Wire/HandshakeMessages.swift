@@ -1,0 +1,77 @@
+import Foundation
+
+/// HELLO, worker → coordinator: who the worker is and what it runs, so the coordinator can refuse a worker
+/// whose results could not be bit-identical (other protocol, kernel build or dataset).
+public struct Hello: Sendable, Equatable {
+    /// Chosen by the worker process, stable across its reconnects.
+    public var workerId: UUID
+    /// Host name, non-empty, ≤ 255 UTF-8 bytes.
+    public var name: String
+    /// Micro-batches the worker runs at once (≥ 1).
+    public var threads: UInt16
+    /// The protocol version the worker speaks (= `WireCodec.protocolVersion`).
+    public var protocolVersion: UInt16
+    /// Engine version + target CPU, non-empty, ≤ 512 bytes. Workers with another build are refused: the
+    /// same results need the same kernel code path.
+    public var buildId: String
+    /// Lowercase hex SHA-256 of the dataset files (≤ 128 hex characters).
+    public var datasetFingerprint: String
+    /// Reserved for resuming a session; nil for now (≤ 256 bytes when present, never empty).
+    public var resumeToken: [UInt8]?
+
+    public init(workerId: UUID, name: String, threads: UInt16, protocolVersion: UInt16 = WireCodec.protocolVersion,
+                buildId: String, datasetFingerprint: String, resumeToken: [UInt8]? = nil) {
+        self.workerId = workerId
+        self.name = name
+        self.threads = threads
+        self.protocolVersion = protocolVersion
+        self.buildId = buildId
+        self.datasetFingerprint = datasetFingerprint
+        self.resumeToken = resumeToken
+    }
+}
+
+/// WELCOME, coordinator → worker: the run the worker joined and how to behave in it.
+public struct Welcome: Sendable, Equatable {
+    /// Assigned run id; carried in the header (non-zero).
+    public var runId: UUID
+    /// How often the worker sends HEARTBEAT (≥ 1 ms).
+    public var heartbeatIntervalMs: UInt32
+    /// Silence after which either side considers the other gone (≥ 1 ms).
+    public var deadWorkerTimeoutMs: UInt32
+    /// The run spec (JSON text) the worker builds its model from, ≤ 1 MiB.
+    public var specJSON: [UInt8]
+    /// The parameter version the coordinator holds now.
+    public var parameterVersion: UInt64
+
+    public init(runId: UUID, heartbeatIntervalMs: UInt32, deadWorkerTimeoutMs: UInt32, specJSON: [UInt8],
+                parameterVersion: UInt64) {
+        self.runId = runId
+        self.heartbeatIntervalMs = heartbeatIntervalMs
+        self.deadWorkerTimeoutMs = deadWorkerTimeoutMs
+        self.specJSON = specJSON
+        self.parameterVersion = parameterVersion
+    }
+}
+
+/// REFUSE, coordinator → worker: the worker cannot join; `reason` says why in words.
+public struct Refusal: Sendable, Equatable {
+    public enum Code: UInt16, Sendable, CaseIterable {
+        case versionMismatch = 1
+        case datasetMismatch = 2
+        case buildMismatch = 3
+        case notAllowed = 4
+        case malformed = 5
+        case runFinished = 6
+        case busy = 7
+    }
+
+    public var code: Code
+    /// ≤ 4096 UTF-8 bytes.
+    public var reason: String
+
+    public init(code: Code, reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+}

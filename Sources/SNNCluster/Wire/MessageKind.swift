@@ -1,0 +1,62 @@
+/// The message types of protocol version 1 (the header's type field, PROTOCOL.md §4).
+public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible {
+    case hello = 1
+    case welcome = 2
+    case refuse = 3
+    case requestWork = 4
+    case work = 5
+    case noWork = 6
+    case result = 7
+    case heartbeat = 8
+    case bye = 9
+    case error = 10
+
+    /// The upper-case name PROTOCOL.md uses, for logs and metrics.
+    public var description: String {
+        switch self {
+        case .hello: "HELLO"
+        case .welcome: "WELCOME"
+        case .refuse: "REFUSE"
+        case .requestWork: "REQUEST_WORK"
+        case .work: "WORK"
+        case .noWork: "NO_WORK"
+        case .result: "RESULT"
+        case .heartbeat: "HEARTBEAT"
+        case .bye: "BYE"
+        case .error: "ERROR"
+        }
+    }
+
+    /// Whether the header must carry a non-zero run id.
+    public var requiresRunId: Bool {
+        switch self {
+        case .welcome, .work, .result: true
+        default: false
+        }
+    }
+
+    /// Payload frames after the header: (name, raw byte limit) per frame. WORK's third frame is optional.
+    var payloadFrames: [(name: String, limit: Int)] {
+        switch self {
+        case .hello: [("HELLO body", WireLimits.maxHelloBodyBytes)]
+        case .welcome: [("WELCOME body", 16), ("WELCOME spec", WireLimits.maxSpecBytes)]
+        case .refuse: [("REFUSE body", 4 + WireLimits.maxTextBytes)]
+        case .requestWork: [("REQUEST_WORK body", 10)]
+        case .work: [("WORK body", 40), ("WORK samples", WireLimits.maxSamples * 4),
+                     ("WORK parameters", WireLimits.maxParameters * 4)]
+        case .noWork: [("NO_WORK body", 6)]
+        case .result: [("RESULT body", 64), ("RESULT gradient", WireLimits.maxGradient * 8),
+                       ("RESULT statistics", WireLimits.maxStatistics * 4),
+                       ("RESULT counters", WireLimits.maxCounters * 8),
+                       ("RESULT spikes", WireLimits.maxSpikeLayers * 8)]
+        case .heartbeat: [("HEARTBEAT body", 18)]
+        case .bye: [("BYE body", 2 + WireLimits.maxTextBytes)]
+        case .error: [("ERROR body", 4 + WireLimits.maxTextBytes)]
+        }
+    }
+
+    /// The payload frame counts this type may have.
+    var allowedPayloadCounts: ClosedRange<Int> {
+        self == .work ? 2...3 : payloadFrames.count...payloadFrames.count
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+
+/// The semantic rules of PROTOCOL.md §5 that are not about byte layout: string limits and formats, enum
+/// ranges already enforced by parsing, counts, finiteness. One function serves encoder and decoder, so a
+/// sender never emits a message its receiver would reject.
+enum MessageValidation {
+    static func validate(_ message: Message, runId: UUID?) throws(WireError) {
+        if message.kind.requiresRunId, runId == nil {
+            throw WireError(.missingRunId, "\(message.kind) must carry a non-zero run id")
+        }
+        switch message {
+        case .hello(let h):
+            try text(h.name, "HELLO name", max: WireLimits.maxNameBytes, nonEmpty: true)
+            try text(h.buildId, "HELLO build id", max: WireLimits.maxBuildIdBytes, nonEmpty: true)
+            try text(h.datasetFingerprint, "HELLO dataset fingerprint", max: WireLimits.maxFingerprintBytes)
+            guard WireText.isLowercaseHex(h.datasetFingerprint) else {
+                throw WireError(.invalidString, "HELLO dataset fingerprint is not lowercase hex")
+            }
+            guard h.threads >= 1 else { throw WireError(.invalidValue, "HELLO threads is 0") }
+            guard h.protocolVersion == WireCodec.protocolVersion else {
+                throw WireError(.unsupportedVersion,
+                                "HELLO speaks protocol \(h.protocolVersion), this build speaks \(WireCodec.protocolVersion)")
+            }
+            if let token = h.resumeToken {
+                guard (1...WireLimits.maxResumeTokenBytes).contains(token.count) else {
+                    throw WireError(.tooLarge, "HELLO resume token is \(token.count) bytes; allowed 1…\(WireLimits.maxResumeTokenBytes)")
+                }
+            }
+        case .welcome(let w):
+            guard w.heartbeatIntervalMs >= 1, w.deadWorkerTimeoutMs >= 1 else {
+                throw WireError(.invalidValue, "WELCOME heartbeat interval and dead-worker timeout must be ≥ 1 ms")
+            }
+            guard w.specJSON.count <= WireLimits.maxSpecBytes else {
+                throw WireError(.tooLarge, "WELCOME spec is \(w.specJSON.count) bytes, limit \(WireLimits.maxSpecBytes)")
+            }
+            guard !isZero(w.runId) else { throw WireError(.missingRunId, "WELCOME assigns the all-zero run id") }
+        case .refuse(let r):
+            try text(r.reason, "REFUSE reason", max: WireLimits.maxTextBytes)
+        case .requestWork(let r):
+            guard r.freeSlots >= 1 else { throw WireError(.invalidValue, "REQUEST_WORK with 0 free slots") }
+        case .work(let w):
+            guard (1...WireLimits.maxSamples).contains(w.sampleIndices.count) else {
+                throw WireError(w.sampleIndices.isEmpty ? .invalidValue : .tooLarge,
+                                "WORK has \(w.sampleIndices.count) samples; allowed 1…\(WireLimits.maxSamples)")
+            }
+            if let p = w.parameters {
+                try count(p.count, "WORK parameters", max: WireLimits.maxParameters)
+                try finite(p, "WORK parameters")
+            }
+        case .noWork:
+            break
+        case .result(let r):
+            guard r.samples <= WireLimits.maxSamples else {
+                throw WireError(.tooLarge, "RESULT samples \(r.samples) over \(WireLimits.maxSamples)")
+            }
+            guard r.correct <= r.samples else {
+                throw WireError(.invalidValue, "RESULT correct \(r.correct) exceeds samples \(r.samples)")
+            }
+            guard r.lossSum.isFinite else { throw WireError(.nonFinite, "RESULT loss sum is \(r.lossSum)") }
+            try count(r.gradient.count, "RESULT gradient", max: WireLimits.maxGradient)
+            try count(r.statistics.count, "RESULT statistics", max: WireLimits.maxStatistics)
+            try finite(r.statistics, "RESULT statistics")
+            try count(r.counters.count, "RESULT counters", max: WireLimits.maxCounters)
+            try count(r.spikesPerLayer.count, "RESULT spikes per layer", max: WireLimits.maxSpikeLayers)
+        case .heartbeat:
+            break
+        case .bye(let b):
+            try text(b.reason, "BYE reason", max: WireLimits.maxTextBytes)
+        case .error(let e):
+            try text(e.text, "ERROR text", max: WireLimits.maxTextBytes)
+        }
+    }
+
+    static func isZero(_ id: UUID) -> Bool {
+        withUnsafeBytes(of: id.uuid) { $0.allSatisfy { $0 == 0 } }
+    }
+
+    private static func text(_ s: String, _ what: String, max: Int, nonEmpty: Bool = false) throws(WireError) {
+        let n = s.utf8.count
+        guard n <= max else { throw WireError(.tooLarge, "\(what) is \(n) bytes, limit \(max)") }
+        if nonEmpty, n == 0 { throw WireError(.invalidString, "\(what) is empty") }
+    }
+
+    private static func count(_ n: Int, _ what: String, max: Int) throws(WireError) {
+        guard n <= max else { throw WireError(.tooLarge, "\(what) has \(n) elements, limit \(max)") }
+    }
+
+    private static func finite(_ values: [Float], _ what: String) throws(WireError) {
+        if let i = ArrayBytes.firstNonFinite(values) {
+            throw WireError(.nonFinite, "\(what)[\(i)] is \(values[i])")
+        }
+    }
+}

@@ -1,0 +1,227 @@
+import Foundation
+
+/// One payload frame before compression.
+struct PayloadFrame {
+    var name: String
+    var bytes: [UInt8]
+    /// Filter applied before LZ4.
+    var filter: FrameEnvelope.Filter
+}
+
+/// The per-type payload layouts of PROTOCOL.md §5: message → raw payload frames and back. Counts in bodies
+/// are cross-checked against the byte length of the frames holding the elements.
+enum WireBodies {
+    static func encode(_ message: Message) -> [PayloadFrame] {
+        var w = ByteWriter()
+        let name = "\(message.kind) body"
+        switch message {
+        case .hello(let h):
+            w.uuid(h.workerId)
+            w.u16(h.protocolVersion)
+            w.u16(h.threads)
+            w.string(h.name)
+            w.string(h.buildId)
+            w.string(h.datasetFingerprint)
+            w.lengthPrefixed(h.resumeToken ?? [])
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none)]
+        case .welcome(let m):
+            w.u32(m.heartbeatIntervalMs)
+            w.u32(m.deadWorkerTimeoutMs)
+            w.u64(m.parameterVersion)
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none),
+                    PayloadFrame(name: "WELCOME spec", bytes: m.specJSON, filter: .none)]
+        case .refuse(let r):
+            w.u16(r.code.rawValue)
+            w.string(r.reason)
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none)]
+        case .requestWork(let r):
+            w.u16(r.freeSlots)
+            w.u64(r.knownParameterVersion)
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none)]
+        case .work(let a):
+            writeKey(a.key, into: &w)   // epoch, step, micro-batch, phase: offsets 0–12
+            w.u8(a.split.rawValue)
+            w.bool8(a.parameters != nil)
+            w.u8(0)
+            w.u64(a.parameterVersion)
+            w.u64(a.seed)
+            w.u32(UInt32(truncatingIfNeeded: a.sampleIndices.count))
+            w.u32(UInt32(truncatingIfNeeded: a.parameters?.count ?? 0))
+            var frames = [PayloadFrame(name: name, bytes: w.bytes, filter: .none),
+                          PayloadFrame(name: "WORK samples", bytes: ArrayBytes.bytes(of: a.sampleIndices), filter: .shuffle4)]
+            if let p = a.parameters {
+                frames.append(PayloadFrame(name: "WORK parameters", bytes: ArrayBytes.bytes(of: p), filter: .shuffle4))
+            }
+            return frames
+        case .noWork(let n):
+            w.u32(n.retryAfterMs)
+            w.u16(n.reason.rawValue)
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none)]
+        case .result(let r):
+            writeKey(r.key, into: &w)
+            w.zeros(3)
+            w.u64(r.parameterVersion)
+            w.u32(r.samples)
+            w.u32(r.correct)
+            w.f64(r.lossSum)
+            w.u64(r.computeNanos)
+            w.u32(UInt32(truncatingIfNeeded: r.gradient.count))
+            w.u32(UInt32(truncatingIfNeeded: r.statistics.count))
+            w.u32(UInt32(truncatingIfNeeded: r.counters.count))
+            w.u32(UInt32(truncatingIfNeeded: r.spikesPerLayer.count))
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none),
+                    PayloadFrame(name: "RESULT gradient", bytes: ArrayBytes.bytes(of: r.gradient), filter: .zigzagShuffle8),
+                    PayloadFrame(name: "RESULT statistics", bytes: ArrayBytes.bytes(of: r.statistics), filter: .shuffle4),
+                    PayloadFrame(name: "RESULT counters", bytes: ArrayBytes.bytes(of: r.counters), filter: .zigzagShuffle8),
+                    PayloadFrame(name: "RESULT spikes", bytes: ArrayBytes.bytes(of: r.spikesPerLayer), filter: .zigzagShuffle8)]
+        case .heartbeat(let h):
+            w.u64(h.sentAtMs)
+            w.u64(h.currentStep)
+            w.u16(h.freeSlots)
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none)]
+        case .bye(let b):
+            w.string(b.reason)
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none)]
+        case .error(let e):
+            w.u16(e.code.rawValue)
+            w.string(e.text)
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none)]
+        }
+    }
+
+    /// `raw` holds exactly the payload frames the kind allows, already decompressed and size-limited.
+    static func decode(_ kind: MessageKind, _ raw: [[UInt8]], runId: UUID?) throws(WireError) -> Message {
+        var r = ByteReader(raw[0], frame: "\(kind) body")
+        switch kind {
+        case .hello:
+            let workerId = try r.uuid("worker id")
+            let version = try r.u16("protocol version")
+            let threads = try r.u16("threads")
+            let name = try r.string("name", max: WireLimits.maxNameBytes)
+            let build = try r.string("build id", max: WireLimits.maxBuildIdBytes)
+            let fingerprint = try r.string("dataset fingerprint", max: WireLimits.maxFingerprintBytes)
+            let token = try r.lengthPrefixed("resume token", max: WireLimits.maxResumeTokenBytes)
+            try r.finish()
+            return .hello(Hello(workerId: workerId, name: name, threads: threads, protocolVersion: version,
+                                buildId: build, datasetFingerprint: fingerprint,
+                                resumeToken: token.isEmpty ? nil : token))
+        case .welcome:
+            let heartbeat = try r.u32("heartbeat interval")
+            let timeout = try r.u32("dead-worker timeout")
+            let version = try r.u64("parameter version")
+            try r.finish()
+            guard let runId else { throw WireError(.missingRunId, "WELCOME must carry the run id it assigns") }
+            return .welcome(Welcome(runId: runId, heartbeatIntervalMs: heartbeat, deadWorkerTimeoutMs: timeout,
+                                    specJSON: raw[1], parameterVersion: version))
+        case .refuse:
+            let code = try enumValue(Refusal.Code.self, try r.u16("code"), "REFUSE code")
+            let reason = try r.string("reason", max: WireLimits.maxTextBytes)
+            try r.finish()
+            return .refuse(Refusal(code: code, reason: reason))
+        case .requestWork:
+            let slots = try r.u16("free slots")
+            let version = try r.u64("known parameter version")
+            try r.finish()
+            return .requestWork(WorkRequest(freeSlots: slots, knownParameterVersion: version))
+        case .work:
+            let key = try readKey(&r)
+            let split = try enumValue(WireSplit.self, try r.u8("split"), "WORK split")
+            let hasParameters = try r.bool8("has parameters")
+            try r.reserved(1)
+            let version = try r.u64("parameter version")
+            let seed = try r.u64("seed")
+            let sampleCount = Int(try r.u32("sample count"))
+            let parameterCount = Int(try r.u32("parameter count"))
+            try r.finish()
+            guard hasParameters == (raw.count == 3) else {
+                throw WireError(.frameCount, "WORK has-parameters is \(hasParameters) but it has \(raw.count) payload frames")
+            }
+            guard hasParameters || parameterCount == 0 else {
+                throw WireError(.countMismatch, "WORK without parameters declares \(parameterCount) of them")
+            }
+            let samples: [UInt32] = try elements(raw[1], count: sampleCount, "WORK samples")
+            let parameters: [Float]? = hasParameters ? try floats(raw[2], count: parameterCount, "WORK parameters") : nil
+            return .work(WorkAssignment(key: key, parameterVersion: version, seed: seed, sampleIndices: samples,
+                                        split: split, parameters: parameters))
+        case .noWork:
+            let retry = try r.u32("retry after")
+            let reason = try enumValue(NoWork.Reason.self, try r.u16("reason"), "NO_WORK reason")
+            try r.finish()
+            return .noWork(NoWork(retryAfterMs: retry, reason: reason))
+        case .result:
+            let key = try readKey(&r)
+            try r.reserved(3)
+            let version = try r.u64("parameter version")
+            let samples = try r.u32("samples")
+            let correct = try r.u32("correct")
+            let loss = try r.f64("loss sum")
+            let nanos = try r.u64("compute ns")
+            let g = Int(try r.u32("gradient count"))
+            let s = Int(try r.u32("statistics count"))
+            let c = Int(try r.u32("counter count"))
+            let l = Int(try r.u32("spike layer count"))
+            try r.finish()
+            let gradient: [Int64] = try elements(raw[1], count: g, "RESULT gradient")
+            let statistics = try floats(raw[2], count: s, "RESULT statistics")
+            let counters: [Int64] = try elements(raw[3], count: c, "RESULT counters")
+            let spikes: [Int64] = try elements(raw[4], count: l, "RESULT spikes")
+            return .result(WorkResult(key: key, parameterVersion: version, samples: samples, lossSum: loss,
+                                      correct: correct, computeNanos: nanos, gradient: gradient,
+                                      statistics: statistics, counters: counters, spikesPerLayer: spikes))
+        case .heartbeat:
+            let sent = try r.u64("sent at")
+            let step = try r.u64("current step")
+            let slots = try r.u16("free slots")
+            try r.finish()
+            return .heartbeat(Heartbeat(sentAtMs: sent, currentStep: step, freeSlots: slots))
+        case .bye:
+            let reason = try r.string("reason", max: WireLimits.maxTextBytes)
+            try r.finish()
+            return .bye(Bye(reason: reason))
+        case .error:
+            let code = try enumValue(ErrorReply.Code.self, try r.u16("code"), "ERROR code")
+            let text = try r.string("text", max: WireLimits.maxTextBytes)
+            try r.finish()
+            return .error(ErrorReply(code: code, text: text))
+        }
+    }
+
+    private static func writeKey(_ key: WireWorkKey, into w: inout ByteWriter) {
+        w.u32(key.epoch)
+        w.u32(key.step)
+        w.u32(key.microBatch)
+        w.u8(key.phase.rawValue)
+    }
+
+    private static func readKey(_ r: inout ByteReader) throws(WireError) -> WireWorkKey {
+        let epoch = try r.u32("epoch")
+        let step = try r.u32("step")
+        let micro = try r.u32("micro-batch")
+        let phase = try enumValue(WirePhase.self, try r.u8("phase"), "\(r.frame) phase")
+        return WireWorkKey(epoch: epoch, step: step, microBatch: micro, phase: phase)
+    }
+
+    private static func enumValue<E: RawRepresentable>(_ type: E.Type, _ raw: E.RawValue, _ what: String)
+        throws(WireError) -> E
+    {
+        guard let v = E(rawValue: raw) else { throw WireError(.invalidValue, "\(what) \(raw) is not defined") }
+        return v
+    }
+
+    private static func elements<T: FixedWidthInteger>(_ bytes: [UInt8], count: Int, _ what: String)
+        throws(WireError) -> [T]
+    {
+        let width = MemoryLayout<T>.size
+        guard bytes.count % width == 0, bytes.count / width == count, let v = ArrayBytes.integers(bytes, as: T.self) else {
+            throw WireError(.countMismatch, "\(what) declares \(count) elements but its frame holds \(bytes.count) bytes")
+        }
+        return v
+    }
+
+    private static func floats(_ bytes: [UInt8], count: Int, _ what: String) throws(WireError) -> [Float] {
+        guard bytes.count % 4 == 0, bytes.count / 4 == count, let v = ArrayBytes.floats(bytes) else {
+            throw WireError(.countMismatch, "\(what) declares \(count) elements but its frame holds \(bytes.count) bytes")
+        }
+        return v
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+
+/// Encodes `Message`s into ZeroMQ multipart frames and decodes untrusted frames back, enforcing every rule
+/// of `protocols/PROTOCOL.md`. Decoding never traps and never allocates more than the documented limits:
+/// every outcome is a validated message or a `WireError`.
+public enum WireCodec {
+    /// The protocol version this build speaks.
+    public static let protocolVersion: UInt16 = 1
+    /// Default: payload frames shorter than this are never compressed.
+    public static let defaultCompressAbove = 512
+
+    /// The frames of `message`. `runId` goes into the header (WELCOME uses its own `runId`; nil or the
+    /// all-zero UUID mean "no run"). Frames of at least `compressAbove` bytes are LZ4-compressed (integer and
+    /// float arrays filtered first) when that makes them smaller. Throws when the message breaks a rule the receiver
+    /// would reject it for (size limits, NaN/Inf, empty names, …).
+    public static func encode(_ message: Message, runId: UUID?, compressAbove: Int = defaultCompressAbove)
+        throws(WireError) -> EncodedMessage
+    {
+        var headerRunId = runId.flatMap { MessageValidation.isZero($0) ? nil : $0 }
+        if case .welcome(let w) = message { headerRunId = w.runId }
+        try MessageValidation.validate(message, runId: headerRunId)
+
+        let payloads = WireBodies.encode(message)
+        let rawTotal = payloads.reduce(WireLimits.headerBytes) { $0 + $1.bytes.count }
+        guard rawTotal <= WireLimits.maxMessageBytes else {
+            throw WireError(.tooLarge, "\(message.kind) is \(rawTotal) raw bytes, limit \(WireLimits.maxMessageBytes)")
+        }
+
+        // Compress the large frames; use envelopes only if at least one frame actually shrank.
+        var enveloped: [[UInt8]?] = Array(repeating: nil, count: payloads.count)
+        var anyCompressed = false
+        for (i, p) in payloads.enumerated() where p.bytes.count >= compressAbove {
+            let (frame, compressed) = FrameEnvelope.encode(p.bytes, filter: p.filter, compress: true)
+            if compressed {
+                enveloped[i] = frame
+                anyCompressed = true
+            }
+        }
+        var frames: [[UInt8]] = []
+        var sizes: [FrameSize] = []
+        frames.reserveCapacity(payloads.count + 1)
+        let header = WireHeader(version: protocolVersion, kind: message.kind,
+                                flags: anyCompressed ? WireHeader.flagEnveloped : 0,
+                                runId: headerRunId, payloadFrameCount: payloads.count)
+        frames.append(header.encoded())
+        for (i, p) in payloads.enumerated() {
+            let frame: [UInt8]
+            if let e = enveloped[i] {
+                frame = e
+            } else if anyCompressed {
+                frame = FrameEnvelope.encode(p.bytes, filter: .none, compress: false).frame
+            } else {
+                frame = p.bytes
+            }
+            frames.append(frame)
+            sizes.append(FrameSize(name: p.name, rawBytes: p.bytes.count, wireBytes: frame.count,
+                                   compressed: enveloped[i] != nil))
+        }
+        return EncodedMessage(kind: message.kind, frames: frames, payload: sizes)
+    }
+
+    /// Only the header of `frames` (e.g. to answer a version mismatch with REFUSE before decoding more).
+    public static func decodeHeader(_ frames: [[UInt8]]) throws(WireError) -> WireHeader {
+        guard let first = frames.first else { throw WireError(.frameCount, "message has no frames") }
+        return try WireHeader.decode(first)
+    }
+
+    /// Decodes and validates untrusted frames (for a ROUTER, drop the routing-id frame first).
+    public static func decode(_ frames: [[UInt8]]) throws(WireError) -> DecodedMessage {
+        let header = try decodeHeader(frames)
+        let kind = header.kind
+        let payloadCount = frames.count - 1
+        guard header.payloadFrameCount == payloadCount else {
+            throw WireError(.frameCount, "\(kind) header announces \(header.payloadFrameCount) payload frames, got \(payloadCount)")
+        }
+        guard kind.allowedPayloadCounts.contains(payloadCount) else {
+            throw WireError(.frameCount, "\(kind) needs \(kind.allowedPayloadCounts) payload frames, got \(payloadCount)")
+        }
+        var wireTotal = 0
+        for f in frames {
+            wireTotal += f.count
+            guard wireTotal <= WireLimits.maxMessageBytes else {
+                throw WireError(.tooLarge, "\(kind) is over \(WireLimits.maxMessageBytes) bytes on the wire")
+            }
+        }
+
+        // First check every frame's declared size against its limit (no allocation), then decode.
+        let specs = kind.payloadFrames
+        var raw: [[UInt8]] = []
+        raw.reserveCapacity(payloadCount)
+        if header.enveloped {
+            var infos: [FrameEnvelope.Info] = []
+            var rawTotal = WireLimits.headerBytes
+            for i in 0..<payloadCount {
+                let info = try FrameEnvelope.inspect(frames[i + 1], limit: specs[i].limit, name: specs[i].name)
+                rawTotal += info.rawLength
+                guard rawTotal <= WireLimits.maxMessageBytes else {
+                    throw WireError(.tooLarge, "\(kind) declares over \(WireLimits.maxMessageBytes) raw bytes")
+                }
+                infos.append(info)
+            }
+            for i in 0..<payloadCount {
+                raw.append(try FrameEnvelope.decode(frames[i + 1], info: infos[i], name: specs[i].name))
+            }
+        } else {
+            for i in 0..<payloadCount {
+                let f = frames[i + 1]
+                guard f.count <= specs[i].limit else {
+                    throw WireError(.tooLarge, "\(specs[i].name) is \(f.count) bytes, limit \(specs[i].limit)")
+                }
+                raw.append(f)
+            }
+        }
+
+        let message = try WireBodies.decode(kind, raw, runId: header.runId)
+        try MessageValidation.validate(message, runId: header.runId)
+        let rawBytes = raw.reduce(WireLimits.headerBytes) { $0 + $1.count }
+        return DecodedMessage(message: message, runId: header.runId, rawBytes: rawBytes, wireBytes: wireTotal)
+    }
+}

@@ -1,0 +1,117 @@
+// Batch normalisation over channels-last data, in `groups` independent normalisations.
+//
+// `x` is `[groups, rows, channels]`. Each (group, channel) has its own statistics over the `rows` (BNTT: one group
+// per time step, rows = batch·H·W; BN over a stacked `[T·B, …]` batch: one group). `gamma`, `beta` and all
+// statistics have `groups·channels` entries. Training mode uses the batch mean and the biased variance (PyTorch
+// and Keras both do); statistics are summed in float blocks into doubles (see `channelSums`). Element-wise passes
+// are SIMD16 over channels.
+
+/// Training-mode forward: normalises every (group, channel) with its batch mean and biased variance.
+///
+/// `y = gamma·(x − mean)·invStd + beta` with `invStd = 1/√(variance + epsilon)`; `beta == nil` means no shift
+/// (BNTT). Writes `mean`, `invStd` and the biased `variance` (for the backward pass and the running statistics,
+/// see `updateRunningStatistics`).
+public func batchNormForwardTraining(x: UnsafePointer<Float>, groups: Int, rows: Int, channels: Int,
+                                     gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>?, epsilon: Float,
+                                     y: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
+                                     invStd: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>) {
+    precondition(rows > 0 && channels >= 0 && groups >= 0, "batch norm needs at least one row")
+    guard channels > 0 else { return }
+    let n = Double(rows)
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: channels) { totalsBuffer in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: channels) { scaleBuffer in
+            let totals = totalsBuffer.baseAddress!, scale = scaleBuffer.baseAddress!
+            for g in 0..<groups {
+                let xg = x + g * rows * channels, yg = y + g * rows * channels, s = g * channels
+                let mu = mean + s
+                channelSums(rows: rows, channels: channels, into: totals,
+                            { o, _ in load16(xg + o) }, { o, _ in xg[o] })
+                for c in 0..<channels { mu[c] = Float(totals[c] / n) }
+                channelSums(rows: rows, channels: channels, into: totals,
+                            { o, c in let d = load16(xg + o) - load16(mu + c); return d * d },
+                            { o, c in let d = xg[o] - mu[c]; return d * d })
+                for c in 0..<channels {
+                    let v = Float(totals[c] / n)
+                    variance[s + c] = v
+                    invStd[s + c] = 1 / (v + epsilon).squareRoot()
+                    scale[c] = gamma[s + c] * invStd[s + c]
+                }
+                applyAffine(xg, rows: rows, channels: channels, center: mu, scale: scale,
+                            shift: beta.map { $0 + s }, into: yg)
+            }
+        }
+    }
+}
+
+/// Inference-mode forward: normalises with stored running statistics, `y = gamma·(x − runningMean)/√(runningVariance
+/// + epsilon) + beta`.
+public func batchNormForwardInference(x: UnsafePointer<Float>, groups: Int, rows: Int, channels: Int,
+                                      gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>?,
+                                      runningMean: UnsafePointer<Float>, runningVariance: UnsafePointer<Float>,
+                                      epsilon: Float, y: UnsafeMutablePointer<Float>) {
+    precondition(rows >= 0 && channels >= 0 && groups >= 0)
+    guard channels > 0 else { return }
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: channels) { scaleBuffer in
+        let scale = scaleBuffer.baseAddress!
+        for g in 0..<groups {
+            let s = g * channels
+            for c in 0..<channels { scale[c] = gamma[s + c] / (runningVariance[s + c] + epsilon).squareRoot() }
+            applyAffine(x + g * rows * channels, rows: rows, channels: channels, center: runningMean + s,
+                        scale: scale, shift: beta.map { $0 + s }, into: y + g * rows * channels)
+        }
+    }
+}
+
+/// `y = (x − center[c])·scale[c] + shift[c]` (shift 0 when nil). Centring first keeps precision when |mean| ≫ std.
+@inline(__always)
+private func applyAffine(_ x: UnsafePointer<Float>, rows: Int, channels: Int, center: UnsafePointer<Float>,
+                         scale: UnsafePointer<Float>, shift: UnsafePointer<Float>?, into y: UnsafeMutablePointer<Float>) {
+    if let shift {
+        channelMap(rows: rows, channels: channels, into: y,
+                   { o, c in (load16(x + o) - load16(center + c)) * load16(scale + c) + load16(shift + c) },
+                   { o, c in (x[o] - center[c]) * scale[c] + shift[c] })
+    } else {
+        channelMap(rows: rows, channels: channels, into: y,
+                   { o, c in (load16(x + o) - load16(center + c)) * load16(scale + c) },
+                   { o, c in (x[o] - center[c]) * scale[c] })
+    }
+}
+
+/// Backward of the training-mode forward, through the batch statistics.
+///
+/// With `x̂ = (x − mean)·invStd`: `∂L/∂gamma += Σ dy·x̂`, `∂L/∂beta += Σ dy` (both ACCUMULATED, so several
+/// micro-batches or steps can add into one gradient; `gradBeta` nil = no shift), and
+/// `dx = gamma·invStd·(dy − mean(dy) − x̂·mean(dy·x̂))` (overwritten). `mean`/`invStd` are the forward's.
+public func batchNormBackward(x: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>, groups: Int, rows: Int,
+                              channels: Int, gamma: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+                              invStd: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>,
+                              gradGamma: UnsafeMutablePointer<Float>, gradBeta: UnsafeMutablePointer<Float>?) {
+    precondition(rows > 0 && channels >= 0 && groups >= 0, "batch norm needs at least one row")
+    guard channels > 0 else { return }
+    let n = Double(rows)
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * channels) { totalsBuffer in
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * channels) { coefficientBuffer in
+            let sumDy = totalsBuffer.baseAddress!, sumDyXc = sumDy + channels
+            let a = coefficientBuffer.baseAddress!, b = a + channels, k = b + channels
+            for g in 0..<groups {
+                let off = g * rows * channels, s = g * channels
+                let xg = x + off, dyg = gradOutput + off, mu = mean + s
+                channelSums2(rows: rows, channels: channels, into: sumDy, sumDyXc,
+                             { o, c in let dy = load16(dyg + o); return (dy, dy * (load16(xg + o) - load16(mu + c))) },
+                             { o, c in let dy = dyg[o]; return (dy, dy * (xg[o] - mu[c])) })
+                for c in 0..<channels {
+                    let istd = Double(invStd[s + c])
+                    gradGamma[s + c] += Float(sumDyXc[c] * istd)
+                    gradBeta?[s + c] += Float(sumDy[c])
+                    a[c] = gamma[s + c] * invStd[s + c]
+                    b[c] = Float(sumDy[c] / n)
+                    k[c] = Float(sumDyXc[c] * istd * istd / n)
+                }
+                // dx = a·(dy − b − (x − μ)·k)
+                channelMap(rows: rows, channels: channels, into: gradInput + off,
+                           { o, c in load16(a + c) * (load16(dyg + o) - load16(b + c) - (load16(xg + o) - load16(mu + c)) * load16(k + c)) },
+                           { o, c in a[c] * (dyg[o] - b[c] - (xg[o] - mu[c]) * k[c]) })
+            }
+        }
+    }
+}

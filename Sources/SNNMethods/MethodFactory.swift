@@ -1,0 +1,95 @@
+import SNNCore
+import SNNModel
+
+/// Builds the network and the method a run spec describes.
+public enum MethodFactory {
+    public static func neuron(_ n: NeuronSpec) throws(MethodError) -> (LIFParameters, Surrogate) {
+        guard let reset = ResetMode(rawValue: n.reset) else { throw MethodError("neuron.reset: '\(n.reset)' (expected soft or hard)") }
+        guard let cmp = ThresholdComparison(rawValue: n.compare) else { throw MethodError("neuron.compare: '\(n.compare)' (expected > or >=)") }
+        let p = LIFParameters(leak: n.leak, threshold: n.threshold, alpha: n.alpha, inputGain: n.inputGain,
+                              reset: reset, comparison: cmp, initialPotential: n.initialPotential)
+        let s: Surrogate
+        switch n.surrogate.kind {
+        case "triangular": s = .triangular(scale: n.surrogate.scale ?? 0.3)
+        case "atan": s = .atan(alpha: n.surrogate.alpha ?? 2)
+        case "sigmoid": s = .sigmoid(alpha: n.surrogate.alpha ?? 4)
+        default: throw MethodError("neuron.surrogate.kind: '\(n.surrogate.kind)' (expected triangular, atan or sigmoid)")
+        }
+        return (p, s)
+    }
+
+    public static func networkConfig(_ spec: RunSpec) throws(MethodError) -> NetworkConfig {
+        var layers: [LayerConfig] = []
+        for l in spec.layers {
+            switch l {
+            case .conv(let c): layers.append(.conv(channels: c.channels, kernel: c.kernel, stride: c.stride, padding: c.padding, bias: c.bias))
+            case .dense(let d): layers.append(.dense(units: d.units, bias: d.bias))
+            case .batchNorm(let b): layers.append(.batchNorm(perStep: b.perStep, shift: b.shift, epsilon: b.epsilon, momentum: b.momentum))
+            case .spiking(let s):
+                let (p, g) = try neuron(s.neuron ?? spec.neuron)
+                layers.append(.spiking(p, g))
+            case .avgPool(let p): layers.append(.avgPool(size: p.size))
+            case .maxPool(let p): layers.append(.maxPool(size: p.size))
+            case .flatten: layers.append(.flatten)
+            }
+        }
+        let readout: ReadoutKind
+        switch spec.output.readout {
+        case .meanPotential: readout = .meanPotential
+        case .spikeCount: readout = .spikeCount
+        case .rate: readout = .rate
+        }
+        let initializer: WeightInitializer
+        switch spec.training.initialization.kind {
+        case "kaiming-normal": initializer = .kaimingNormal(gain: spec.training.initialization.gain)
+        default: initializer = .xavierUniform(gain: spec.training.initialization.gain)
+        }
+        return NetworkConfig(inputShape: spec.input.shape, timesteps: spec.timesteps, layers: layers,
+                             readout: readout, initializer: initializer)
+    }
+
+    public static func encoder(_ spec: RunSpec) -> InputEncoder {
+        let kind: InputEncoder.Kind = spec.input.encoding == .poisson ? .poisson(scale: spec.input.poissonScale) : .direct
+        return InputEncoder(kind: kind, mean: spec.input.normalize?.mean ?? 0, std: spec.input.normalize?.std ?? 1,
+                            shape: spec.input.shape)
+    }
+
+    /// The method object for a validated spec.
+    public static func make(_ spec: RunSpec) throws(MethodError) -> any TrainingMethod {
+        let net = Network(try networkConfig(spec))
+        let enc = encoder(spec)
+        switch spec.method {
+        case .bptt:
+            return SurrogateBPTT(network: net, encoder: enc)
+        case .bntt:
+            var rule: EarlyExitRule?
+            if let e = spec.inference.earlyExit {
+                guard let conv = EarlyExitRule.Convention(rawValue: e.convention) else {
+                    throw MethodError("inference.earlyExit.convention: '\(e.convention)' (expected before or at)")
+                }
+                rule = EarlyExitRule(threshold: e.threshold, convention: conv)
+            }
+            return try BNTT(network: net, encoder: enc, earlyExit: rule)
+        case .dsr:
+            throw MethodError("method: dsr is not available in this build yet")
+        }
+    }
+
+    /// Optimizer, schedule and batching of a spec.
+    public static func optimizer(_ o: OptimizerSpec) throws(MethodError) -> OptimizerKind {
+        switch o.kind {
+        case "sgd": return .sgd(momentum: o.momentum, weightDecay: o.weightDecay, nesterov: o.nesterov)
+        case "adam": return .adam(beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon, weightDecay: o.weightDecay, decoupled: o.decoupled)
+        default: throw MethodError("training.optimizer.kind: '\(o.kind)' (expected sgd or adam)")
+        }
+    }
+
+    public static func schedule(_ s: ScheduleSpec) throws(MethodError) -> LearningRateSchedule {
+        switch s.kind {
+        case "constant": return .constant
+        case "step": return .step(milestones: s.milestones, factor: s.factor)
+        case "cosine": return .cosine(warmupIterations: s.warmupIterations)
+        default: throw MethodError("training.schedule.kind: '\(s.kind)' (expected constant, step or cosine)")
+        }
+    }
+}

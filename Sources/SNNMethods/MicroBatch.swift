@@ -1,0 +1,47 @@
+import SNNCore
+import SNNEnergy
+import SNNModel
+
+/// The unit of work, of retry and of reduction: a fixed set of samples of one step.
+///
+/// Its result is a deterministic function of (parameters, state, samples, seed, epoch): bit-identical whichever
+/// thread or process computes it, so the cluster may run it anywhere and any number of times.
+public struct MicroBatch: Sendable, Hashable {
+    public enum Phase: UInt8, Sendable { case train = 0, evaluate = 1 }
+    public var epoch: Int
+    public var step: Int
+    public var index: Int
+    public var phase: Phase
+    /// Sample indices into the split (train split when training, test split when evaluating).
+    public var samples: [Int32]
+    public var seed: UInt64
+
+    public init(epoch: Int, step: Int, index: Int, phase: Phase, samples: [Int32], seed: UInt64) {
+        self.epoch = epoch; self.step = step; self.index = index; self.phase = phase; self.samples = samples; self.seed = seed
+    }
+}
+
+/// What one micro-batch contributes to its step.
+public struct MicroBatchResult: Sendable {
+    /// Σ over the micro-batch's samples of ∂loss/∂parameters (the step divides by the batch size once, after the
+    /// exact reduction). Empty when evaluating.
+    public var gradient: [Float]
+    /// Batch statistics (BN means and biased variances) to average across the step's micro-batches.
+    public var statistics: [Float]
+    public var lossSum: Double
+    public var correct: Int
+    public var samples: Int
+    public var ledger: EventLedger
+    /// Spikes emitted per layer (summed over steps and samples), forward pass only.
+    public var spikesPerLayer: [Int64]
+    /// Steps simulated (fewer than T with temporal early exit).
+    public var steps: Int
+    public var computeNanos: UInt64
+
+    public init(gradient: [Float], statistics: [Float], lossSum: Double, correct: Int, samples: Int,
+                ledger: EventLedger, spikesPerLayer: [Int64], steps: Int, computeNanos: UInt64) {
+        self.gradient = gradient; self.statistics = statistics; self.lossSum = lossSum; self.correct = correct
+        self.samples = samples; self.ledger = ledger; self.spikesPerLayer = spikesPerLayer; self.steps = steps
+        self.computeNanos = computeNanos
+    }
+}

@@ -1,0 +1,61 @@
+import SNNCore
+import SNNEnergy
+import SNNModel
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Monotonic nanoseconds, for compute-time accounting only (never for results).
+@inline(__always) func monotonicNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+/// The micro-batch procedure shared by the BPTT-family methods: encode, forward over the steps, softmax
+/// cross-entropy on the readout, and (training) backward through time.
+struct SurrogateRunner: Sendable {
+    let network: Network
+    let encoder: InputEncoder
+
+    func run(_ work: MicroBatch, data: LabeledImages, parameters: [Float], state: [Float], steps: Int) -> MicroBatchResult {
+        let start = monotonicNanos()
+        let training = work.phase == .train
+        let input = encoder.encode(work, data: data, steps: steps)
+        var grads = [Float](repeating: 0, count: training ? network.parameterCount : 0)
+        var stats = [Float](repeating: 0, count: training ? network.statisticsCount : 0)
+        let caches = network.makeCaches()
+        var lossSum = 0.0, correct = 0
+        var ledger = network.makeLedger()
+        let labels = work.samples.map { data.labels[Int($0)] }
+        parameters.withUnsafeBufferPointer { pp in
+            state.withUnsafeBufferPointer { sp in
+                grads.withUnsafeMutableBufferPointer { gp in
+                    stats.withUnsafeMutableBufferPointer { stp in
+                        var ctx = PassContext(mode: training ? .training : .inference, steps: steps,
+                                              parameters: pp.baseAddress!, state: sp.baseAddress ?? pp.baseAddress!,
+                                              gradients: gp.baseAddress, statistics: stp.baseAddress, ledger: ledger)
+                        let (logits, last) = network.forward(input, context: &ctx, caches: caches)
+                        var dLogits = [Float](repeating: 0, count: logits.count)
+                        let r = logits.withUnsafeBufferPointer { lp in
+                            labels.withUnsafeBufferPointer { lb in
+                                dLogits.withUnsafeMutableBufferPointer { dp in
+                                    softmaxCrossEntropy(logits: lp.baseAddress!, batch: labels.count, classes: network.classes,
+                                                        labels: lb.baseAddress!, scale: 1, gradLogits: training ? dp.baseAddress : nil)
+                                }
+                            }
+                        }
+                        lossSum = r.lossSum; correct = r.correct
+                        if training { network.backward(gradLogits: dLogits, last: last, context: &ctx, caches: caches) }
+                        ledger = ctx.ledger
+                    }
+                }
+            }
+        }
+        let phase: Phase = training ? .trainForward : .inference
+        let spikes = (0..<network.layers.count).map { ledger.total(phase, layer: $0).spikes }
+        return MicroBatchResult(gradient: grads, statistics: stats, lossSum: lossSum, correct: correct,
+                                samples: work.samples.count, ledger: ledger, spikesPerLayer: spikes, steps: steps,
+                                computeNanos: monotonicNanos() &- start)
+    }
+}

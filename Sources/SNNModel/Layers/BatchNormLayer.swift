@@ -1,0 +1,122 @@
+import SNNCore
+import SNNEnergy
+
+/// Batch normalisation over the channel (last) axis, in one of two statistics modes:
+///
+/// - per step (BNTT, METHODS §3.3): every time step t has its own γ_t (and β_t), its own batch statistics and its
+///   own running statistics; a constant input is first copied to all T steps;
+/// - stacked (DSR §2.3, the W2 benchmark): one γ/β and statistics over all T·B values; a constant input stays
+///   constant (its statistics over T copies equal those over one, and so does the summed gradient).
+///
+/// Statistics are per micro-batch (like unsynchronised BN under data parallelism); each step's running statistics
+/// are updated with the mean of the micro-batches' statistics, so the result is independent of how many workers ran them.
+public final class BatchNormLayer: Layer, @unchecked Sendable {
+    public let name: String
+    public let index: Int
+    public let shape: [Int]
+    public let perStep: Bool
+    public let shift: Bool
+    public let epsilon: Float
+    public let momentum: Float
+    /// Number of statistics groups: T when per step, 1 when stacked.
+    public let groups: Int
+    public var parameterOffset = 0, stateOffset = 0, statisticsOffset = 0
+    public var inputShape: [Int] { shape }
+    public var outputShape: [Int] { shape }
+    public var channels: Int { shape.last! }
+    public var parameterCount: Int { groups * channels * (shift ? 2 : 1) }
+    /// Running mean then running variance, `groups × channels` each.
+    public var stateCount: Int { 2 * groups * channels }
+    /// Batch mean then biased batch variance, `groups × channels` each.
+    public var statisticsCount: Int { 2 * groups * channels }
+
+    public init(name: String, index: Int, shape: [Int], perStep: Bool, shift: Bool, epsilon: Float, momentum: Float, timesteps: Int) {
+        self.name = name; self.index = index; self.shape = shape; self.perStep = perStep; self.shift = shift
+        self.epsilon = epsilon; self.momentum = momentum; self.groups = perStep ? timesteps : 1
+    }
+
+    /// Offset of γ for all groups within the layer's parameters; β follows when `shift`.
+    public var gammaOffset: Int { parameterOffset }
+
+    public func initialize(parameters: UnsafeMutablePointer<Float>, state: UnsafeMutablePointer<Float>,
+                           initializer: WeightInitializer, rng: inout RandomStream) {
+        let n = groups * channels
+        (parameters + parameterOffset).update(repeating: 1, count: n)
+        if shift { (parameters + parameterOffset + n).update(repeating: 0, count: n) }
+        (state + stateOffset).update(repeating: 0, count: n)
+        (state + stateOffset + n).update(repeating: 1, count: n)
+    }
+
+    public func forward(_ x0: Activation, context: inout PassContext, cache: LayerCache) -> Activation {
+        let c = channels, n = groups * c
+        let x = perStep ? x0.broadcast(to: context.steps) : x0
+        let g = perStep ? x.steps : 1
+        let rows = (perStep ? 1 : x.steps) * x.batch * (x.featureCount / c)
+        var y = Activation(zeros: x.steps, batch: x.batch, features: x.features)
+        let gamma = context.parameters + parameterOffset
+        let beta: UnsafePointer<Float>? = shift ? context.parameters + parameterOffset + n : nil
+        x.data.withUnsafeBufferPointer { xp in
+            y.data.withUnsafeMutableBufferPointer { yp in
+                switch context.mode {
+                case .training:
+                    var mean = [Float](repeating: 0, count: g * c), inv = mean, variance = mean
+                    batchNormForwardTraining(x: xp.baseAddress!, groups: g, rows: rows, channels: c, gamma: gamma, beta: beta,
+                                             epsilon: epsilon, y: yp.baseAddress!, mean: &mean, invStd: &inv, variance: &variance)
+                    if let s = context.statistics {
+                        (s + statisticsOffset).update(from: mean, count: g * c)
+                        (s + statisticsOffset + n).update(from: variance, count: g * c)
+                    }
+                    cache.buffers = [mean, inv]
+                    cache.input = x
+                case .inference:
+                    let rm = context.state + stateOffset, rv = context.state + stateOffset + n
+                    batchNormForwardInference(x: xp.baseAddress!, groups: g, rows: rows, channels: c, gamma: gamma, beta: beta,
+                                              runningMean: rm, runningVariance: rv, epsilon: epsilon, y: yp.baseAddress!)
+                }
+            }
+        }
+        // Normalise + scale (+ shift): counted as one MAC per value (the affine part after folding).
+        for t in 0..<x.steps {
+            var e = EventCounts(); e.macs = Int64(x.stepCount)
+            context.ledger.record(context.forwardPhase, layer: index, t: t, e)
+        }
+        return y
+    }
+
+    public func backward(_ dy: Activation, context: inout PassContext, cache: LayerCache, needInput: Bool) -> Activation? {
+        guard let x = cache.input, let grads = context.gradients, cache.buffers.count == 2
+        else { preconditionFailure("\(name): backward without forward") }
+        let c = channels, n = groups * c
+        let g = perStep ? x.steps : 1
+        let rows = (perStep ? 1 : x.steps) * x.batch * (x.featureCount / c)
+        var dx = Activation(zeros: x.steps, batch: x.batch, features: x.features)
+        x.data.withUnsafeBufferPointer { xp in
+            dy.data.withUnsafeBufferPointer { dp in
+                dx.data.withUnsafeMutableBufferPointer { dxp in
+                    batchNormBackward(x: xp.baseAddress!, gradOutput: dp.baseAddress!, groups: g, rows: rows, channels: c,
+                                      gamma: context.parameters + parameterOffset, mean: cache.buffers[0], invStd: cache.buffers[1],
+                                      gradInput: dxp.baseAddress!, gradGamma: grads + parameterOffset,
+                                      gradBeta: shift ? grads + parameterOffset + n : nil)
+                }
+            }
+        }
+        for t in 0..<x.steps {
+            var e = EventCounts(); e.macs = 3 * Int64(x.stepCount); e.savedStateReads = Int64(x.stepCount)
+            context.ledger.record(.trainBackward, layer: index, t: t, e)
+        }
+        cache.input = nil; cache.buffers = []
+        return dx
+    }
+
+    public func applyStatistics(_ stats: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>, rowsPerMicroBatch: Int) {
+        let n = groups * channels
+        updateRunningStatistics(runningMean: state + stateOffset, runningVariance: state + stateOffset + n,
+                                batchMean: stats + statisticsOffset, batchVariance: stats + statisticsOffset + n,
+                                count: n, rows: rowsPerMicroBatch * (perStep ? 1 : 1), momentum: momentum)
+    }
+
+    /// Rows one group normalises over for a micro-batch of `batch` samples running `steps` steps.
+    public func rowsPerGroup(batch: Int, steps: Int) -> Int {
+        (perStep ? 1 : steps) * batch * (shape.reduce(1, *) / channels)
+    }
+}

@@ -1,0 +1,80 @@
+import SNNCore
+import SNNEnergy
+
+/// Leaky integrate-and-fire neurons (IF when leak = 1) over all T steps, trained by BPTT with a surrogate gradient
+/// and a detached reset (METHODS §3.4).
+///
+/// Input is the synaptic current of every step (or one constant current); output is binary spikes `[T, B, ...]`.
+/// The pre-reset membrane potential of every step is kept for the backward pass.
+public final class SpikingLayer: Layer, @unchecked Sendable {
+    public let name: String
+    public let index: Int
+    public let shape: [Int]
+    public let neuron: LIFParameters
+    public let surrogate: Surrogate
+    public var parameterOffset = 0, stateOffset = 0, statisticsOffset = 0
+    public var inputShape: [Int] { shape }
+    public var outputShape: [Int] { shape }
+    public var parameterCount: Int { 0 }
+
+    public init(name: String, index: Int, shape: [Int], neuron: LIFParameters, surrogate: Surrogate) {
+        self.name = name; self.index = index; self.shape = shape; self.neuron = neuron; self.surrogate = surrogate
+    }
+
+    public func initialize(parameters: UnsafeMutablePointer<Float>, state: UnsafeMutablePointer<Float>,
+                           initializer: WeightInitializer, rng: inout RandomStream) {}
+
+    public func forward(_ x: Activation, context: inout PassContext, cache: LayerCache) -> Activation {
+        let steps = context.steps
+        let count = x.stepCount
+        var spikes = Activation(zeros: steps, batch: x.batch, features: x.features, spikeLike: true)
+        var potentials = [Float](repeating: 0, count: steps * count)
+        x.data.withUnsafeBufferPointer { xp in
+            spikes.data.withUnsafeMutableBufferPointer { sp in
+                potentials.withUnsafeMutableBufferPointer { pp in
+                    _ = lifForward(neuron, input: xp.baseAddress!, inputSteps: x.steps, steps: steps, count: count,
+                                   spikes: sp.baseAddress!, potentials: pp.baseAddress!)
+                }
+            }
+        }
+        let training = context.mode == .training
+        for t in 0..<steps {
+            var e = EventCounts()
+            e.neuronUpdates = Int64(count)
+            e.spikes = Int64(spikes.nonZeros(step: t))
+            e.membraneReads = Int64(count); e.membraneWrites = Int64(count)
+            if training { e.savedStateWrites = Int64(2 * count) }
+            context.ledger.record(context.forwardPhase, layer: index, t: t, e)
+        }
+        if training {
+            cache.buffers = [potentials]
+            cache.output = spikes
+            cache.indices = [Int32(x.steps)]
+        }
+        return spikes
+    }
+
+    public func backward(_ dy: Activation, context: inout PassContext, cache: LayerCache, needInput: Bool) -> Activation? {
+        guard let s = cache.output, cache.buffers.count == 1, let inputSteps = cache.indices.first.map(Int.init)
+        else { preconditionFailure("\(name): backward without forward") }
+        let steps = s.steps, count = s.stepCount
+        var dx = Activation(zeros: inputSteps, batch: s.batch, features: s.features)
+        dy.data.withUnsafeBufferPointer { dp in
+            cache.buffers[0].withUnsafeBufferPointer { pp in
+                s.data.withUnsafeBufferPointer { sp in
+                    dx.data.withUnsafeMutableBufferPointer { dxp in
+                        lifBackward(neuron, surrogate: surrogate, gradSpikes: dp.baseAddress!, potentials: pp.baseAddress!,
+                                    spikes: sp.baseAddress!, steps: steps, count: count,
+                                    gradInput: dxp.baseAddress!, inputSteps: inputSteps)
+                    }
+                }
+            }
+        }
+        for t in 0..<steps {
+            var e = EventCounts(); e.neuronUpdates = Int64(count); e.savedStateReads = Int64(2 * count)
+            context.ledger.record(.trainBackward, layer: index, t: t, e)
+        }
+        cache.output = nil; cache.buffers = []; cache.indices = []
+        return dx
+    }
+}

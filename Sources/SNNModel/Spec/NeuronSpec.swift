@@ -1,0 +1,142 @@
+/// A spiking neuron's parameters (METHODS §2.2, §3.2, §5):
+///
+///     U_t = leak · U_{t−1} + inputGain · I_t          (U_0 = initialPotential)
+///     s_t = 1 if U_t (compare) alpha · threshold       (">" strictly above, ">=" at or above)
+///     U_t ← U_t − threshold · s_t   ("soft")   or   U_t ← 0 where s_t = 1   ("hard")
+///
+/// `leak` 1 is an IF neuron. The backward pass uses `surrogate` for ∂s/∂U.
+///
+/// JSON: every field but `surrogate` is optional with the default shown on the property. As the run's
+/// `neuron`, `surrogate` is required. As a spiking layer's `neuron`, the object is a partial override:
+/// the fields it gives replace the run's, the rest are the run's (see `SurrogateSpec` for the surrogate).
+public struct NeuronSpec: Sendable, Equatable, Codable {
+    /// Membrane decay per step (λ, β); default 1 (no leak).
+    public var leak: Float
+    /// Firing threshold θ (V_th); default 1.
+    public var threshold: Float
+    /// Firing-condition factor: fire when U (compare) alpha·threshold (DSR's α, METHODS §2.2); default 1.
+    public var alpha: Float
+    /// Factor on the input current (DSR LIF uses 1 − β); default 1.
+    public var inputGain: Float
+    /// `"soft"` (subtract the threshold, the default) or `"hard"` (reset to 0).
+    public var reset: String
+    /// `">"` (the default; BNTT) or `">="` (DSR, snnTorch).
+    public var compare: String
+    /// U_0; default 0.
+    public var initialPotential: Float
+    public var surrogate: SurrogateSpec
+
+    public static let resets = ["soft", "hard"]
+    public static let comparisons = [">", ">="]
+
+    public init(leak: Float = 1, threshold: Float = 1, alpha: Float = 1, inputGain: Float = 1, reset: String = "soft",
+                compare: String = ">", initialPotential: Float = 0, surrogate: SurrogateSpec) {
+        self.leak = leak
+        self.threshold = threshold
+        self.alpha = alpha
+        self.inputGain = inputGain
+        self.reset = reset
+        self.compare = compare
+        self.initialPotential = initialPotential
+        self.surrogate = surrogate
+    }
+
+    static let fields = ["leak", "threshold", "alpha", "inputGain", "reset", "compare", "initialPotential", "surrogate"]
+
+    /// Decodes a complete neuron (`surrogate` required, the rest defaulted).
+    public init(from decoder: any Decoder) throws {
+        try self.init(from: decoder, over: nil)
+    }
+
+    /// Decodes a neuron whose absent fields come from `base` (a partial override), or from the defaults
+    /// when `base` is nil.
+    init(from decoder: any Decoder, over base: NeuronSpec?) throws {
+        let c = try decoder.strictContainer(fields: Self.fields)
+        leak = try c.optional("leak", default: base?.leak ?? 1)
+        threshold = try c.optional("threshold", default: base?.threshold ?? 1)
+        alpha = try c.optional("alpha", default: base?.alpha ?? 1)
+        inputGain = try c.optional("inputGain", default: base?.inputGain ?? 1)
+        reset = try c.optional("reset", default: base?.reset ?? "soft")
+        compare = try c.optional("compare", default: base?.compare ?? ">")
+        initialPotential = try c.optional("initialPotential", default: base?.initialPotential ?? 0)
+        if let base, !c.contains(SpecKey("surrogate")) {
+            surrogate = base.surrogate
+        } else if let base {
+            surrogate = try SurrogateSpec(from: c.superDecoder(forKey: SpecKey("surrogate")), over: base.surrogate)
+        } else {
+            surrogate = try c.required("surrogate")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: SpecKey.self)
+        try c.encode(leak, forKey: SpecKey("leak"))
+        try c.encode(threshold, forKey: SpecKey("threshold"))
+        try c.encode(alpha, forKey: SpecKey("alpha"))
+        try c.encode(inputGain, forKey: SpecKey("inputGain"))
+        try c.encode(reset, forKey: SpecKey("reset"))
+        try c.encode(compare, forKey: SpecKey("compare"))
+        try c.encode(initialPotential, forKey: SpecKey("initialPotential"))
+        try c.encode(surrogate, forKey: SpecKey("surrogate"))
+    }
+}
+
+/// The surrogate derivative ∂s/∂U used in the backward pass, with `x = U/θ − 1` (0 at the threshold):
+///
+/// - `triangular`: `scale · max(0, 1 − |x|) / θ` (BNTT, METHODS §3.4); `scale` default 0.3.
+/// - `atan`: `scale · (α/2) / (1 + (π/2 · α · x)²)` (snnTorch ATan); α default 2, scale default 1.
+/// - `sigmoid`: `scale · α · σ(αx)(1 − σ(αx))` (SpikingJelly); α default 4, scale default 1.
+///
+/// JSON: `{"kind": "atan", "alpha": 2}`; `kind` required, `scale`/`alpha` optional (nil = the kind's
+/// default; `alpha` does not apply to `triangular`). In a spiking layer's neuron override, a surrogate
+/// with the same (or no) `kind` changes only the fields it gives; one with another `kind` replaces the
+/// run's surrogate entirely.
+public struct SurrogateSpec: Sendable, Equatable, Codable {
+    /// `"triangular"`, `"atan"` or `"sigmoid"`.
+    public var kind: String
+    /// Multiplier of the derivative; nil = the kind's default (`effectiveScale`).
+    public var scale: Float?
+    /// Sharpness; nil = the kind's default (`effectiveAlpha`).
+    public var alpha: Float?
+
+    public static let kinds = ["triangular", "atan", "sigmoid"]
+
+    public init(kind: String, scale: Float? = nil, alpha: Float? = nil) {
+        self.kind = kind
+        self.scale = scale
+        self.alpha = alpha
+    }
+
+    /// `scale`, or the kind's default: 0.3 for triangular, 1 otherwise.
+    public var effectiveScale: Float { scale ?? (kind == "triangular" ? 0.3 : 1) }
+    /// `alpha`, or the kind's default: 2 for atan, 4 for sigmoid (unused by triangular).
+    public var effectiveAlpha: Float { alpha ?? (kind == "sigmoid" ? 4 : 2) }
+
+    static let fields = ["kind", "scale", "alpha"]
+
+    public init(from decoder: any Decoder) throws {
+        try self.init(from: decoder, over: nil)
+    }
+
+    /// Decodes a surrogate; with a `base`, a missing `kind` or the base's kind merges over the base.
+    init(from decoder: any Decoder, over base: SurrogateSpec?) throws {
+        let c = try decoder.strictContainer(fields: Self.fields)
+        let givenKind: String? = try c.optional("kind")
+        if let base, givenKind == nil || givenKind == base.kind {
+            kind = base.kind
+            scale = try c.optional("scale") ?? base.scale
+            alpha = try c.optional("alpha") ?? base.alpha
+        } else {
+            kind = try c.required("kind")
+            scale = try c.optional("scale")
+            alpha = try c.optional("alpha")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: SpecKey.self)
+        try c.encode(kind, forKey: SpecKey("kind"))
+        try c.encodeIfPresent(scale, forKey: SpecKey("scale"))
+        try c.encodeIfPresent(alpha, forKey: SpecKey("alpha"))
+    }
+}

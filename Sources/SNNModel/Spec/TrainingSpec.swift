@@ -1,0 +1,193 @@
+/// How the run trains. JSON keys (defaults in parentheses):
+/// `epochs`, `batchSize`, `optimizer` required; `microBatch` (32), `seed` (0), `schedule` (constant),
+/// `initialization` (xavier-uniform, gain 1), `checkpointEvery` (none).
+public struct TrainingSpec: Sendable, Equatable, Codable {
+    public var epochs: Int
+    /// Samples per optimizer step (the global minibatch, summed over all workers).
+    public var batchSize: Int
+    /// Samples per unit of work sent to a worker (DESIGN "The training step"); ≥ 1. `batchSize` need not
+    /// be a multiple: the last micro-batch of a step is then smaller; one larger than `batchSize` makes
+    /// the whole minibatch a single micro-batch.
+    public var microBatch: Int
+    /// Seeds the epoch permutations, weight initialisation and Poisson draws.
+    public var seed: UInt64
+    public var optimizer: OptimizerSpec
+    public var schedule: ScheduleSpec
+    public var initialization: InitSpec
+    /// Write a checkpoint every this many optimizer steps; nil = only at the end of each epoch.
+    public var checkpointEvery: Int?
+
+    public init(epochs: Int, batchSize: Int, microBatch: Int = 32, seed: UInt64 = 0, optimizer: OptimizerSpec,
+                schedule: ScheduleSpec = ScheduleSpec(), initialization: InitSpec = InitSpec(), checkpointEvery: Int? = nil) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.microBatch = microBatch
+        self.seed = seed
+        self.optimizer = optimizer
+        self.schedule = schedule
+        self.initialization = initialization
+        self.checkpointEvery = checkpointEvery
+    }
+
+    /// Micro-batches per full minibatch: `ceil(batchSize / microBatch)`.
+    public var microBatchesPerStep: Int { (batchSize + microBatch - 1) / microBatch }
+
+    static let fields = ["epochs", "batchSize", "microBatch", "seed", "optimizer", "schedule", "initialization", "checkpointEvery"]
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(fields: Self.fields)
+        epochs = try c.required("epochs")
+        batchSize = try c.required("batchSize")
+        microBatch = try c.optional("microBatch", default: 32)
+        seed = try c.optional("seed", default: 0)
+        optimizer = try c.required("optimizer")
+        schedule = try c.optional("schedule", default: ScheduleSpec())
+        initialization = try c.optional("initialization", default: InitSpec())
+        checkpointEvery = try c.optional("checkpointEvery")
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: SpecKey.self)
+        try c.encode(epochs, forKey: SpecKey("epochs"))
+        try c.encode(batchSize, forKey: SpecKey("batchSize"))
+        try c.encode(microBatch, forKey: SpecKey("microBatch"))
+        try c.encode(seed, forKey: SpecKey("seed"))
+        try c.encode(optimizer, forKey: SpecKey("optimizer"))
+        try c.encode(schedule, forKey: SpecKey("schedule"))
+        try c.encode(initialization, forKey: SpecKey("initialization"))
+        try c.encodeIfPresent(checkpointEvery, forKey: SpecKey("checkpointEvery"))
+    }
+}
+
+/// The optimizer. JSON: `{"kind": "sgd", "lr": 0.1, "momentum": 0.9, "weightDecay": 1e-4}`.
+/// `kind` (`"sgd"` | `"adam"`) and `lr` required; `momentum` 0.9, `weightDecay` 0, `nesterov` false (SGD);
+/// `beta1` 0.9, `beta2` 0.999, `epsilon` 1e-8 (Adam); `decoupled` false (true = AdamW-style decay
+/// `w −= lr·wd·w` instead of adding `wd·w` to the gradient).
+public struct OptimizerSpec: Sendable, Equatable, Codable {
+    public var kind: String
+    public var lr: Float
+    public var momentum: Float
+    public var weightDecay: Float
+    public var nesterov: Bool
+    public var beta1: Float
+    public var beta2: Float
+    public var epsilon: Float
+    public var decoupled: Bool
+
+    public static let kinds = ["sgd", "adam"]
+
+    public init(kind: String, lr: Float, momentum: Float = 0.9, weightDecay: Float = 0, nesterov: Bool = false,
+                beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, decoupled: Bool = false) {
+        self.kind = kind
+        self.lr = lr
+        self.momentum = momentum
+        self.weightDecay = weightDecay
+        self.nesterov = nesterov
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.decoupled = decoupled
+    }
+
+    static let fields = ["kind", "lr", "momentum", "weightDecay", "nesterov", "beta1", "beta2", "epsilon", "decoupled"]
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(fields: Self.fields)
+        kind = try c.required("kind")
+        lr = try c.required("lr")
+        momentum = try c.optional("momentum", default: 0.9)
+        weightDecay = try c.optional("weightDecay", default: 0)
+        nesterov = try c.optional("nesterov", default: false)
+        beta1 = try c.optional("beta1", default: 0.9)
+        beta2 = try c.optional("beta2", default: 0.999)
+        epsilon = try c.optional("epsilon", default: 1e-8)
+        decoupled = try c.optional("decoupled", default: false)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: SpecKey.self)
+        try c.encode(kind, forKey: SpecKey("kind"))
+        try c.encode(lr, forKey: SpecKey("lr"))
+        try c.encode(momentum, forKey: SpecKey("momentum"))
+        try c.encode(weightDecay, forKey: SpecKey("weightDecay"))
+        try c.encode(nesterov, forKey: SpecKey("nesterov"))
+        try c.encode(beta1, forKey: SpecKey("beta1"))
+        try c.encode(beta2, forKey: SpecKey("beta2"))
+        try c.encode(epsilon, forKey: SpecKey("epsilon"))
+        try c.encode(decoupled, forKey: SpecKey("decoupled"))
+    }
+}
+
+/// The learning-rate schedule over training progress `p = epoch / epochs` (0 at the start).
+///
+/// - `constant`: `lr`.
+/// - `step`: `lr · factor^k`, k = number of `milestones` (fractions of the epochs) already reached
+///   (BNTT: ÷10 at 50 %, 70 %, 90 %, METHODS §3.4).
+/// - `cosine`: `½·lr·(1 + cos(π·p))` per epoch (DSR, METHODS §2.5).
+/// All: linear warm-up `lr·(i+1)/warmupIterations` over the first `warmupIterations` optimizer steps.
+///
+/// JSON: `kind` required (when the object is given); `milestones` [0.5, 0.7, 0.9], `factor` 0.1,
+/// `warmupIterations` 0. The whole object defaults to `{"kind": "constant"}`.
+public struct ScheduleSpec: Sendable, Equatable, Codable {
+    public var kind: String
+    public var milestones: [Double]
+    public var factor: Float
+    public var warmupIterations: Int
+
+    public static let kinds = ["constant", "step", "cosine"]
+
+    public init(kind: String = "constant", milestones: [Double] = [0.5, 0.7, 0.9], factor: Float = 0.1, warmupIterations: Int = 0) {
+        self.kind = kind
+        self.milestones = milestones
+        self.factor = factor
+        self.warmupIterations = warmupIterations
+    }
+
+    static let fields = ["kind", "milestones", "factor", "warmupIterations"]
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(fields: Self.fields)
+        kind = try c.required("kind")
+        milestones = try c.optional("milestones", default: [0.5, 0.7, 0.9])
+        factor = try c.optional("factor", default: 0.1)
+        warmupIterations = try c.optional("warmupIterations", default: 0)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: SpecKey.self)
+        try c.encode(kind, forKey: SpecKey("kind"))
+        try c.encode(milestones, forKey: SpecKey("milestones"))
+        try c.encode(factor, forKey: SpecKey("factor"))
+        try c.encode(warmupIterations, forKey: SpecKey("warmupIterations"))
+    }
+}
+
+/// Weight initialisation of conv and dense layers (biases start at 0, BN γ at 1 and β at 0).
+///
+/// - `xavier-uniform`: `U(−a, a)`, `a = gain·√(6 / (fanIn + fanOut))` (BNTT uses gain 2).
+/// - `kaiming-normal`: `N(0, (gain·√(2/fanOut))²)` (DSR: fan-out mode, ReLU gain).
+/// JSON: `{"kind": "xavier-uniform", "gain": 2}`; `kind` required (when given), `gain` 1. The whole object
+/// defaults to xavier-uniform with gain 1.
+public struct InitSpec: Sendable, Equatable, Codable {
+    public var kind: String
+    public var gain: Float
+
+    public static let kinds = ["xavier-uniform", "kaiming-normal"]
+
+    public init(kind: String = "xavier-uniform", gain: Float = 1) {
+        self.kind = kind
+        self.gain = gain
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(fields: ["kind", "gain"])
+        kind = try c.required("kind")
+        gain = try c.optional("gain", default: 1)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: SpecKey.self)
+        try c.encode(kind, forKey: SpecKey("kind"))
+        try c.encode(gain, forKey: SpecKey("gain"))
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import SNNCluster
+import SNNEnergy
+import SNNMethods
+import SNNModel
+
+struct Query: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a run's aggregated metrics (works whether or not the coordinator is running).",
+        discussion: """
+        Per epoch: loss, accuracy, test accuracy, samples/s, spikes per sample per layer; per run: event counters, \
+        wire bytes raw vs compressed, workers joined/lost, the SHA-256 of the latest parameters.
+        With --energy the stored event counts are priced under a hardware profile (re-scoring needs no re-run):
+          snn-coord query --energy --profile loihi2018
+        """)
+
+    @Option(name: .long, help: ArgumentHelp("Metrics database.", valueName: "path"))
+    var db = "runs/metrics.sqlite"
+
+    @Option(name: .customLong("run"), help: ArgumentHelp("Run id (default: the latest run).", valueName: "id"))
+    var runID: String?
+
+    @Option(name: .long, help: "Output format: table, json or csv.")
+    var format: String = "table"
+
+    @Option(name: .long, help: ArgumentHelp("Also list the last N steps.", valueName: "n"))
+    var last: Int?
+
+    @Flag(name: .long, help: "List all runs in the database.")
+    var runs = false
+
+    @Flag(name: .long, help: "Refresh every 2 seconds until interrupted.")
+    var watch = false
+
+    @Flag(name: .long, help: "Price the run's event counts under a hardware profile.")
+    var energy = false
+
+    @Option(name: .long, help: ArgumentHelp("Energy profile (cmos45-fp32, cmos45-int8, loihi2018, truenorth2014, or one of --profiles).", valueName: "name"))
+    var profile: String = ProfileCatalog.defaultProfileName
+
+    @Option(name: .long, help: ArgumentHelp("Directory of extra energy profile files (*.json).", valueName: "dir"))
+    var profiles: String?
+
+    func validate() throws {
+        guard ["table", "json", "csv"].contains(format) else { throw ValidationError("--format must be table, json or csv") }
+        if let l = last, l < 1 { throw ValidationError("--last must be ≥ 1") }
+    }
+
+    func run() throws {
+        do {
+            repeat {
+                let out = try render()
+                if watch { print("\u{1B}[2J\u{1B}[H", terminator: "") }
+                print(out)
+                fflush(nil)
+                if watch { Thread.sleep(forTimeInterval: 2) }
+            } while watch
+        } catch let e as ExitCode { throw e } catch {
+            FileHandle.standardError.write("snn-coord query: \(error)\n".data(using: .utf8)!)
+            throw ExitCode.failure
+        }
+    }
+
+    func render() throws -> String {
+        guard FileManager.default.fileExists(atPath: db) else {
+            throw QueryError("\(db): no metrics database here; pass --db PATH (runs write runs/metrics.sqlite by default)")
+        }
+        let store = try MetricsStore.open(path: db, readOnly: true)
+        let fmt: QueryFormat = format == "json" ? .json : format == "csv" ? .csv : .table
+        if runs { return renderRuns(try store.runs(), format: fmt) }
+        let id: String
+        if let runID { id = runID } else {
+            guard let latest = try store.latestRun() else { throw QueryError("\(db): holds no runs yet") }
+            id = latest.runID
+        }
+        if energy { return try energyReport(store: store, runID: id, json: fmt == .json) }
+        var out = renderSummary(try store.summary(run: id), format: fmt)
+        if let last { out += "\n" + renderSteps(try store.steps(run: id, last: last), format: fmt) }
+        return out
+    }
+
+    func energyReport(store: MetricsStore, runID: String, json: Bool) throws -> String {
+        let catalog = try ProfileCatalog.load(extraDirectory: profiles.map { URL(fileURLWithPath: $0) })
+        let p = try catalog.profile(named: profile)
+        guard let stored = try store.loadLedger(run: runID) else {
+            throw QueryError("run \(runID) has no event counts yet (they are stored at the end of each epoch)")
+        }
+        let record = try store.run(runID)
+        var annMACs: Int64?
+        if let spec = try? RunSpec.decode(Data(record.specJSON.utf8), source: "run \(runID)"),
+           let cfg = try? MethodFactory.networkConfig(spec) {
+            annMACs = Network(cfg).annMACsPerSample
+        }
+        let report = stored.energyReport(profile: p, annMacsPerSample: annMACs)
+        return json ? report.json() : "run \(runID) (\(record.name), \(record.method))\n" + report.text()
+    }
+}
+
+struct QueryError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}

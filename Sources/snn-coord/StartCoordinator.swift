@@ -1,0 +1,108 @@
+import Foundation
+import SNNCluster
+import SNNCore
+import SNNModel
+
+extension Start {
+    func runCoordinator() throws {
+        let checkpoint = try resumeCheckpoint()
+        let setup = try setup(resuming: checkpoint)
+        let runID = checkpoint?.runID ?? RunID.make(name: setup.spec.name)
+        let session = TrainingSession(method: setup.method, settings: setup.settings,
+                                      trainCount: setup.train.count, testCount: setup.test.count)
+        if let checkpoint { try session.restore(checkpoint) }
+        let dir = checkpointDir ?? "runs/\(runID)"
+        var options = CoordinatorOptions(bind: bind, minWorkers: max(minWorkers, min(localWorkers, minWorkers == 1 ? localWorkers : minWorkers)),
+                                         checkpointPath: dir + "/checkpoint.ckpt")
+        options.maxSteps = maxSteps
+        options.checkpointEvery = checkpointEvery ?? setup.spec.training.checkpointEvery
+        options.statusPath = statusPath(db: db)
+        options.quiet = quiet
+        if let key {
+            let pair = try CurveKeyPair.load(path: key)
+            guard let allow else { throw ValidationErrorLine("--key needs --allow FILE (the workers' public keys)") }
+            options.curve = (pair, try CurveAllowList.load(path: allow))
+        } else if !CoordinatorOptions.isLoopback(bind) && !insecure {
+            throw ValidationErrorLine("\(bind) is not a loopback address: give --key FILE and --allow FILE (see `snn-coord keygen`), or --insecure to accept any worker unencrypted")
+        }
+        let buildID = BuildIdentity.current(blasCore: BLAS.coreName)
+        if !quiet {
+            Progress.line("snn-coord: run \(runID)\(checkpoint != nil ? " (resumed at epoch \(session.epoch + 1) step \(session.step))" : "")")
+            Progress.line(setup.description)
+            Progress.line("cluster       heartbeat \(options.heartbeatInterval), dead after \(options.deadAfter), min workers \(options.minWorkers), build '\(buildID)'")
+            Progress.line("checkpoints   \(options.checkpointPath)   metrics \(db)   status \(options.statusPath ?? "-")")
+        }
+        let recorder = try RunRecorder(path: db, runID: runID, setup: setup, resumed: checkpoint != nil, buildID: buildID)
+        let workers = LocalWorkers(count: localWorkers, data: data, limit: limit, quiet: quiet)
+        options.onBound = { endpoint in workers.start(address: endpoint) }
+        let server = try CoordinatorServer(setup: setup, session: session, runID: runID, options: options,
+                                           recorder: recorder, buildID: buildID)
+        let start = Date()
+        defer { workers.stop() }
+        var eval = try server.run()
+        if eval == nil {
+            eval = StandaloneTrainer(session: session, train: setup.train, test: setup.test,
+                                     threads: ProcessInfo.processInfo.activeProcessorCount, runID: runID,
+                                     specJSON: setup.specJSON, checkpointPath: nil).evaluate(epoch: session.epoch)
+        }
+        recorder.finish(digest: session.digest, status: session.finished ? "completed" : "stopped")
+        Progress.out(Summary.render(runID: runID, setup: setup, session: session, eval: eval!,
+                                    wall: Date().timeIntervalSince(start), checkpoint: options.checkpointPath))
+    }
+}
+
+/// The status file that sits next to the metrics database.
+func statusPath(db: String) -> String {
+    let url = URL(fileURLWithPath: db)
+    return url.deletingPathExtension().path + ".status.json"
+}
+
+struct ValidationErrorLine: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+/// Worker processes started on loopback by `--local-workers N`, stopped when the coordinator exits.
+final class LocalWorkers: @unchecked Sendable {
+    let count: Int, data: String, limit: Int?, quiet: Bool
+    private var processes: [Process] = []
+    private let lock = NSLock()
+
+    init(count: Int, data: String, limit: Int?, quiet: Bool) {
+        self.count = count; self.data = data; self.limit = limit; self.quiet = quiet
+    }
+
+    /// The snn-worker binary next to this executable (pitfall 14: resolve /proc/self/exe first).
+    static func workerBinary() -> String {
+        let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: me).deletingLastPathComponent().appendingPathComponent("snn-worker").path
+    }
+
+    func start(address: String) {
+        guard count > 0 else { return }
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let threads = max(1, cores / count)
+        lock.lock(); defer { lock.unlock() }
+        for i in 0..<count {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: Self.workerBinary())
+            var args = ["join", address, "--threads", "\(threads)", "--data", data, "--name", "local-\(i + 1)", "--give-up-after", "30"]
+            if let limit { args += ["--limit", "\(limit)"] }
+            if quiet { args.append("--quiet") }
+            p.arguments = args
+            do { try p.run(); processes.append(p) } catch {
+                Progress.line("snn-coord: cannot start local worker \(i + 1) (\(p.executableURL!.path)): \(error)")
+            }
+        }
+        if !quiet { Progress.line("snn-coord: started \(processes.count) local worker(s) with \(threads) thread(s) each") }
+    }
+
+    func stop() {
+        lock.lock(); defer { lock.unlock() }
+        let deadline = Date().addingTimeInterval(3)
+        for p in processes { while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) } }
+        for p in processes where p.isRunning { p.terminate() }
+        for p in processes { p.waitUntilExit() }
+        processes = []
+    }
+}

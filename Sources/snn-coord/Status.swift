@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+import SNNCluster
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the live workers, their throughput and last heartbeat, and the current step.",
+        discussion: "Reads the status file the running coordinator rewrites every second next to its --db.")
+
+    @Option(name: .long, help: ArgumentHelp("The coordinator's metrics database.", valueName: "path"))
+    var db = "runs/metrics.sqlite"
+
+    @Option(name: .long, help: "Output format: table or json.")
+    var format = "table"
+
+    func run() throws {
+        let path = statusPath(db: db)
+        do {
+            let s = try StatusSnapshot.read(from: path)
+            if format == "json" {
+                let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try enc.encode(s), as: UTF8.self)); return
+            }
+            let age = Date().timeIntervalSince1970 - s.updatedAt
+            let live = !s.finished && age < 5
+            print("run \(s.runID)  \(live ? "running (pid \(s.pid))" : s.finished ? "finished" : "not running (last status \(Int(age)) s ago)")")
+            print("epoch \(min(s.epoch + 1, s.epochs))/\(s.epochs)  step \(s.step)/\(s.stepsPerEpoch)  parameter version \(s.parameterVersion)  \(String(format: "%.0f", s.samplesPerSecond)) samples/s  pending \(s.pending)  in flight \(s.inFlight)")
+            if s.workers.isEmpty { print("no live workers"); return }
+            print("worker                                 name            in flight  micro-batches    samples/s  last heard")
+            for w in s.workers {
+                print(w.id.padding(toLength: 38, withPad: " ", startingAt: 0) + " " + w.name.padding(toLength: 15, withPad: " ", startingAt: 0)
+                      + String(format: " %9d  %13d  %11.0f  %7.1f s ago", w.inFlight, w.completedMicroBatches, w.samplesPerSecond, w.secondsSinceSeen))
+            }
+        } catch {
+            FileHandle.standardError.write("snn-coord status: \(error)\n".data(using: .utf8)!)
+            throw ExitCode.failure
+        }
+    }
+}

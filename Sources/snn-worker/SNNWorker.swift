@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import SNNCluster
+import SNNCore
+import SNNModel
+
+@main
+struct SNNWorker: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snn-worker",
+        abstract: "Run an snn-cluster worker: compute micro-batches for a coordinator.",
+        subcommands: [Join.self])
+}
+
+struct Join: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Join the coordinator at ADDRESS and compute until the run is over.",
+        discussion: """
+        The worker builds the model from the coordinator's run spec, checks that its dataset and build match the \
+        coordinator's (a mismatch is refused with the reason), then pulls micro-batches: one per thread at a time. \
+        If the coordinator goes silent (restart, --resume) the worker reconnects by itself.
+        Example: snn-worker join tcp://10.0.0.1:5555 --threads 16 --key worker.key --server-key coord.key.pub
+        """)
+
+    @Argument(help: ArgumentHelp("The coordinator's address.", valueName: "tcp://host:port"))
+    var address: String
+
+    @Option(name: .long, help: ArgumentHelp("Micro-batches computed at once (default: all cores).", valueName: "n"))
+    var threads: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Directory holding the IDX files.", valueName: "dir"))
+    var data = IDXDataset.defaultDirectory
+
+    @Option(name: .long, help: ArgumentHelp("Use only the first N images of each split (must match the coordinator).", valueName: "n"))
+    var limit: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Name shown by `snn-coord status` (default: the host name).", valueName: "name"))
+    var name: String?
+
+    @Option(name: .long, help: ArgumentHelp("This worker's CURVE key pair file (from `snn-coord keygen`).", valueName: "file"))
+    var key: String?
+
+    @Option(name: .long, help: ArgumentHelp("The coordinator's public key file (KEY.pub).", valueName: "file"))
+    var serverKey: String?
+
+    @Option(name: .long, help: ArgumentHelp("Exit if no coordinator answers within this many seconds (default: keep trying).", valueName: "s"))
+    var giveUpAfter: Int?
+
+    @Flag(name: .long, help: "Print only warnings and errors.")
+    var quiet = false
+
+    func validate() throws {
+        if let t = threads, t < 1 { throw ValidationError("--threads must be ≥ 1") }
+        if (key == nil) != (serverKey == nil) { throw ValidationError("--key and --server-key go together") }
+        if !address.hasPrefix("tcp://") && !address.hasPrefix("ipc://") { throw ValidationError("ADDRESS must look like tcp://HOST:PORT") }
+    }
+
+    func run() throws {
+        BLAS.useSingleThread()
+        do {
+            var o = WorkerOptions(address: address, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                  dataDirectory: data, name: name ?? ProcessInfo.processInfo.hostName)
+            o.limit = limit
+            o.quiet = quiet
+            o.giveUpAfter = giveUpAfter.map { .seconds($0) }
+            if let key, let serverKey {
+                let pair = try CurveKeyPair.load(path: key)
+                let server = try String(contentsOfFile: serverKey, encoding: .utf8)
+                    .split(whereSeparator: \.isNewline).map { $0.hasPrefix("public=") ? String($0.dropFirst(7)) : String($0) }
+                    .first { !$0.isEmpty }
+                guard let server else { throw SetupError("\(serverKey): no public key in it") }
+                o.curve = (server, pair)
+            }
+            try WorkerClient(options: o).run()
+        } catch {
+            FileHandle.standardError.write("snn-worker: \(error)\n".data(using: .utf8)!)
+            throw ExitCode.failure
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import SNNCluster
+
+/// A small seeded generator (SplitMix64) so randomized tests reproduce exactly from their seed.
+struct SeededRNG: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Valid sample messages of every kind, sized so encodings stay small (fast fuzzing) but still cross the
+/// compression threshold where a kind has bulk frames.
+enum WireSamples {
+    static let runId = UUID(uuidString: "6F9619FF-8B86-D011-B42D-00C04FC964FF")!
+    static let workerId = UUID(uuidString: "E621E1F8-C36C-495A-93FC-0C247A3E6E5F")!
+    static let key = WireWorkKey(epoch: 3, step: 17, microBatch: 5, phase: .train)
+
+    static func all(_ rng: inout SeededRNG) -> [(message: Message, runId: UUID?)] {
+        [
+            (.hello(hello), nil),
+            (.welcome(Welcome(runId: runId, heartbeatIntervalMs: 1000, deadWorkerTimeoutMs: 3000,
+                              specJSON: Array(#"{"model":"bntt","layers":[784,512,10],"T":25}"#.utf8) + Array(repeating: 0x20, count: 600),
+                              parameterVersion: 42)), runId),
+            (.refuse(Refusal(code: .buildMismatch, reason: "build snn-0.1+znver4 differs from snn-0.1+haswell")), runId),
+            (.requestWork(WorkRequest(freeSlots: 2, knownParameterVersion: 41)), runId),
+            (.work(WorkAssignment(key: key, parameterVersion: 42, seed: 0xDEAD_BEEF, sampleIndices: (0..<16).map { UInt32($0 * 7) },
+                                  split: .train, parameters: nil)), runId),
+            (.work(WorkAssignment(key: WireWorkKey(epoch: 0, step: 0, microBatch: 1, phase: .evaluate), parameterVersion: 7,
+                                  seed: 1, sampleIndices: Array(0..<64), split: .test,
+                                  parameters: (0..<300).map { _ in Float.random(in: -0.1...0.1, using: &rng) })), runId),
+            (.noWork(NoWork(retryAfterMs: 50, reason: .waitingForStep)), runId),
+            (.result(result(&rng, gradientCount: 400)), runId),
+            (.heartbeat(Heartbeat(sentAtMs: 1_700_000_000_000, currentStep: 99, freeSlots: 1)), runId),
+            (.bye(Bye(reason: "worker shutting down (SIGTERM)")), runId),
+            (.error(ErrorReply(code: .notWelcomed, text: "send HELLO first")), nil),
+        ]
+    }
+
+    static let hello = Hello(workerId: workerId, name: "node-07.cluster", threads: 2, buildId: "snn-0.1.0 znver4",
+                             datasetFingerprint: String(repeating: "ab12", count: 16), resumeToken: nil)
+
+    static func result(_ rng: inout SeededRNG, gradientCount: Int) -> WorkResult {
+        let grads = (0..<gradientCount).map { _ in Float.random(in: -1e-3...1e-3, using: &rng) }
+        return WorkResult(key: key, parameterVersion: 42, samples: 16, lossSum: 12.345, correct: 11,
+                          computeNanos: 123_456_789,
+                          gradient: (try? FixedPoint.encode(grads)) ?? [],
+                          statistics: (0..<64).map { _ in Float.random(in: 0...2, using: &rng) },
+                          counters: (0..<27).map { _ in Int64.random(in: 0...1_000_000, using: &rng) },
+                          spikesPerLayer: [1234, 567, 89])
+    }
+}

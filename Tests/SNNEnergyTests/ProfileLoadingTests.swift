@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+import SNNEnergy
+
+@Suite("Loading energy profiles from files")
+struct ProfileLoadingTests {
+    func tempDir() throws -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("snn-profiles-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    /// A valid user profile: 2 pJ per SOP, 1 pJ per MAC, everything else unpriced.
+    func userProfileJSON(name: String = "my-chip", mac: String = "{\"pJ\": 1, \"grade\": \"assumption\", \"source\": \"me\"}") -> String {
+        var terms = ["\"mac\": \(mac)", "\"synapticOp\": {\"pJ\": 2, \"grade\": \"measured-silicon\", \"source\": \"lab bench\"}"]
+        for t in EnergyTerm.allCases.dropFirst(2) { terms.append("\"\(t.rawValue)\": {\"unpriced\": \"not measured\"}") }
+        return """
+        {"format": 1, "name": "\(name)", "description": "test chip", "source": "our lab", "wordBits": 16,
+         "terms": {\(terms.joined(separator: ", "))}}
+        """
+    }
+
+    @Test func userProfileFromDirectoryJoinsTheBuiltIns() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try userProfileJSON().write(to: dir.appendingPathComponent("mine.json"), atomically: true, encoding: .utf8)
+        try "not a profile".write(to: dir.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+        let cat = try ProfileCatalog.load(extraDirectory: dir)
+        #expect(cat.names == ["cmos45-fp32", "cmos45-int8", "loihi2018", "my-chip", "truenorth2014"])
+        let p = try cat.profile(named: "my-chip")
+        let r = EnergyReport.price(ledger: handLedger(), profile: p, samples: 2)
+        #expect(close(r.totalJ, pJ(245 * 1 + 60 * 2)))
+        #expect(r.unpriced.map(\.term) == Array(EnergyTerm.allCases.dropFirst(2)))
+    }
+
+    @Test func userProfileMayNotShadowABuiltIn() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try userProfileJSON(name: "loihi2018").write(to: dir.appendingPathComponent("x.json"), atomically: true, encoding: .utf8)
+        let e = #expect(throws: ProfileError.self) { try ProfileCatalog.load(extraDirectory: dir) }
+        #expect(e?.field == "name" && e?.description.contains("already defined") == true)
+    }
+
+    @Test func unknownProfileNameListsTheKnownOnes() throws {
+        let e = #expect(throws: ProfileError.self) { try ProfileCatalog.load().profile(named: "cmos7") }
+        #expect(e?.description == "energy profile: no profile named 'cmos7' (known: cmos45-fp32, cmos45-int8, loihi2018, truenorth2014)")
+    }
+
+    @Test(arguments: [
+        ("{\"pJ\": \"four\", \"grade\": \"survey\", \"source\": \"x\"}", "terms.mac.pJ", "expected a number"),
+        ("{\"pJ\": -1, \"grade\": \"survey\", \"source\": \"x\"}", "terms.mac.pJ", "non-negative"),
+        ("{\"pJ\": 1, \"grade\": \"guess\", \"source\": \"x\"}", "terms.mac.grade", "'guess' is not a grade"),
+        ("{\"pJ\": 1, \"grade\": \"survey\"}", "terms.mac.source", "missing"),
+        ("{\"pJ\": 1, \"unpriced\": \"x\"}", "terms.mac", "exactly one of"),
+        ("{\"memory\": \"sram8KB\"}", "terms.mac.memory", "only memory terms"),
+        ("{\"included\": \"spike\", \"reason\": \"x\"}", "terms.mac.included", "not itself priced"),
+    ])
+    func malformedTermGivesOneLineNamingFileAndField(term: String, field: String, problem: String) throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("bad.json")
+        try userProfileJSON(mac: term).write(to: file, atomically: true, encoding: .utf8)
+        let e = #expect(throws: ProfileError.self) { try ProfileCatalog.load(extraDirectory: dir) }
+        let line = e?.description ?? ""
+        #expect(e?.field == field)
+        #expect(line.hasPrefix("energy profile file '\(file.path)': field '\(field)': "), "\(line)")
+        #expect(line.contains(problem), "\(line)")
+        #expect(!line.contains("\n"))
+    }
+
+    @Test func missingTermAndBrokenJSONAreNamed() throws {
+        let missing = try #require(userProfileJSON().replacingOccurrences(of: "\"spike\": {\"unpriced\": \"not measured\"}, ", with: "") as String?)
+        let e1 = #expect(throws: ProfileError.self) { try EnergyProfile.parse(Data(missing.utf8), file: "a.json") }
+        #expect(e1?.description == "energy profile file 'a.json': field 'terms.spike': missing: every term must be priced, \"unpriced\" or \"included\"")
+        let e2 = #expect(throws: ProfileError.self) { try EnergyProfile.parse(Data("{\"format\": 1,".utf8), file: "b.json") }
+        #expect(e2?.description.hasPrefix("energy profile file 'b.json': not valid JSON") == true)
+        #expect(e2?.description.contains("\n") == false)
+        let e3 = #expect(throws: ProfileError.self) { try EnergyProfile.parse(Data("{\"format\": true}".utf8), file: "c.json") }
+        #expect(e3?.field == "format")
+    }
+
+    @Test func everyBuiltInConstantCarriesGradeAndSource() throws {
+        for p in try ProfileCatalog.load().profiles {
+            #expect(!p.source.isEmpty)
+            for term in EnergyTerm.allCases {
+                switch p.resolved(term) {
+                case .priced(let pj, _, let source, _): #expect(pj > 0 && !source.isEmpty, "\(p.name).\(term)")
+                case .unpriced(let reason), .included(_, let reason): #expect(!reason.isEmpty)
+                }
+            }
+        }
+    }
+}

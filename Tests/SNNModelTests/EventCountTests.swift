@@ -1,0 +1,68 @@
+import Testing
+import SNNCore
+import SNNEnergy
+import SNNModel
+
+/// Counts on a toy network worked out by hand:
+/// input x = [1, 0, 0, 0] (constant) → fc1 (4→3) → IF (θ 1, soft reset, ">") → fc2 (3→2) → IF, T = 2, batch 1.
+/// fc1's column for input 0 is [1.5, 0.6, 0.2], so the currents are [1.5, 0.6, 0.2] at both steps:
+///   n0: U 1.5 (spike, →0.5), 2.0 (spike); n1: 0.6, 1.2 (spike); n2: 0.2, 0.4 → lif1 spikes: t0 1, t1 2.
+/// fc2 rows: n0 → [2, 0], n1 → [0, 0.5], n2 → [0, 0]: currents t0 [2, 0], t1 [2, 0.5]
+///   m0: 2 (spike, →1), 3 (spike); m1: 0, 0.5 → lif2 spikes: t0 1, t1 1.
+@Suite struct EventCountTests {
+    func toy() -> (Network, [Float]) {
+        let neuron = LIFParameters(leak: 1, threshold: 1, reset: .soft, comparison: .greater)
+        let net = Network(NetworkConfig(inputShape: [4], timesteps: 2,
+                                        layers: [.dense(units: 3, bias: false), .spiking(neuron, .triangular(scale: 0.3)),
+                                                 .dense(units: 2, bias: false), .spiking(neuron, .triangular(scale: 0.3))],
+                                        readout: .spikeCount, initializer: .xavierUniform(gain: 1)))
+        var p = [Float](repeating: 0, count: net.parameterCount)
+        p[0] = 1.5; p[1] = 0.6; p[2] = 0.2                 // W1[0, 0..2]
+        let w2 = net.layers[2].parameterOffset
+        p[w2 + 0] = 2; p[w2 + 1 * 2 + 1] = 0.5            // W2[0,0] = 2, W2[1,1] = 0.5
+        return (net, p)
+    }
+
+    @Test func inferenceCountsMatchHandComputation() {
+        let (net, p) = toy()
+        let x = Activation(steps: 1, batch: 1, features: [4], data: [1, 0, 0, 0])
+        var ctx = PassContext(mode: .inference, steps: 2, parameters: p, state: p, gradients: nil, statistics: nil, ledger: net.makeLedger())
+        let (logits, _) = net.forward(x, context: &ctx, caches: net.makeCaches())
+        #expect(logits == [2, 0])
+        let l = ctx.ledger
+        // fc1: constant analog input, computed once: 1·4·3 MACs at t0, nothing at t1.
+        #expect(l[.inference, 0, 0].macs == 12 && l[.inference, 0, 1].macs == 0)
+        #expect(l[.inference, 0, 0].synapticOps == 0)
+        // lif1: 3 neuron updates per step; spikes 1 then 2.
+        #expect(l[.inference, 1, 0].neuronUpdates == 3 && l[.inference, 1, 1].neuronUpdates == 3)
+        #expect(l[.inference, 1, 0].spikes == 1 && l[.inference, 1, 1].spikes == 2)
+        // fc2: event-driven, spikes × fan-out 2: 2 then 4 synaptic ops, no MACs.
+        #expect(l[.inference, 2, 0].synapticOps == 2 && l[.inference, 2, 1].synapticOps == 4)
+        #expect(l[.inference, 2, 0].macs == 0)
+        // lif2: one spike per step.
+        #expect(l[.inference, 3, 0].spikes == 1 && l[.inference, 3, 1].spikes == 1)
+        #expect(l.total(.inference).spikes == 5)
+        #expect(l.total(.trainForward).spikes == 0)
+        // The non-spiking equivalent: 4·3 + 3·2 MACs per sample.
+        #expect(net.annMACsPerSample == 18)
+    }
+
+    @Test func trainingCountsForwardAndBackwardSeparately() {
+        let (net, p) = toy()
+        let x = Activation(steps: 1, batch: 1, features: [4], data: [1, 0, 0, 0])
+        var grads = [Float](repeating: 0, count: p.count)
+        var ctx = PassContext(mode: .training, steps: 2, parameters: p, state: p, gradients: &grads, statistics: nil, ledger: net.makeLedger())
+        let caches = net.makeCaches()
+        let (_, last) = net.forward(x, context: &ctx, caches: caches)
+        net.backward(gradLogits: [0.5, -0.5], last: last, context: &ctx, caches: caches)
+        let l = ctx.ledger
+        #expect(l.total(.trainForward).spikes == 5)
+        #expect(l.total(.inference).spikes == 0)
+        // Backward: fc2 computes dW and dx for 2 steps of 1·3·2 → 2·6·2 = 24 MACs; fc1 only dW, once: 12.
+        #expect(l.total(.trainBackward, layer: 2).macs == 24)
+        #expect(l.total(.trainBackward, layer: 0).macs == 12)
+        // Saved state for BPTT: each LIF writes potential + spike per neuron per step.
+        #expect(l.total(.trainForward, layer: 1).savedStateWrites == 12)
+        #expect(l.total(.trainBackward, layer: 1).savedStateReads == 12)
+    }
+}
