@@ -65,7 +65,7 @@ public final class CoordinatorServer {
 
     /// Runs until the run is finished (or `maxSteps` steps were committed). Returns the last evaluation.
     public func run() throws -> EvaluationOutcome? {
-        let context = ZContext()
+        let context = try ZContext()
         var zap: ZAPAuthenticator?
         if let curve = options.curve {
             zap = try ZAPAuthenticator(context: context, allowList: curve.allowed) { [logger, recorder] r in

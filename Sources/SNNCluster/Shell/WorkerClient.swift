@@ -38,7 +38,7 @@ public final class WorkerClient {
     var logger: Logger
     var machine: WorkerMachine
     let clockOrigin = ContinuousClock.now
-    var context = ZContext()
+    var context: ZContext
     var socket: ZSocket!
     var runID: UUID?
     var specJSON: [UInt8] = []
@@ -54,6 +54,7 @@ public final class WorkerClient {
 
     public init(options: WorkerOptions) throws {
         self.options = options
+        self.context = try ZContext()
         self.buildID = BuildIdentity.current(blasCore: BLAS.coreName)
         train = try IDXDataset.load(directory: options.dataDirectory, split: .train, limit: options.limit)
         test = try IDXDataset.load(directory: options.dataDirectory, split: .test, limit: options.limit)

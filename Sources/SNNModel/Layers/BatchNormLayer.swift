@@ -68,6 +68,7 @@ public final class BatchNormLayer: Layer, @unchecked Sendable {
                     }
                     cache.buffers = [mean, inv]
                     cache.input = x
+                    cache.indices = [Int32(x0.steps)]
                 case .inference:
                     let rm = context.state + stateOffset, rv = context.state + stateOffset + n
                     batchNormForwardInference(x: xp.baseAddress!, groups: g, rows: rows, channels: c, gamma: gamma, beta: beta,
@@ -105,6 +106,16 @@ public final class BatchNormLayer: Layer, @unchecked Sendable {
             context.ledger.record(.trainBackward, layer: index, t: t, e)
         }
         cache.input = nil; cache.buffers = []
+        // A constant input was copied to every step: its gradient is the sum over the steps.
+        if let original = cache.indices.first, original == 1, dx.steps > 1 {
+            let n = dx.stepCount
+            var summed = Activation(zeros: 1, batch: dx.batch, features: dx.features)
+            dx.data.withUnsafeBufferPointer { d in
+                for t in 0..<dx.steps { for i in 0..<n { summed.data[i] += d[t * n + i] } }
+            }
+            dx = summed
+        }
+        cache.indices = []
         return dx
     }
 
@@ -112,7 +123,7 @@ public final class BatchNormLayer: Layer, @unchecked Sendable {
         let n = groups * channels
         updateRunningStatistics(runningMean: state + stateOffset, runningVariance: state + stateOffset + n,
                                 batchMean: stats + statisticsOffset, batchVariance: stats + statisticsOffset + n,
-                                count: n, rows: rowsPerMicroBatch * (perStep ? 1 : 1), momentum: momentum)
+                                count: n, rows: rowsPerMicroBatch, momentum: momentum)
     }
 
     /// Rows one group normalises over for a micro-batch of `batch` samples running `steps` steps.
