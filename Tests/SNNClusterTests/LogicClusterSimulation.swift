@@ -33,6 +33,8 @@ struct LogicClusterSimulation {
         var joins = 0
         var reconnects = 0
         var failures = 0
+        /// Simulation actions taken.
+        var actions = 0
         /// Results accepted from a worker that had been declared dead or had left by the time of the commit.
         var acceptedFromDeparted = 0
     }
@@ -93,10 +95,9 @@ struct LogicClusterSimulation {
     }
 
     /// Runs until every job is committed (or `maxActions` pass, which is a failure the caller reports).
-    mutating func run(maxActions: Int = 2_000_000) -> Bool {
-        var actions = 0
-        while commits.count < totalJobs, abort == nil, actions < maxActions {
-            actions += 1
+    mutating func run(maxActions: Int = 50_000) -> Bool {
+        while commits.count < totalJobs, abort == nil, stats.actions < maxActions {
+            stats.actions += 1
             perform(chooseAction())
         }
         return commits.count == totalJobs && abort == nil
@@ -123,8 +124,8 @@ struct LogicClusterSimulation {
         if commitPending { candidates.append((.commit, 5)) }
         candidates.append((.tick, 4))
         let live = liveIDs().count
-        if chaos.kills > 0, live > 0 { candidates.append((.kill, 0.02)) }
-        if chaos.partitions > 0, live > 0 { candidates.append((.partition, 0.02)) }
+        if chaos.kills > 0, live > 0 { candidates.append((.kill, 0.3)) }
+        if chaos.partitions > 0, live > 0 { candidates.append((.partition, 0.3)) }
         if live < chaos.maxWorkers { candidates.append((.join, live == 0 ? 5 : 0.05)) }
         let total = candidates.reduce(0) { $0 + $1.1 }
         var pick = Double.random(in: 0..<total, using: &rng)

@@ -17,6 +17,19 @@ import Testing
         #expect(machine.status.state == .waitingForWorkers(joined: 0, needed: 1))
     }
 
+    @Test func incompatibleHelloFromALiveWorkerRemovesItAndRequeuesItsWork() {
+        var machine = Coordinator(configuration: coordinatorConfiguration())
+        _ = machine.join(["a"], at: .ms(0))
+        _ = machine.handle(.startStep(stepPlan(step: 0, microBatches: 2)), at: .ms(0))
+        _ = machine.handle(.workRequested("a", freeSlots: 2), at: .ms(1))
+        let reason = RefusalReason.buildID("rebuilt with another target CPU")
+        let out = machine.handle(.workerHello("a", compatible: .failure(reason)), at: .ms(2))
+        #expect(out.contains { if case .workerLeft("a", let keys) = $0 { keys.count == 2 } else { false } })
+        #expect(out.messages(to: "a") == [.refuse(reason)])
+        #expect(machine.status.workers.isEmpty)
+        #expect(machine.status.job?.pending == 2)
+    }
+
     @Test func welcomeCarriesTheCoordinatorsTiming() {
         var machine = Coordinator(configuration: coordinatorConfiguration())
         #expect(machine.join(["a"], at: .ms(0)).messages(to: "a") == [
