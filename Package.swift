@@ -63,6 +63,7 @@ let package = Package(
         .testTarget(name: "SNNModelTests", dependencies: ["SNNModel"], swiftSettings: vector),
         .testTarget(name: "SNNMethodsTests", dependencies: ["SNNMethods"], swiftSettings: vector),
         .testTarget(name: "SNNClusterTests", dependencies: ["SNNCluster"], swiftSettings: vector),
+        // Starts the snn-coord and snn-worker binaries as processes: `scripts/test` builds them first.
         .testTarget(name: "EndToEndTests", dependencies: ["SNNCluster"], swiftSettings: vector),
     ]
 )

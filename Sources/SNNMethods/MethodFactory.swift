@@ -26,8 +26,17 @@ public enum MethodFactory {
             case .dense(let d): layers.append(.dense(units: d.units, bias: d.bias))
             case .batchNorm(let b): layers.append(.batchNorm(perStep: b.perStep, shift: b.shift, epsilon: b.epsilon, momentum: b.momentum))
             case .spiking(let s):
-                let (p, g) = try neuron(s.neuron ?? spec.neuron)
-                layers.append(.spiking(p, g))
+                let n = s.neuron ?? spec.neuron
+                if spec.method == .dsr {
+                    guard let d = n.dsr, let model = DSRNeuronModel(rawValue: d.model) else {
+                        throw MethodError("neuron.dsr: method dsr needs {\"model\": \"if\" | \"lif\"}")
+                    }
+                    layers.append(.dsrSpiking(DSRParameters(model: model, alpha: n.alpha, thresholdFloor: d.thresholdFloor,
+                                                            tau: d.tau, dt: d.dt), threshold: n.threshold))
+                } else {
+                    let (p, g) = try neuron(n)
+                    layers.append(.spiking(p, g))
+                }
             case .avgPool(let p): layers.append(.avgPool(size: p.size))
             case .maxPool(let p): layers.append(.maxPool(size: p.size))
             case .flatten: layers.append(.flatten)
@@ -71,7 +80,7 @@ public enum MethodFactory {
             }
             return try BNTT(network: net, encoder: enc, earlyExit: rule)
         case .dsr:
-            throw MethodError("method: dsr is not available in this build yet")
+            return try DSR(network: net, encoder: enc)
         }
     }
 

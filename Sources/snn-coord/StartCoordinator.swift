@@ -102,6 +102,9 @@ final class LocalWorkers: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(3)
         for p in processes { while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) } }
         for p in processes where p.isRunning { p.terminate() }
+        let killAt = Date().addingTimeInterval(2)
+        for p in processes { while p.isRunning && Date() < killAt { Thread.sleep(forTimeInterval: 0.05) } }
+        for p in processes where p.isRunning { kill(p.processIdentifier, SIGKILL) }
         for p in processes { p.waitUntilExit() }
         processes = []
     }

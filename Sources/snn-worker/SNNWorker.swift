@@ -43,7 +43,7 @@ struct Join: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The coordinator's public key file (KEY.pub).", valueName: "file"))
     var serverKey: String?
 
-    @Option(name: .long, help: ArgumentHelp("Exit if no coordinator answers within this many seconds (default: keep trying).", valueName: "s"))
+    @Option(name: .long, help: ArgumentHelp("Exit when no coordinator has answered for this many seconds (default: keep trying).", valueName: "s"))
     var giveUpAfter: Int?
 
     @Flag(name: .long, help: "Print only warnings and errors.")

@@ -38,6 +38,9 @@ final class Child: @unchecked Sendable {
         try process.run()
     }
 
+    /// No process outlives its test, even when an expectation failed early.
+    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
+
     var stdout: String { (try? String(contentsOf: outURL, encoding: .utf8)) ?? "" }
     var stderr: String { (try? String(contentsOf: errURL, encoding: .utf8)) ?? "" }
 

@@ -233,7 +233,8 @@ public final class CoordinatorServer {
             case .abortRun(let why):
                 failure = "run aborted: \(why)"
             case .log(let r):
-                logger.log(level: r.level, "\(r.message)")
+                // The machines narrate every step at info; the shells' own lines say what a user needs.
+                logger.log(level: r.level >= .warning ? r.level : .debug, "\(r.message)")
             }
         }
     }

@@ -50,6 +50,8 @@ public final class WorkerClient {
     var justFinished: (key: WorkKey, result: MicroBatchResult)?
     var runSeed: UInt64 = 0
     var lastContact = ContinuousClock.now
+    /// Set by a `stop` directive, wherever it was handled.
+    var stopping = false
     public private(set) var resultsSent = 0
 
     public init(options: WorkerOptions) throws {
@@ -85,11 +87,12 @@ public final class WorkerClient {
                     try apply(machine.handle(.computeFailed(taskID: task, reason: e.description), at: now))
                 }
             }
+            if stopping { return }
             if ContinuousClock.now - lastTick >= .milliseconds(50) {
                 lastTick = .now
-                if try apply(machine.handle(.tick, at: now)) { return }
-                if let g = options.giveUpAfter, runID == nil, ContinuousClock.now - lastContact > g {
-                    throw SetupError("no coordinator answered at \(options.address) within \(g); check the address (and --server-key for a CURVE coordinator)")
+                if try apply(machine.handle(.tick, at: now)) || stopping { return }
+                if let g = options.giveUpAfter, ContinuousClock.now - lastContact > g {
+                    throw SetupError("no coordinator answered at \(options.address) for \(g); check the address (and --server-key for a CURVE coordinator)")
                 }
             }
         }
@@ -180,21 +183,22 @@ public final class WorkerClient {
             case .sendBye:
                 send(.bye(Bye(reason: "worker stopping")))
             case .reconnect(let abandoned):
-                if !options.quiet { Progress.line("snn-worker: coordinator silent; reconnecting (\(abandoned.count) micro-batch(es) abandoned)") }
                 runID = nil
+                _ = abandoned
                 try connect()
-                lastContact = .now
                 try apply(machine.handle(.connected, at: now))
             case .stop(let reason):
                 switch reason {
                 case .runFinished, .requested:
                     if !options.quiet { Progress.line("snn-worker: \(reason); \(resultsSent) results sent") }
+                    stopping = true
                     return true
                 case .refused(let why):
                     throw SetupError("refused by the coordinator: \(why)")
                 }
             case .log(let r):
-                logger.log(level: r.level, "\(r.message)")
+                // The machines narrate every step at info; the shells' own lines say what a user needs.
+                logger.log(level: r.level >= .warning ? r.level : .debug, "\(r.message)")
             }
         }
         return false

@@ -11,9 +11,23 @@ public enum Runtime {
     /// Raising the mmap and trim thresholds to their maximum keeps them for reuse.
     public static func configure() {
         BLAS.useSingleThread()
+        unblockSignals()
         #if os(Linux)
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 32 << 20)
         _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 1 << 30)
+        #endif
+    }
+}
+
+extension Runtime {
+    /// Clears the signal mask this process inherited. Some launchers (Foundation's `Process` among them) start
+    /// children with nearly every signal blocked; a coordinator or worker started that way would ignore SIGTERM
+    /// and Ctrl-C, and pass the mask on to the workers it starts.
+    public static func unblockSignals() {
+        #if canImport(Glibc)
+        var none = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, nil)
         #endif
     }
 }

@@ -25,12 +25,16 @@ public struct NeuronSpec: Sendable, Equatable, Codable {
     /// U_0; default 0.
     public var initialPotential: Float
     public var surrogate: SurrogateSpec
+    /// DSR's neuron (METHODS §2.2), required when the run's method is `dsr`; `threshold` is then the initial
+    /// trainable V_th and `alpha` the firing factor α. Ignored by the other methods (as `surrogate` is by DSR).
+    public var dsr: DSRNeuronSpec?
 
     public static let resets = ["soft", "hard"]
     public static let comparisons = [">", ">="]
 
     public init(leak: Float = 1, threshold: Float = 1, alpha: Float = 1, inputGain: Float = 1, reset: String = "soft",
-                compare: String = ">", initialPotential: Float = 0, surrogate: SurrogateSpec) {
+                compare: String = ">", initialPotential: Float = 0, surrogate: SurrogateSpec, dsr: DSRNeuronSpec? = nil) {
+        self.dsr = dsr
         self.leak = leak
         self.threshold = threshold
         self.alpha = alpha
@@ -41,7 +45,7 @@ public struct NeuronSpec: Sendable, Equatable, Codable {
         self.surrogate = surrogate
     }
 
-    static let fields = ["leak", "threshold", "alpha", "inputGain", "reset", "compare", "initialPotential", "surrogate"]
+    static let fields = ["leak", "threshold", "alpha", "inputGain", "reset", "compare", "initialPotential", "surrogate", "dsr"]
 
     /// Decodes a complete neuron (`surrogate` required, the rest defaulted).
     public init(from decoder: any Decoder) throws {
@@ -59,6 +63,7 @@ public struct NeuronSpec: Sendable, Equatable, Codable {
         reset = try c.optional("reset", default: base?.reset ?? "soft")
         compare = try c.optional("compare", default: base?.compare ?? ">")
         initialPotential = try c.optional("initialPotential", default: base?.initialPotential ?? 0)
+        dsr = try c.optional("dsr") ?? base?.dsr
         if let base, !c.contains(SpecKey("surrogate")) {
             surrogate = base.surrogate
         } else if let base {
@@ -78,6 +83,45 @@ public struct NeuronSpec: Sendable, Equatable, Codable {
         try c.encode(compare, forKey: SpecKey("compare"))
         try c.encode(initialPotential, forKey: SpecKey("initialPotential"))
         try c.encode(surrogate, forKey: SpecKey("surrogate"))
+        try c.encodeIfPresent(dsr, forKey: SpecKey("dsr"))
+    }
+}
+
+/// DSR's neuron model (METHODS §2.2, §2.5): `{"model": "lif", "thresholdFloor": 5e-4, "tau": 1, "dt": 0.05}`.
+///
+/// IF: U' = U + I, spikes of amplitude V_th. LIF: U' = β·U + (1 − β)·I with β = exp(−dt/τ), spikes of amplitude
+/// V_th/dt. Both fire at U' ≥ α·V_th, reset by V_th, and clamp the trainable V_th below by `thresholdFloor` (V_b).
+public struct DSRNeuronSpec: Sendable, Equatable, Codable {
+    /// `"if"` or `"lif"`.
+    public var model: String
+    /// V_b; default 0.01 (the reference's IF recipe).
+    public var thresholdFloor: Float
+    /// LIF τ; default 1.
+    public var tau: Float
+    /// LIF Δt; default 0.05 (the reference's LIF default).
+    public var dt: Float
+
+    public static let models = ["if", "lif"]
+    static let fields = ["model", "thresholdFloor", "tau", "dt"]
+
+    public init(model: String, thresholdFloor: Float = 0.01, tau: Float = 1, dt: Float = 0.05) {
+        self.model = model; self.thresholdFloor = thresholdFloor; self.tau = tau; self.dt = dt
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(fields: Self.fields)
+        model = try c.required("model")
+        thresholdFloor = try c.optional("thresholdFloor", default: 0.01)
+        tau = try c.optional("tau", default: 1)
+        dt = try c.optional("dt", default: 0.05)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: SpecKey.self)
+        try c.encode(model, forKey: SpecKey("model"))
+        try c.encode(thresholdFloor, forKey: SpecKey("thresholdFloor"))
+        try c.encode(tau, forKey: SpecKey("tau"))
+        try c.encode(dt, forKey: SpecKey("dt"))
     }
 }
 

@@ -17,6 +17,20 @@ extension RunSpec {
         try check(layers.contains { if case .spiking = $0 { true } else { false } }, "layers",
                   "no spiking layer; add {\"type\":\"spiking\"} after a conv or dense layer")
         try validateReadout()
+        if method == .dsr {
+            for (i, layer) in layers.enumerated() {
+                if case .spiking = layer {
+                    try check(self.neuron(ofLayer: i)?.dsr != nil, "neuron.dsr",
+                              "method dsr needs DSR neurons: add \"dsr\": {\"model\": \"if\"} (or \"lif\") to the neuron")
+                }
+            }
+        }
+        if let d = neuron.dsr {
+            try Self.checkChoice(d.model, DSRNeuronSpec.models, "neuron.dsr.model", "DSR neuron model")
+            try check(d.thresholdFloor.isFinite && d.thresholdFloor > 0, "neuron.dsr.thresholdFloor", "must be > 0 (got \(d.thresholdFloor))")
+            try check(d.tau.isFinite && d.tau > 0, "neuron.dsr.tau", "must be > 0 (got \(d.tau))")
+            try check(d.dt.isFinite && d.dt > 0, "neuron.dsr.dt", "must be > 0 (got \(d.dt))")
+        }
         try validateTraining()
         try validateInference()
     }

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+import SNNCluster
+
+/// A small BNTT spec (Poisson input, per-step BN) that trains in well under a second per step.
+func writeTinySpec(in dir: String, epochs: Int = 1) throws -> String {
+    let spec = """
+    {
+      "name": "e2e-bntt", "method": "bntt", "timesteps": 4,
+      "input": {"shape": [28, 28, 1], "encoding": "poisson", "poissonScale": 2, "normalize": {"mean": 0.286, "std": 0.353}},
+      "neuron": {"leak": 0.95, "threshold": 1, "reset": "soft", "compare": ">", "surrogate": {"kind": "triangular", "scale": 0.3}},
+      "layers": [
+        {"type": "conv", "channels": 4, "kernel": 3, "padding": 1},
+        {"type": "batchnorm", "perStep": true, "shift": false, "epsilon": 1e-4},
+        {"type": "spiking"},
+        {"type": "avgpool", "size": 4},
+        {"type": "flatten"},
+        {"type": "dense", "units": 10}
+      ],
+      "output": {"readout": "mean-potential"},
+      "training": {"epochs": \(epochs), "batchSize": 32, "microBatch": 8,
+                   "optimizer": {"kind": "sgd", "lr": 0.1, "momentum": 0.9, "weightDecay": 1e-4},
+                   "initialization": {"kind": "xavier-uniform", "gain": 2}}
+    }
+    """
+    let path = dir + "/tiny.json"
+    try spec.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
+/// The SHA-256 the summary prints.
+func digest(_ out: String) -> String? {
+    out.split(separator: "\n").first { $0.contains("sha256") }.flatMap { $0.split(separator: " ").last.map(String.init) }
+}
+
+/// A free loopback TCP port (bind to port 0, read it back, close).
+func freePort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET); addr.sin_port = 0; addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// Polls until `condition` holds or `timeout` seconds pass.
+func waitUntil(_ timeout: Double, _ condition: () -> Bool) -> Bool {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline { if condition() { return true }; Thread.sleep(forTimeInterval: 0.05) }
+    return condition()
+}
+
+/// Number of committed steps recorded in a metrics database (via the public store API).
+func committedSteps(db: String) -> Int {
+    guard FileManager.default.fileExists(atPath: db), let store = try? MetricsStore.open(path: db, readOnly: true),
+          let run = try? store.latestRun(), let steps = try? store.steps(run: run.runID) else { return 0 }
+    return steps.count
+}
