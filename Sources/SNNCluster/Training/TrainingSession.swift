@@ -85,6 +85,7 @@ public final class TrainingSession: @unchecked Sendable {
         optimizerStep(settings.optimizer, learningRate: lr, parameters: &parameters, gradients: g,
                       state: &optimizer, decayMask: method.decayMask)
         method.constrain(parameters: &parameters)
+        recordOptimizerEvents()
         if network.statisticsCount > 0 {
             network.applyStatistics(stats.value(times: 1 / Double(max(1, results.count))), to: &state,
                                     microBatchSize: settings.microBatch)
@@ -95,6 +96,27 @@ public final class TrainingSession: @unchecked Sendable {
         trainSamplesThisEpoch += samples
         iteration += 1; version += 1; step += 1
         return outcome
+    }
+
+    /// The optimizer's work per step, per layer: per parameter, SGD-momentum does weight decay, momentum and update
+    /// (3 MACs), Adam also its second moment, bias corrections and the division (8); each parameter word is read
+    /// once and its state words read and written.
+    func recordOptimizerEvents() {
+        let perParameter: Int64
+        let stateWords: Int64
+        switch settings.optimizer {
+        case .sgd: perParameter = 3; stateWords = 1
+        case .adam: perParameter = 8; stateWords = 2
+        }
+        for l in network.layers where l.parameterCount > 0 {
+            var e = EventCounts()
+            let n = Int64(l.parameterCount)
+            e.macs = n * perParameter
+            e.weightReads = n
+            e.savedStateReads = n * stateWords
+            e.savedStateWrites = n * stateWords
+            trainLedger.record(.optimizer, layer: l.index, t: 0, e)
+        }
     }
 
     /// Moves the cursor to the next epoch once its steps are done; returns true if it did.

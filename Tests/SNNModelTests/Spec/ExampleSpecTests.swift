@@ -45,7 +45,7 @@ import Testing
     @Test func bnttDemoIsSizedFor28x28() throws {
         let spec = try load("bntt-fmnist.json")
         let shapes = try spec.shapes()
-        #expect(shapes[9] == [3136])
+        #expect(shapes[9] == [1568])   // 7 × 7 × 32 after two 2×2 pools
         #expect(shapes.last == [10])
         #expect(spec.method == .bntt && spec.output.readout == .meanPotential)
         #expect(spec.input.encoding == .poisson && spec.input.normalize == Normalization(mean: 0.2860, std: 0.3530))

@@ -77,7 +77,7 @@ import Testing
         let spec = RunSpec(
             name: "built", method: .dsr, timesteps: 5,
             input: InputSpec(shape: [784], encoding: .direct),
-            neuron: NeuronSpec(alpha: 0.5, compare: ">=", surrogate: SurrogateSpec(kind: "triangular")),
+            neuron: NeuronSpec(alpha: 0.5, compare: ">=", surrogate: SurrogateSpec(kind: "triangular"), dsr: DSRNeuronSpec(model: "if")),
             layers: [.dense(DenseSpec(units: 100)), .batchNorm(BatchNormSpec()), .spiking(SpikingSpec()),
                      .dense(DenseSpec(units: 10)), .spiking(SpikingSpec())],
             output: OutputSpec(readout: .rate),
