@@ -100,7 +100,8 @@ public final class CoordinatorServer {
         apply(machine.handle(.finishRun, at: now))
         let drainUntil = ContinuousClock.now + .milliseconds(300)
         while ContinuousClock.now < drainUntil { if let frames = try socket.receiveMultipart(timeoutMs: 20) { handleFrames(frames) } }
-        flushWire()
+        // Attribute the last messages to the last epoch trained (the cursor has already moved past it).
+        flushWire(epoch: max(0, min(session.epoch, setup.settings.epochs - 1)))
         writeStatusIfDue(force: true)
         return lastEvaluation
     }
