@@ -28,6 +28,36 @@ func writeTinySpec(in dir: String, epochs: Int = 1) throws -> String {
     return path
 }
 
+/// A small DSR spec (IF neurons, trainable thresholds, stacked BN, rate readout).
+func writeTinyDSRSpec(in dir: String) throws -> String {
+    let spec = """
+    {
+      "name": "e2e-dsr", "method": "dsr", "timesteps": 4,
+      "input": {"shape": [28, 28, 1], "encoding": "direct", "normalize": {"mean": 0.286, "std": 0.353}},
+      "neuron": {"threshold": 2, "alpha": 0.5, "compare": ">=", "surrogate": {"kind": "triangular"},
+                 "dsr": {"model": "if", "thresholdFloor": 0.01}},
+      "layers": [
+        {"type": "conv", "channels": 4, "kernel": 3, "padding": 1},
+        {"type": "batchnorm"},
+        {"type": "spiking"},
+        {"type": "avgpool", "size": 4},
+        {"type": "flatten"},
+        {"type": "dense", "units": 10},
+        {"type": "batchnorm"},
+        {"type": "spiking"}
+      ],
+      "output": {"readout": "rate"},
+      "training": {"epochs": 1, "batchSize": 32, "microBatch": 8,
+                   "optimizer": {"kind": "sgd", "lr": 0.05, "momentum": 0.9, "weightDecay": 5e-4},
+                   "schedule": {"kind": "cosine", "warmupIterations": 3},
+                   "initialization": {"kind": "kaiming-normal", "gain": 1}}
+    }
+    """
+    let path = dir + "/tiny-dsr.json"
+    try spec.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
 /// The SHA-256 the summary prints.
 func digest(_ out: String) -> String? {
     out.split(separator: "\n").first { $0.contains("sha256") }.flatMap { $0.split(separator: " ").last.map(String.init) }

@@ -6,9 +6,10 @@ import SNNCluster
 /// machine's cores, and their timing matters.
 @Suite(.serialized) struct ClusterTests {
     /// Same seed, same steps: the parameter hash does not depend on how many workers there were (or none).
-    @Test func workerCountDoesNotChangeParameters() throws {
+    @Test(arguments: ["bntt", "dsr"])
+    func workerCountDoesNotChangeParameters(method: String) throws {
         let dir = temporaryDirectory()
-        let spec = try writeTinySpec(in: dir)
+        let spec = method == "dsr" ? try writeTinyDSRSpec(in: dir) : try writeTinySpec(in: dir)
         var digests: [String] = []
         for workers in [0, 1, 2, 3] {
             var args = ["start", "--spec", spec, "--max-steps", "5", "--limit", "512", "--seed", "7", "--quiet",
@@ -111,6 +112,24 @@ import SNNCluster
         let members = try store.membership(run: runID)
         #expect(members.contains { $0.event == .refused && $0.detail.contains("CURVE") })
         #expect(members.contains { $0.event == .joined })
+    }
+
+    /// A worker holding different data (here: another --limit, so another fingerprint) is refused with the reason.
+    @Test func workerWithOtherDataIsRefusedWithTheReason() throws {
+        let dir = temporaryDirectory()
+        let spec = try writeTinySpec(in: dir)
+        let address = "tcp://127.0.0.1:\(freePort())", db = dir + "/m.sqlite"
+        let coord = try Child("snn-coord", ["start", "--spec", spec, "--bind", address, "--max-steps", "2", "--limit", "256",
+                                            "--quiet", "--db", db, "--checkpoint-dir", dir + "/ck"], cwd: dir)
+        let other = try run("snn-worker", ["join", address, "--limit", "300", "--threads", "1", "--give-up-after", "20"], timeout: 60)
+        #expect(other.status != 0)
+        #expect(other.stderr.contains("dataset fingerprint mismatch"), "\(other.stderr)")
+        let good = try Child("snn-worker", ["join", address, "--limit", "256", "--threads", "1", "--quiet"])
+        #expect(coord.wait(timeout: 120).status == 0)
+        good.wait(timeout: 10)
+        let store = try MetricsStore.open(path: db, readOnly: true)
+        let runID = try #require(try store.latestRun()).runID
+        #expect(try store.membership(run: runID).contains { $0.event == .refused && $0.detail.contains("dataset") })
     }
 
     /// Malformed messages from a rogue peer are rejected with a reply and a log line; the run goes on unharmed.
