@@ -24,6 +24,8 @@ public final class CoordinatorServer {
     var identities: [WorkerID: [UInt8]] = [:]
     var workerOf: [[UInt8]: WorkerID] = [:]
     var names: [WorkerID: String] = [:]
+    /// Compute slots of each worker (from HELLO), to turn summed compute time into time per slot.
+    var slots: [WorkerID: Int] = [:]
     let sentTally = WireTally(), receivedTally = WireTally()
     var socket: ZSocket!
     var committedThisRun = 0
@@ -160,7 +162,7 @@ public final class CoordinatorServer {
     func hello(_ h: Hello, identity: [UInt8]) {
         let id = WorkerID(h.workerId.uuidString)
         if let old = identities[id], old != identity { workerOf[old] = nil }
-        identities[id] = identity; workerOf[identity] = id; names[id] = h.name
+        identities[id] = identity; workerOf[identity] = id; names[id] = h.name; slots[id] = Int(h.threads)
         let compatible: Result<Void, RefusalReason>
         if h.protocolVersion != WireCodec.protocolVersion {
             compatible = .failure(.protocolVersion("worker speaks \(h.protocolVersion), coordinator \(WireCodec.protocolVersion)"))
@@ -296,8 +298,11 @@ public final class CoordinatorServer {
             committedThisRun += 1
             let wall = ContinuousClock.now - stepStartedAt
             let wallMs = Double(wall.nanoseconds) / 1e6
-            let workers = max(1, Set(job.results.map(\.worker)).count)
-            let computeMs = Double(outcome.computeNanos) / 1e6 / Double(workers)
+            let contributors = Set(job.results.map(\.worker))
+            let workers = max(1, contributors.count)
+            // Compute time per slot: the sum over micro-batches divided by the slots that ran them.
+            let slotCount = max(1, contributors.reduce(0) { $0 + (slots[$1] ?? 1) })
+            let computeMs = Double(outcome.computeNanos) / 1e6 / Double(slotCount)
             let wireMs = transferCount > 0 ? Double(transferNanos) / 1e6 / Double(transferCount) : 0
             let codecMs = Double(codecNanos) / 1e6
             windowSamples += outcome.samples
