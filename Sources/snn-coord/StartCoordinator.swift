@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import SNNCluster
 import SNNCore
@@ -35,6 +36,19 @@ extension Start {
         let recorder = try RunRecorder(path: db, runID: runID, setup: setup, resumed: checkpoint != nil, buildID: buildID)
         let workers = LocalWorkers(count: localWorkers, data: data, limit: limit, quiet: quiet)
         options.onBound = { endpoint in workers.start(address: endpoint) }
+        // Ctrl-C / SIGTERM: stop the local workers too, then exit (the last checkpoint is the resume point).
+        let signals = [Int32(SIGINT), Int32(SIGTERM)].map { (sig: Int32) -> DispatchSourceSignal in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                Progress.line("snn-coord: interrupted; stopping local workers. Continue with --resume \(runID)")
+                workers.stop()
+                Foundation.exit(130)
+            }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
         let server = try CoordinatorServer(setup: setup, session: session, runID: runID, options: options,
                                            recorder: recorder, buildID: buildID)
         let start = Date()

@@ -22,7 +22,8 @@ struct Status: ParsableCommand {
                 print(String(decoding: try enc.encode(s), as: UTF8.self)); return
             }
             let age = Date().timeIntervalSince1970 - s.updatedAt
-            let live = !s.finished && age < 5
+            // Alive = the process still exists (same host) and rewrote the file recently.
+            let live = !s.finished && age < 5 && kill(Int32(s.pid), 0) == 0
             print("run \(s.runID)  \(live ? "running (pid \(s.pid))" : s.finished ? "finished" : "not running (last status \(Int(age)) s ago)")")
             print("epoch \(min(s.epoch + 1, s.epochs))/\(s.epochs)  step \(s.step)/\(s.stepsPerEpoch)  parameter version \(s.parameterVersion)  \(String(format: "%.0f", s.samplesPerSecond)) samples/s  pending \(s.pending)  in flight \(s.inFlight)")
             if s.workers.isEmpty { print("no live workers"); return }
