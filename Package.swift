@@ -55,7 +55,7 @@ let package = Package(
             "SNNCluster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: vector),
         .executableTarget(name: "snn-bench", dependencies: [
-            "SNNMethods", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "SNNCluster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: vector),
 
         .testTarget(name: "SNNCoreTests", dependencies: ["SNNCore"], swiftSettings: vector),

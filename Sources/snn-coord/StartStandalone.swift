@@ -50,7 +50,7 @@ extension Start {
         if eval == nil {
             // Stopped by --max-steps inside an epoch: evaluate what we have so the summary is honest.
             eval = trainer.evaluate(epoch: session.epoch)
-            try? trainer.saveCheckpointPublic()
+            try? trainer.saveCheckpoint()
         }
         let wall = Date().timeIntervalSince(start)
         recorder.finish(digest: session.digest, status: session.finished ? "completed" : "stopped")

@@ -254,13 +254,14 @@ public final class CoordinatorServer {
                                   parameterVersion: UInt64(machine.parameterVersion))), to: id)
         case .refuse(let r): send(.refuse(Convert.refusal(r)), to: id)
         case let .assign(items, includeParameters):
+            // Parameters (and running state) travel once per version per worker: with the first item only.
+            let values = includeParameters ? session.parameters + session.state : nil
             for (i, item) in items.enumerated() {
-                let state = session.parameters + session.state
                 assignedAt[item.key] = ContinuousClock.now
                 send(.work(WorkAssignment(key: Convert.wireKey(item.key), parameterVersion: UInt64(item.parameterVersion),
                                           seed: setup.settings.seed, sampleIndices: item.sampleIDs.map { UInt32($0) },
                                           split: item.key.phase == .train ? .train : .test,
-                                          parameters: includeParameters && i == 0 ? state : nil)), to: id)
+                                          parameters: i == 0 ? values : nil)), to: id)
             }
         case .noWork(let retry):
             send(.noWork(NoWork(retryAfterMs: Convert.ms(retry), reason: .waitingForStep)), to: id)

@@ -44,7 +44,6 @@ public final class WorkerClient {
     var specJSON: [UInt8] = []
     var method: (any TrainingMethod)?
     var parameters: (version: Int, values: [Float], state: [Float])?
-    var pendingParameters: [Int: [Float]] = [:]
     let completions = CompletionQueue()
     /// The result whose `computeFinished` is being handled (the machine answers with `sendResult` at once).
     var justFinished: (key: WorkKey, result: MicroBatchResult)?
@@ -212,14 +211,12 @@ public final class WorkerClient {
         }
         let work = MicroBatch(epoch: item.key.epoch, step: item.key.step, index: item.key.microBatch,
                               phase: item.key.phase == .train ? .train : .evaluate,
-                              samples: item.sampleIDs.map { Int32($0) }, seed: 0)
+                              samples: item.sampleIDs.map { Int32($0) }, seed: runSeed)
         let data = item.key.phase == .train ? train : test
-        let seed = runSeed
         let q = completions
         let values = p.values, state = p.state
         DispatchQueue.global().async {
-            var w = work; w.seed = seed
-            q.push(task.id, item.key, .success(method.run(w, data: data, parameters: values, state: state)))
+            q.push(task.id, item.key, .success(method.run(work, data: data, parameters: values, state: state)))
         }
     }
 

@@ -34,7 +34,8 @@ public final class StandaloneTrainer {
         return session.summarizeEvaluation(results)
     }
 
-    func saveCheckpoint() throws {
+    /// Writes a checkpoint of the current state now (no-op without a checkpoint path).
+    public func saveCheckpoint() throws {
         guard let path = checkpointPath else { return }
         try session.checkpoint(runID: runID, specJSON: specJSON).write(to: path)
         onCheckpoint?(path)
@@ -91,9 +92,4 @@ public final class StandaloneTrainer {
         }
         return lastEval
     }
-}
-
-extension StandaloneTrainer {
-    /// Writes a checkpoint of the current state now.
-    public func saveCheckpointPublic() throws { try saveCheckpoint() }
 }
