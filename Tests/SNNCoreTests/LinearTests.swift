@@ -72,3 +72,17 @@ struct TestRNG {
         #expect(g.validTaps() == 49)
     }
 }
+
+@Suite struct EventCountingTests {
+    /// The SIMD non-zero count equals a plain loop, including sizes that are not a multiple of 16.
+    @Test(arguments: [0, 1, 15, 16, 17, 255, 1000])
+    func nonZerosMatchesAPlainCount(count: Int) {
+        var r = TestRNG(s: UInt64(count) + 1)
+        let x: [Float] = (0..<count).map { _ in
+            let u = r.float(0, 1)
+            return u < 0.6 ? 0 : (u < 0.8 ? 0.25 : -1)
+        }
+        let reference = x.filter { $0 != 0 }.count
+        #expect(x.withUnsafeBufferPointer { Events.nonZeros($0.baseAddress ?? UnsafePointer(bitPattern: 16)!, count: count) } == reference)
+    }
+}
