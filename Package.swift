@@ -42,6 +42,8 @@ let package = Package(
         .target(name: "SNNCore", dependencies: ["CBLAS"], swiftSettings: kernels),
         .target(name: "SNNModel", dependencies: ["SNNCore", "SNNEnergy", "CZlib", "CSodium"], swiftSettings: vector),
         .target(name: "SNNMethods", dependencies: ["SNNModel"], swiftSettings: vector),
+        // Interchange formats (HDF5 wrapper; NIR graphs): reads and writes networks of SNNModel.
+        .target(name: "SNNInterchange", dependencies: ["SNNModel", "CHDF5"], swiftSettings: vector),
 
         // 6. The cluster: state machines, wire, codecs, metrics.
         .target(name: "SNNCluster", dependencies: [
@@ -64,6 +66,7 @@ let package = Package(
         .testTarget(name: "SNNEnergyTests", dependencies: ["SNNEnergy", "SNNModel"], swiftSettings: vector),
         .testTarget(name: "SNNModelTests", dependencies: ["SNNModel"], swiftSettings: vector),
         .testTarget(name: "SNNMethodsTests", dependencies: ["SNNMethods"], swiftSettings: vector),
+        .testTarget(name: "SNNInterchangeTests", dependencies: ["SNNInterchange"], exclude: ["Fixtures"], swiftSettings: vector),
         .testTarget(name: "SNNClusterTests", dependencies: ["SNNCluster"], swiftSettings: vector),
         // Starts the snn-coord and snn-worker binaries as processes: `scripts/test` builds them first.
         .testTarget(name: "EndToEndTests", dependencies: ["SNNCluster"], swiftSettings: vector),
