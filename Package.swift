@@ -53,7 +53,7 @@ let package = Package(
 
         // 7. Executables.
         .executableTarget(name: "snn-coord", dependencies: [
-            "SNNCluster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "SNNCluster", "SNNInterchange", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: vector),
         .executableTarget(name: "snn-worker", dependencies: [
             "SNNCluster", .product(name: "ArgumentParser", package: "swift-argument-parser"),

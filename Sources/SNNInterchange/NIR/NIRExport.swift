@@ -179,3 +179,11 @@ public enum NIRExport {
         return m
     }
 }
+
+extension NIRExport {
+    /// The initial parameters and state of `spec`'s network (its `training.seed`), to export an untrained spec.
+    public static func initialValues(_ spec: RunSpec) throws -> (parameters: [Float], state: [Float]) {
+        try checkMethod(spec)
+        return try SpecNetwork.network(spec).initialValues(seed: spec.training.seed)
+    }
+}
