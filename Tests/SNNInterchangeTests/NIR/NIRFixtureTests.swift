@@ -82,4 +82,26 @@ import SNNModel
             try NIRFile.read(FixturePaths.fixture("h5py_fixture.h5"))
         }
     }
+
+    /// The export direction: `exported_conv.nir` was written by our exporter from a spec's initial network, read
+    /// by the reference `nir.read` and simulated by the script's numpy simulator; our own (unfolded) network gives
+    /// the same spike counts on the same inputs. The committed file is also what the exporter writes today.
+    @Test func ourExportRunByTheReferenceSimulatorMatchesOurNetwork() throws {
+        let spec = try RunSpec.load(path: FixturePaths.fixture("nir/exported_conv.spec.json"))
+        let net = Network(try Inference.config(spec))
+        let (p, s) = net.initialValues(seed: spec.training.seed)
+        let committed = try NIRFile.read(FixturePaths.fixture("nir/exported_conv.nir"))
+        let now = try NIRExport.graph(spec: spec, parameters: p, state: s)
+        let same = committed.nodes.sorted { $0.name < $1.name } == now.nodes.sorted { $0.name < $1.name } && committed.edges == now.edges
+        #expect(same)
+        let fixture = try NIRFixtureOutputs.load("exported_conv")
+        let inputs = fixture.inputs.flatMap { Inference.channelsLast($0, nirShape: fixture.inputShape) }
+        let logits = try Inference.logits(spec, parameters: p, state: s, inputs: inputs, batch: fixture.inputs.count)
+        let expected = fixture.outputs.flatMap { $0.map { Float($0) } }
+        let diff = zip(logits, expected).map { abs($0 - $1) }.max() ?? 0
+        print("NIR export read by nir.read and simulated in numpy: max spike-count difference \(diff) over \(fixture.inputs.count) inputs")
+        #expect(diff <= 1)
+        #expect(Inference.predictions(logits, classes: 6) == Inference.predictions(expected, classes: 6))
+        #expect(expected.contains { $0 > 0 && $0 < Float(spec.timesteps) })
+    }
 }

@@ -39,8 +39,9 @@ enum Inference {
             }
         }
         let readout: ReadoutKind = spec.output.readout == .spikeCount ? .spikeCount : spec.output.readout == .rate ? .rate : .meanPotential
+        let gain = spec.training.initialization.gain
         return NetworkConfig(inputShape: spec.input.shape, timesteps: spec.timesteps, layers: layers, readout: readout,
-                             initializer: .xavierUniform(gain: 1))
+                             initializer: spec.training.initialization.kind == "kaiming-normal" ? .kaimingNormal(gain: gain) : .xavierUniform(gain: gain))
     }
 
     /// Index of the first maximum of each row.

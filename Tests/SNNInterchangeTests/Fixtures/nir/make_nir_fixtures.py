@@ -24,6 +24,8 @@ Fixtures (each NAME.nir with NAME.json holding dt, T, inputs in NIR layout and t
   mlp_random  as mlp_lif (16 -> 10 -> 3) with Gaussian float weights: sums are rounded, so summation order may
               move a potential across the threshold; the test reports the spike-count difference.
   readout_li  Input(6) -> Affine(5x6) -> LIF -> Linear(3x5) -> Output: potential (mean-potential) readout.
+  exported_conv  the other direction: written by OUR exporter (snn-coord export --spec exported_conv.spec.json),
+              read back with nir.read and simulated here (run that export first when the exporter changes).
 Refusal fixtures (no outputs): recurrent (a LIF feeding back into its Affine), branch (Input feeding two
 Affines), cuba (a CubaLIF neuron), soft_leak (LIF with v_leak != 0).
 """
@@ -211,3 +213,17 @@ nir.write("soft_leak.nir", nir.NIRGraph(
            "lif": leaky,
            "output": nir.Output(output_type={"output": np.array([3])})},
     edges=[("input", "fc"), ("fc", "lif"), ("lif", "output")]))
+
+# The other direction: exported_conv.nir was written by OUR exporter (`snn-coord export --nir exported_conv.nir
+# --spec exported_conv.spec.json`, the spec's initial network). Read it with the reference reader and simulate it
+# with the numpy simulator above; the Swift test runs our own network on the same inputs and compares.
+back = nir.read("exported_conv.nir")
+DT = float(back.metadata["dt"])
+T = int(back.metadata["timesteps"])
+chain = ["conv1", "lif1", "avgpool1", "flatten1", "fc1", "lif2"]
+inputs = [f32(rng.uniform(0, 1, (2, 8, 8))) for _ in range(6)]
+outputs = [run(back, chain, x).sum(axis=0).tolist() for x in inputs]
+with open("exported_conv.json", "w") as f:
+    json.dump({"dt": DT, "timesteps": T, "readout": "spike-count", "inputShape": [2, 8, 8],
+               "inputs": [np.asarray(x, dtype=np.float64).reshape(-1).tolist() for x in inputs], "outputs": outputs}, f, indent=1)
+print("exported_conv outputs:", outputs)
