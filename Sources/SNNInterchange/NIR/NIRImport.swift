@@ -14,12 +14,14 @@ public struct NIRImportResult: Sendable {
 /// A NIR graph of supported primitives as a run spec with initial parameters.
 ///
 /// Supported: a chain `Input → … → Output` of Affine, Linear, Conv2d (square kernel, equal stride/padding,
-/// dilation 1, groups 1), AvgPool2d (kernel = stride, no padding), Flatten (to 1-D), LIF and IF (parameters
+/// dilation 1, groups 1), AvgPool2d/SumPool2d (kernel = stride, no padding), Flatten (to 1-D), Scale (uniform),
+/// LIF and IF (parameters
 /// equal across a layer's neurons, v_leak 0, v_reset 0), through `NIRDiscretisation` at step Δt. Everything
 /// else, and any graph that is not a single chain (recurrence, branches, merges, nested graphs), is refused with
-/// one line naming the node.
+/// one line naming the node. SumPool2d becomes our average pooling with its k² factor, like a uniform Scale,
+/// folded into the next conv/dense weights (not the bias) or the next neuron's input gain.
 public enum NIRImport {
-    public static let supportedTypes = ["Input", "Output", "Affine", "Linear", "Conv2d", "AvgPool2d", "Flatten", "LIF", "IF"]
+    public static let supportedTypes = ["Input", "Output", "Affine", "Linear", "Conv2d", "AvgPool2d", "SumPool2d", "Flatten", "Scale", "LIF", "IF"]
 
     /// `dt` nil: the graph's `dt` metadata (ours writes it), else `NIRDiscretisation.defaultDt` with a note.
     /// `timesteps` nil: the graph's `timesteps` metadata, else 8 with a note.
@@ -39,6 +41,13 @@ public enum NIRImport {
         var shape: [Int] = []           // NIR layout
         var perm: [Int]? = nil
         var neurons: [NeuronSpec] = []
+        // A factor on the signal from SumPool2d (k²) or a uniform Scale, carried forward through the linear
+        // layers that commute with it (pooling, flatten) into the next weights or neuron input gain.
+        var scale = 1.0, scaledBy: NIRNode? = nil
+        func scaled(_ w: [Float], count: Int) -> [Float] {
+            guard scale != 1 else { return w }
+            return w.enumerated().map { $0.offset < count ? Float(Double($0.element) * scale) : $0.element }
+        }
         let surrogate = original?.neuron.surrogate ?? SurrogateSpec(kind: "atan", alpha: 2)
 
         for node in chain {
@@ -50,7 +59,9 @@ public enum NIRImport {
                 }
                 shape = s
             case "Output":
-                break
+                if scale != 1, let by = scaledBy {
+                    throw NIRError("node '\(by.name)' (\(by.type)) scales the graph's output by \(scale), with no conv, dense or neuron after it to fold the factor into")
+                }
             case "Affine", "Linear":
                 guard let w = node.floats("weight"), w.shape.count == 2 else { throw NIRError("\(label): weight must be 2-D (out, in)") }
                 let (outs, ins) = (w.shape[0], w.shape[1])
@@ -58,7 +69,8 @@ public enum NIRImport {
                     throw NIRError("\(label): its input has shape \(shape); put a Flatten before it")
                 }
                 guard shape[0] == ins else { throw NIRError("\(label): weight takes \(ins) inputs but receives \(shape[0])") }
-                var p = NIRLayout.denseFromNIR(w.values, inputs: ins, outputs: outs, perm: perm)
+                var p = scaled(NIRLayout.denseFromNIR(w.values, inputs: ins, outputs: outs, perm: perm), count: ins * outs)
+                scale = 1
                 let hasBias = node.type == "Affine"
                 if hasBias {
                     guard let b = node.floats("bias"), b.values.count == outs else { throw NIRError("\(label): bias must have \(outs) values") }
@@ -71,9 +83,10 @@ public enum NIRImport {
             case "Conv2d":
                 let (spec, p, out) = try conv(node, label: label, input: shape)
                 layers.append(.conv(spec))
-                weights.append(p)
+                weights.append(scaled(p, count: spec.kernel * spec.kernel * shape[0] * spec.channels))
+                scale = 1
                 shape = out
-            case "AvgPool2d":
+            case "AvgPool2d", "SumPool2d":
                 guard shape.count == 3 else { throw NIRError("\(label): needs a (C, H, W) input, got \(shape)") }
                 let k = node.numbers("kernel_size")?.values.map { Int($0) } ?? []
                 let s = node.numbers("stride")?.values.map { Int($0) } ?? k
@@ -83,6 +96,7 @@ public enum NIRImport {
                 }
                 layers.append(.avgPool(PoolSpec(size: size)))
                 weights.append([])
+                if node.type == "SumPool2d" { scale *= Double(size * size); scaledBy = node }   // sum = k²·average
                 shape = [shape[0], shape[1] / size, shape[2] / size]
             case "Flatten":
                 let start = Int(node.numbers("start_dim")?.values.first ?? 0), end = Int(node.numbers("end_dim")?.values.first ?? -1)
@@ -99,8 +113,15 @@ public enum NIRImport {
                     weights.append([])
                 }
                 shape = out
+            case "Scale":
+                guard let f = node.numbers("scale"), let v = f.values.first, f.values.allSatisfy({ $0 == v }) else {
+                    throw NIRError("\(label): only a scale equal for every element is supported")
+                }
+                scale *= v
+                scaledBy = node
             case "LIF", "IF":
-                let n = try neuron(node, label: label, shape: shape, dt: step, surrogate: surrogate)
+                var n = try neuron(node, label: label, shape: shape, dt: step, surrogate: surrogate)
+                if scale != 1 { n.inputGain = Float(Double(n.inputGain) * scale); scale = 1 }
                 neurons.append(n)
                 layers.append(.spiking(SpikingSpec(neuron: n)))
                 weights.append([])

@@ -37,6 +37,13 @@ import SNNModel
         #expect(result.spec.layers.map(\.typeName) == ["conv", "spiking", "avgpool", "flatten", "dense", "spiking"])
     }
 
+    /// SumPool2d's k² and a uniform Scale are folded into the next weights (0.5·4 = 2 on the Linear).
+    @Test func sumPoolAndScaleReproduceTheReferenceSpikeCountsExactly() throws {
+        let (ours, expected, result) = try run("sumpool_scale")
+        #expect(ours.map { $0.map(Double.init) } == expected)
+        #expect(result.spec.layers.map(\.typeName) == ["conv", "spiking", "avgpool", "flatten", "dense", "spiking"])
+    }
+
     @Test func potentialReadoutReproducesTheReferenceMeanExactly() throws {
         let (ours, expected, result) = try run("readout_li")
         #expect(result.spec.output.readout == .meanPotential)
@@ -60,7 +67,7 @@ import SNNModel
         }
         #expect(try refusal("recurrent") == "node 'fc' (Affine): recurrent edge rec → fc; snn-cluster runs feed-forward chains only")
         #expect(try refusal("branch") == "node 'input' (Input) branches to 'a', 'b': branches are not supported")
-        #expect(try refusal("cuba") == "node 'cuba' (CubaLIF): not supported (snn-cluster imports Input, Output, Affine, Linear, Conv2d, AvgPool2d, Flatten, LIF, IF)")
+        #expect(try refusal("cuba") == "node 'cuba' (CubaLIF): not supported (snn-cluster imports Input, Output, Affine, Linear, Conv2d, AvgPool2d, SumPool2d, Flatten, Scale, LIF, IF)")
         #expect(try refusal("soft_leak") == "node 'lif' (LIF): v_leak 0.25 ≠ 0: snn-cluster neurons leak towards 0")
     }
 

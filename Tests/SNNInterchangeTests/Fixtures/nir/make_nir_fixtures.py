@@ -23,6 +23,8 @@ Fixtures (each NAME.nir with NAME.json holding dt, T, inputs in NIR layout and t
               dyadic; exercises channels-first <-> channels-last and flatten order.
   mlp_random  as mlp_lif (16 -> 10 -> 3) with Gaussian float weights: sums are rounded, so summation order may
               move a potential across the threshold; the test reports the spike-count difference.
+  sumpool_scale  Input(1,8,8) -> Conv2d -> IF -> SumPool2d(2) -> Flatten -> Scale(0.5) -> Linear(5x64) -> IF -> Output
+              (Sinabs/Speck style; dyadic).
   readout_li  Input(6) -> Affine(5x6) -> LIF -> Linear(3x5) -> Output: potential (mean-potential) readout.
   exported_conv  the other direction: written by OUR exporter (snn-coord export --spec exported_conv.spec.json),
               read back with nir.read and simulated here (run that export first when the exporter changes).
@@ -95,6 +97,12 @@ def run(graph, order, x):
                 h = conv2d(h, node.weight, node.bias, int(node.padding[0]))
             elif isinstance(node, nir.AvgPool2d):
                 h = avgpool(h, int(node.kernel_size[0]))
+            elif isinstance(node, nir.SumPool2d):
+                k = int(node.kernel_size[0])
+                c, hh, ww = h.shape
+                h = f32(h[:, :hh // k * k, :ww // k * k].reshape(c, hh // k, k, ww // k, k).sum(axis=(2, 4)))
+            elif isinstance(node, nir.Scale):
+                h = f32(h * node.scale)
             elif isinstance(node, nir.Flatten):
                 h = h.reshape(-1)
             elif isinstance(node, nir.LIF):
@@ -181,6 +189,23 @@ g = nir.NIRGraph(
            "output": nir.Output(output_type={"output": np.array([3])})},
     edges=[("input", "fc1"), ("fc1", "lif1"), ("lif1", "fc2"), ("fc2", "output")])
 save("readout_li", g, ["fc1", "lif1", "fc2"], [dyadic(rng, 6, 16, 8) for _ in range(3)], "mean-potential")
+
+# sumpool_scale: Sinabs/Speck style: bias-free conv, IF, SumPool2d, Flatten, Scale, Linear, IF.
+g = nir.NIRGraph(
+    nodes={"input": nir.Input(input_type={"input": np.array([1, 8, 8])}),
+           "conv": nir.Conv2d(input_shape=(8, 8), weight=dyadic(rng, (4, 1, 3, 3)), stride=1, padding=1, dilation=1,
+                              groups=1, bias=np.zeros(4, dtype=np.float32)),
+           "if1": if_((4, 8, 8), 1000.0, 1.0),
+           "pool": nir.SumPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([0, 0])),
+           "flat": nir.Flatten(input_type={"input": np.array([4, 4, 4])}, start_dim=0, end_dim=-1),
+           "half": nir.Scale(scale=np.full(64, 0.5, dtype=np.float32)),
+           "fc": nir.Linear(weight=dyadic(rng, (5, 64), 8, 16)),
+           "if2": if_(5, 1000.0, 1.0),
+           "output": nir.Output(output_type={"output": np.array([5])})},
+    edges=[("input", "conv"), ("conv", "if1"), ("if1", "pool"), ("pool", "flat"), ("flat", "half"), ("half", "fc"),
+           ("fc", "if2"), ("if2", "output")])
+save("sumpool_scale", g, ["conv", "if1", "pool", "flat", "half", "fc", "if2"],
+     [dyadic(rng, (1, 8, 8), 16, 8, low=0) for _ in range(4)], "spike-count")
 
 # Refusals.
 nir.write("recurrent.nir", nir.NIRGraph(
