@@ -44,6 +44,10 @@ public enum NIRImport {
         // A factor on the signal from SumPool2d (k²) or a uniform Scale, carried forward through the linear
         // layers that commute with it (pooling, flatten) into the next weights or neuron input gain.
         var scale = 1.0, scaledBy: NIRNode? = nil
+        func finite(_ p: [Float], _ label: String) throws -> [Float] {
+            if let bad = p.first(where: { !$0.isFinite }) { throw NIRError("\(label): weights hold \(bad); every value must be finite") }
+            return p
+        }
         func scaled(_ w: [Float], count: Int) -> [Float] {
             guard scale != 1 else { return w }
             return w.enumerated().map { $0.offset < count ? Float(Double($0.element) * scale) : $0.element }
@@ -77,13 +81,13 @@ public enum NIRImport {
                     p += b.values
                 }
                 layers.append(.dense(DenseSpec(units: outs, bias: hasBias)))
-                weights.append(p)
+                weights.append(try finite(p, label))
                 perm = nil
                 shape = [outs]
             case "Conv2d":
                 let (spec, p, out) = try conv(node, label: label, input: shape)
                 layers.append(.conv(spec))
-                weights.append(scaled(p, count: spec.kernel * spec.kernel * shape[0] * spec.channels))
+                weights.append(try finite(scaled(p, count: spec.kernel * spec.kernel * shape[0] * spec.channels), label))
                 scale = 1
                 shape = out
             case "AvgPool2d", "SumPool2d":
@@ -281,7 +285,7 @@ public enum NIRImport {
             }
             (leak, gain) = NIRDiscretisation.lif(tau: tau, r: r, dt: dt)
         }
-        guard threshold > 0, gain != 0, gain.isFinite else {
+        guard threshold > 0, threshold.isFinite, gain != 0, gain.isFinite else {
             throw NIRError("\(label): v_threshold \(threshold) and input gain \(gain) must be positive and non-zero")
         }
         return NeuronSpec(leak: leak, threshold: Float(threshold), alpha: 1, inputGain: gain, reset: "hard", compare: ">",
