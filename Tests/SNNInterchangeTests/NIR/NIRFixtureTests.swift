@@ -45,7 +45,7 @@ import SNNModel
     }
 
     @Test func potentialReadoutReproducesTheReferenceMeanExactly() throws {
-        let (ours, expected, result) = try run("readout_li")
+        let (ours, expected, result) = try run("readout_linear")
         #expect(result.spec.output.readout == .meanPotential)
         #expect(ours.map { $0.map(Double.init) } == expected)
     }

@@ -25,7 +25,7 @@ Fixtures (each NAME.nir with NAME.json holding dt, T, inputs in NIR layout and t
               move a potential across the threshold; the test reports the spike-count difference.
   sumpool_scale  Input(1,8,8) -> Conv2d -> IF -> SumPool2d(2) -> Flatten -> Scale(0.5) -> Linear(5x64) -> IF -> Output
               (Sinabs/Speck style; dyadic).
-  readout_li  Input(6) -> Affine(5x6) -> LIF -> Linear(3x5) -> Output: potential (mean-potential) readout.
+  readout_linear  Input(6) -> Affine(5x6) -> LIF -> Linear(3x5) -> Output: potential (mean-potential) readout.
   exported_conv  the other direction: written by OUR exporter (snn-coord export --spec exported_conv.spec.json),
               read back with nir.read and simulated here (run that export first when the exporter changes).
 Refusal fixtures (no outputs): recurrent (a LIF feeding back into its Affine), branch (Input feeding two
@@ -180,7 +180,7 @@ g = nir.NIRGraph(
     edges=[("input", "fc1"), ("fc1", "lif1"), ("lif1", "fc2"), ("fc2", "lif2"), ("lif2", "output")])
 save("mlp_random", g, ["fc1", "lif1", "fc2", "lif2"], [f32(rng.uniform(0, 1, 16)) for _ in range(8)], "spike-count")
 
-# readout_li: last node is a Linear (no neuron): mean-potential readout.
+# readout_linear: last node is a Linear (no neuron): mean-potential readout.
 g = nir.NIRGraph(
     nodes={"input": nir.Input(input_type={"input": np.array([6])}),
            "fc1": nir.Affine(weight=dyadic(rng, (5, 6)), bias=dyadic(rng, 5, 2)),
@@ -188,7 +188,7 @@ g = nir.NIRGraph(
            "fc2": nir.Linear(weight=dyadic(rng, (3, 5))),
            "output": nir.Output(output_type={"output": np.array([3])})},
     edges=[("input", "fc1"), ("fc1", "lif1"), ("lif1", "fc2"), ("fc2", "output")])
-save("readout_li", g, ["fc1", "lif1", "fc2"], [dyadic(rng, 6, 16, 8) for _ in range(3)], "mean-potential")
+save("readout_linear", g, ["fc1", "lif1", "fc2"], [dyadic(rng, 6, 16, 8) for _ in range(3)], "mean-potential")
 
 # sumpool_scale: Sinabs/Speck style: bias-free conv, IF, SumPool2d, Flatten, Scale, Linear, IF.
 g = nir.NIRGraph(
