@@ -70,7 +70,7 @@ import SNNModel
     /// with one line asking for a smaller step (README: import snnTorch graphs with `--dt 1e-4`).
     @Test func snnTorchsGraphAtOurDefaultStepIsRefusedAskingForASmallerStep() throws {
         let graph = try NIRFile.read(FixturePaths.fixture("nir/snntorch_mlp.nir"))
-        #expect(throws: NIRError("node '1' (LIF): τ = 0.0009999996982514858 is shorter than the step Δt = 0.001: the forward-Euler leak 1 − Δt/τ would be negative; pass a smaller --dt")) {
+        #expect(throws: NIRError("node '1' (LIF): τ = 0.0009999996982514858 is shorter than the step Δt = 0.001: the forward-Euler leak 1 − Δt/τ would be negative; pass a smaller --dt (files from snnTorch's exporter need --dt 1e-4, from Norse's --dt 1e-6 at its default dt of 1 ms)")) {
             try NIRImport.run(graph, name: "x", dt: 1e-3, timesteps: 12)
         }
     }
