@@ -31,7 +31,7 @@ public enum NIRImport {
         let step: Double
         if let dt { step = dt } else if let m = graph.metadata["dt"], case .float64(let a) = m, let v = a.values.first { step = v } else {
             step = NIRDiscretisation.defaultDt
-            notes.append("the file gives no time step: using Δt = \(step) s (pass --dt to change it)")
+            notes.append("the file gives no time step: using Δt = \(step) s (pass --dt to change it; files from snnTorch's exporter need --dt 1e-4, from Norse's --dt 1e-6 at its default dt of 1 ms)")
         }
         guard step > 0, step.isFinite else { throw NIRError("--dt must be a positive number of seconds") }
         let chain = try orderedChain(graph)
@@ -281,7 +281,7 @@ public enum NIRImport {
             let tau = try uniform("tau"), vLeak = try uniform("v_leak", default: 0)
             guard vLeak == 0 else { throw NIRError("\(label): v_leak \(vLeak) ≠ 0: snn-cluster neurons leak towards 0") }
             guard tau >= dt else {
-                throw NIRError("\(label): τ = \(tau) is shorter than the step Δt = \(dt): the forward-Euler leak 1 − Δt/τ would be negative; pass a smaller --dt")
+                throw NIRError("\(label): τ = \(tau) is shorter than the step Δt = \(dt): the forward-Euler leak 1 − Δt/τ would be negative; pass a smaller --dt (files from snnTorch's exporter need --dt 1e-4, from Norse's --dt 1e-6 at its default dt of 1 ms)")
             }
             (leak, gain) = NIRDiscretisation.lif(tau: tau, r: r, dt: dt)
         }

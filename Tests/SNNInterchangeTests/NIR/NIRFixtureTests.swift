@@ -73,7 +73,7 @@ import SNNModel
 
     @Test func refusesAStepLongerThanTheTimeConstant() throws {
         let g = try NIRFile.read(FixturePaths.fixture("nir/mlp_lif.nir"))
-        #expect(throws: NIRError("node 'lif1' (LIF): τ = 0.004999999888241291 is shorter than the step Δt = 0.01: the forward-Euler leak 1 − Δt/τ would be negative; pass a smaller --dt")) {
+        #expect(throws: NIRError("node 'lif1' (LIF): τ = 0.004999999888241291 is shorter than the step Δt = 0.01: the forward-Euler leak 1 − Δt/τ would be negative; pass a smaller --dt (files from snnTorch's exporter need --dt 1e-4, from Norse's --dt 1e-6 at its default dt of 1 ms)")) {
             try NIRImport.run(g, name: "x", dt: 0.01, timesteps: 4)
         }
     }

@@ -4,8 +4,8 @@ package, and the outputs a numpy reference simulator computes for them on a few 
 Run (from this folder):
     python3 -m venv /tmp/nir-venv && /tmp/nir-venv/bin/pip install nir h5py numpy
     /tmp/nir-venv/bin/python make_nir_fixtures.py
-Made with nir 1.0.8, h5py 3.16.0, numpy 2.4.6. snnTorch and Norse were not used: their PyTorch dependency could
-not be installed here (the PyTorch wheel index is unreachable and PyPI's default torch pulls several GB of CUDA).
+Made with nir 1.0.8, h5py 3.16.0, numpy 2.4.6. Files written by snnTorch's and Norse's own exporters, with the
+outputs those frameworks computed, come from make_snntorch_fixtures.py and make_norse_fixtures.py beside this one.
 
 The simulator below is the discretisation cluster/runs/README.md ("NIR") documents, written independently of the
 Swift code: forward Euler with step dt (the convention of Norse and snnTorch's NIR bridges), one step per input
