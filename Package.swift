@@ -49,9 +49,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: vector),
 
+        // Run reports: chart geometry (SVG), the HTML report and live page, the Prometheus exposition and its server.
+        .target(name: "SNNReport", dependencies: ["SNNCluster"], swiftSettings: vector),
+
         // 7. Executables.
         .executableTarget(name: "snn-coord", dependencies: [
-            "SNNCluster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "SNNCluster", "SNNReport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: vector),
         .executableTarget(name: "snn-worker", dependencies: [
             "SNNCluster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -65,6 +68,7 @@ let package = Package(
         .testTarget(name: "SNNModelTests", dependencies: ["SNNModel"], swiftSettings: vector),
         .testTarget(name: "SNNMethodsTests", dependencies: ["SNNMethods"], swiftSettings: vector),
         .testTarget(name: "SNNClusterTests", dependencies: ["SNNCluster"], swiftSettings: vector),
+        .testTarget(name: "SNNReportTests", dependencies: ["SNNReport"], swiftSettings: vector),
         // Starts the snn-coord and snn-worker binaries as processes: `scripts/test` builds them first.
         .testTarget(name: "EndToEndTests", dependencies: ["SNNCluster"], swiftSettings: vector),
     ]

@@ -1,0 +1,7 @@
+extension RunRecorder {
+    /// Appends finished micro-batch hand-outs (the worker timeline) in one transaction.
+    public func microBatches(_ records: [MicroBatchRecord]) {
+        guard !records.isEmpty else { return }
+        attempt("micro-batches") { try store.recordMicroBatches(runID, records) }
+    }
+}
