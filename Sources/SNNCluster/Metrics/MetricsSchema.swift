@@ -48,7 +48,9 @@ enum MetricsSchema {
 
     /// Version 2 (additive): one row per micro-batch hand-out, so a run's worker timeline can be drawn (who
     /// computed what, when; requeues after a death or a departure). `outcome`: done (its result arrived),
-    /// requeued (its worker died or left first) or failed (the worker reported a compute error).
+    /// requeued (its worker died or left first) or failed (the worker reported a compute error). And one row per
+    /// spike raster (SPIKES message): the bit-packed spikes of one recorded test sample in one layer at one
+    /// evaluation, with the bytes the message took on the wire.
     static let v2 = """
     CREATE TABLE IF NOT EXISTS micro_batches(
         run_id TEXT NOT NULL, epoch INTEGER NOT NULL, step INTEGER NOT NULL, micro_batch INTEGER NOT NULL,
@@ -56,6 +58,11 @@ enum MetricsSchema {
         finished_at REAL NOT NULL, samples INTEGER NOT NULL,
         outcome TEXT NOT NULL CHECK(outcome IN ('done', 'requeued', 'failed')));
     CREATE INDEX IF NOT EXISTS micro_batches_run ON micro_batches(run_id, assigned_at);
+    CREATE TABLE IF NOT EXISTS spike_rasters(
+        run_id TEXT NOT NULL, epoch INTEGER NOT NULL, sample INTEGER NOT NULL, layer INTEGER NOT NULL,
+        name TEXT NOT NULL, steps INTEGER NOT NULL, neurons INTEGER NOT NULL, spikes INTEGER NOT NULL,
+        bits_base64 TEXT NOT NULL, wire_bytes INTEGER NOT NULL,
+        PRIMARY KEY(run_id, epoch, sample, layer));
     PRAGMA user_version = 2;
     """
 }

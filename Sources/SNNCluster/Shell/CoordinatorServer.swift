@@ -157,6 +157,7 @@ public final class CoordinatorServer {
         case .heartbeat: apply(machine.handle(.heartbeat(id), at: now))
         case .bye: apply(machine.handle(.workerBye(id), at: now))
         case .error(let e): workerError(e, from: id)
+        case .spikeRaster(let s): storeRaster(s, wireBytes: decoded.wireBytes, from: id)
         default:
             send(.error(ErrorReply(code: .malformed, text: "\(decoded.kind) is not a worker message")), toIdentity: identity)
         }

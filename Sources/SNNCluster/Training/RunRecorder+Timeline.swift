@@ -5,3 +5,10 @@ extension RunRecorder {
         attempt("micro-batches") { try store.recordMicroBatches(runID, records) }
     }
 }
+
+extension RunRecorder {
+    /// Stores one spike raster received from a worker.
+    public func raster(_ r: SpikeRasterRecord) {
+        attempt("spike raster") { try store.recordRaster(runID, r) }
+    }
+}
