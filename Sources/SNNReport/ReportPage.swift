@@ -23,6 +23,7 @@ public enum ReportPage {
                      [timeline(d)], wide: true)
         h += section("Spikes", "Mean spikes per test sample in each spiking layer after each epoch's evaluation.",
                      [spikesOverEpochs(d)])
+        h += rasterSection(d)
         h += section("Energy", energyCaption(d), energyCharts(d))
         h += section("Wire", "Bytes per message kind and direction, counted at the coordinator, before (raw) and after the codec (on wire).",
                      [wireBytes(d)])
@@ -130,6 +131,49 @@ public enum ReportPage {
                          series: series, markers: true, integerX: true).svg(id: "spikes-epoch")
     }
 
+    /// Rasters of the latest evaluation's recorded samples per spiking layer, firing-rate histograms, and the
+    /// measured bits per spike of the SPIKES messages.
+    static func rasterSection(_ d: RunReportData) -> String {
+        guard let epoch = d.rasters.map(\.epoch).max() else {
+            return section("Spike rasters", "No spike rasters recorded (workers send them at each evaluation; none has finished yet).",
+                           [RasterChart(title: "Spike raster", rasters: []).svg(id: "raster-none")], wide: true)
+        }
+        let latest = d.rasters.filter { $0.epoch == epoch }
+        let layers = Dictionary(grouping: latest, by: \.layer).sorted { $0.key < $1.key }
+        var charts = layers.map { (layer, rs) in
+            RasterChart(title: "Spike raster of layer \(layer) \(rs[0].name) after epoch \(epoch + 1): \(rs.count) test samples × \(rs[0].steps) steps × \(rs[0].neurons) neurons",
+                        rasters: rs.sorted { $0.sample < $1.sample }).svg(id: "raster-\(layer)")
+        }
+        var h = section("Spike rasters", "Which neurons fired at which time step for the recorded test samples (the same samples every epoch), latest evaluation.", charts, wide: true)
+        charts = layers.map { (layer, rs) in histogram(layer: layer, rs) }
+        h += section("Firing rates", "Distribution of per-neuron firing rates (spikes per time step) over the recorded samples, latest evaluation.", charts)
+        h += bitsTable(RasterBits.summarize(d.rasters))
+        return h
+    }
+
+    static func histogram(layer: Int, _ rs: [SpikeRasterRecord]) -> String {
+        let steps = rs[0].steps
+        let bins = min(steps, 20)
+        var counts = [Int](repeating: 0, count: bins + 1)
+        var total = 0
+        for r in rs { for rate in r.rates() { counts[Int((rate * Double(bins)).rounded())] += 1; total += 1 } }
+        let rows = counts.enumerated().map { (i, c) in
+            BarChart.Row(label: String(format: "%.2f", Double(i) / Double(bins)), values: [100 * Double(c) / Double(max(1, total))])
+        }
+        return BarChart(title: "Firing rates, layer \(layer) \(rs[0].name)", valueLabel: "neurons (% of \(total) neuron-samples)",
+                        seriesNames: ["neurons"], rows: rows, stacked: true).svg(id: "rates-\(layer)")
+    }
+
+    static func bitsTable(_ bits: [RasterBits]) -> String {
+        func f(_ x: Double?) -> String { x.map { String(format: "%.2f", $0) } ?? "—" }
+        var t = "<p class=\"caption\">Spike rasters on the wire, all epochs: bits per spike of the whole SPIKES messages (header, envelope, LZ4) against the bit-packed size (1 bit per neuron-step) and the entropy bound H(p)/p of an i.i.d. source at the measured firing rate p.</p>"
+        t += "<table class=\"data\"><tr><th>layer</th><th>rasters</th><th>spikes</th><th>firing rate p (spikes/neuron/step)</th><th>on wire (bits/spike)</th><th>bit-packed (bits/spike)</th><th>entropy bound (bits/spike)</th></tr>"
+        for b in bits {
+            t += "<tr><td>\(esc("\(b.layer) \(b.name)"))</td><td>\(b.rasters)</td><td>\(b.spikes)</td><td>\(String(format: "%.4f", b.rate))</td><td>\(f(b.wireBitsPerSpike))</td><td>\(f(b.packedBitsPerSpike))</td><td>\(f(b.entropyBitsPerSpike))</td></tr>"
+        }
+        return t + "</table>"
+    }
+
     /// Joules scaled to a readable unit for the largest value.
     static func energyUnit(_ maxJ: Double) -> (String, Double) {
         maxJ >= 1 ? ("J", 1) : maxJ >= 1e-3 ? ("mJ", 1e3) : maxJ >= 1e-6 ? ("µJ", 1e6) : ("nJ", 1e9)
@@ -198,6 +242,9 @@ enum ReportStyle {
     svg rect.mb{stroke:none}svg .mb.train{fill:#1f77b4}svg .mb.evaluate{fill:#2ca02c}svg .mb.requeued{fill:#d62728}svg .mb.failed{fill:#ff7f0e}
     svg .mb.straggler{stroke:#111;stroke-width:1.5}
     svg .mark{font-size:14px}svg .mark.joined{fill:#027a48}svg .mark.lost{fill:#d92d20}svg .mark.left{fill:#667085}svg .mark.refused{fill:#b54708}
+    svg .raster{fill:none;stroke-width:1}svg .raster-bg{fill:#f8f9fb;stroke:none}
+    table.data{border-collapse:collapse;margin:8px 0}table.data th,table.data td{border-bottom:1px solid #eaecf0;padding:3px 10px;text-align:right}
+    table.data th{color:#475467;font-weight:500}table.data td:first-child,table.data th:first-child{text-align:left}
     footer{color:#98a2b3;font-size:12px;margin:24px 0 8px}
     """
 }

@@ -12,6 +12,8 @@ public struct RunReportData: Sendable {
     public var membership: [MembershipRecord]
     public var microBatches: [MicroBatchRecord]
     public var layerSpikes: [(epoch: Int, spikes: LayerSpikes)]
+    /// Spike rasters the workers sent (SPIKES), all epochs.
+    public var rasters: [SpikeRasterRecord] = []
     /// The run's counts priced under `profileName`; nil before the first epoch's counters are stored.
     public var energy: EnergyReport?
     public var profileName: String
@@ -39,7 +41,7 @@ public struct RunReportData: Sendable {
         }
         return RunReportData(summary: summary, steps: try store.steps(run: id), membership: try store.membership(run: id),
                              microBatches: try store.microBatches(run: id), layerSpikes: try store.layerSpikes(run: id),
-                             energy: energy, profileName: profileName, energyNote: note)
+                             rasters: try store.rasters(run: id), energy: energy, profileName: profileName, energyNote: note)
     }
 
     /// MACs per sample of the same-topology non-spiking network, from the stored spec (nil if it does not parse).

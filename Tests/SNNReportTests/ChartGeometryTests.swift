@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SNNReport
+import SNNCluster
 
 /// Chart geometry against values worked out by hand (the default frame's plot area is x 72...624, y 44...268).
 @Suite struct ChartGeometryTests {
@@ -82,5 +83,38 @@ import SNNReport
         #expect(LineChart(title: "t", xLabel: "x", yLabel: "y", series: []).svg(id: "e").contains("no data yet"))
         #expect(ChartFormat.escape("a<b & \"c\"") == "a&lt;b &amp; &quot;c&quot;")
         #expect(ChartFormat.tick(25_000) == "25k" && ChartFormat.tick(0.25) == "0.25" && ChartFormat.tick(3) == "3")
+    }
+}
+
+/// Raster geometry and the bits-per-spike figures against hand-worked values.
+@Suite struct RasterChartTests {
+    static func raster(sample: Int, _ spikes: [UInt8], steps: Int, neurons: Int) -> SpikeRasterRecord {
+        var bits = [UInt8](repeating: 0, count: (spikes.count + 7) / 8)
+        for (i, s) in spikes.enumerated() where s != 0 { bits[i / 8] |= 1 << UInt8(i % 8) }
+        return SpikeRasterRecord(epoch: 0, sample: sample, layer: 2, name: "lif1", steps: steps, neurons: neurons,
+                                 spikes: spikes.filter { $0 != 0 }.count, bits: bits, wireBytes: 10)
+    }
+
+    @Test func ticksSitAtNeuronColumnsAndStepRows() {
+        // 2 steps × 4 neurons; spikes at (t0, n1) and (t1, n3).
+        let r = Self.raster(sample: 7, [0, 1, 0, 0, 0, 0, 0, 1], steps: 2, neurons: 4)
+        let chart = RasterChart(title: "t", rasters: [r])
+        // Frame 1240 × 220, plot x 90...1224 (1134 wide), y 44...168 (124 tall, 2 rows of 62).
+        let (x, tops, h) = chart.layout()
+        #expect(x(0) == 90 && x(4) == 1224 && tops == [44] && h == 62)
+        // n1 centre: 90 + 1.5 × 283.5 = 515.25; t0 tick from 44 + 6.2 for 49.6; n3: 90 + 3.5 × 283.5 = 1082.25, t1 from 112.2.
+        #expect(chart.path(0, x: x, top: tops[0], rowHeight: h) == "M515.25,50.20v49.60M1082.25,112.20v49.60")
+        #expect(r.rates() == [0, 0.5, 0, 0.5])
+    }
+
+    @Test func bitsPerSpikeAgainstPackedAndEntropy() {
+        // 4 rasters of 2 × 4 cells with 2 spikes each, 10 wire bytes each: p = 8/32 = 0.25.
+        let rs = (0..<4).map { Self.raster(sample: $0, [0, 1, 0, 0, 0, 0, 0, 1], steps: 2, neurons: 4) }
+        let b = RasterBits.summarize(rs)
+        #expect(b.count == 1 && b[0].spikes == 8 && b[0].cells == 32 && b[0].rate == 0.25)
+        #expect(b[0].wireBitsPerSpike == 40)                  // 4 × 10 bytes × 8 / 8 spikes
+        #expect(b[0].packedBitsPerSpike == 4)                 // 1 / p
+        // H(0.25) = 0.25·2 + 0.75·log2(4/3) = 0.811278...; / 0.25 = 3.2451...
+        #expect(abs(b[0].entropyBitsPerSpike! - 3.245112497836532) < 1e-12)
     }
 }
