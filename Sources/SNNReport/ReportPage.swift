@@ -140,16 +140,21 @@ public enum ReportPage {
         }
         let latest = d.rasters.filter { $0.epoch == epoch }
         let layers = Dictionary(grouping: latest, by: \.layer).sorted { $0.key < $1.key }
+        // At most 4 samples drawn per layer (a 12 544-neuron layer at 20 % firing is 10⁵ ticks per sample); the
+        // histograms and the bits table use every recorded sample.
         var charts = layers.map { (layer, rs) in
-            RasterChart(title: "Spike raster of layer \(layer) \(rs[0].name) after epoch \(epoch + 1): \(rs.count) test samples × \(rs[0].steps) steps × \(rs[0].neurons) neurons",
-                        rasters: rs.sorted { $0.sample < $1.sample }).svg(id: "raster-\(layer)")
+            let shown = Array(rs.sorted { $0.sample < $1.sample }.prefix(Self.rasterSamplesShown))
+            return RasterChart(title: "Spike raster of layer \(layer) \(rs[0].name) after epoch \(epoch + 1): \(shown.count) of \(rs.count) test samples × \(rs[0].steps) steps × \(rs[0].neurons) neurons",
+                               rasters: shown).svg(id: "raster-\(layer)")
         }
-        var h = section("Spike rasters", "Which neurons fired at which time step for the recorded test samples (the same samples every epoch), latest evaluation.", charts, wide: true)
+        var h = section("Spike rasters", "Which neurons fired at which time step for the first recorded test samples (the same samples every epoch), latest evaluation.", charts, wide: true)
         charts = layers.map { (layer, rs) in histogram(layer: layer, rs) }
         h += section("Firing rates", "Distribution of per-neuron firing rates (spikes per time step) over the recorded samples, latest evaluation.", charts)
         h += bitsTable(RasterBits.summarize(d.rasters))
         return h
     }
+
+    static let rasterSamplesShown = 4
 
     static func histogram(layer: Int, _ rs: [SpikeRasterRecord]) -> String {
         let steps = rs[0].steps
