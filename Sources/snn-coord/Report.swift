@@ -40,6 +40,8 @@ struct Report: ParsableCommand {
             let path = out ?? ((db as NSString).deletingLastPathComponent as NSString)
                 .appendingPathComponent("report-\(data.run.runID).html")
             let html = ReportPage.render(data)
+            let dir = (path as NSString).deletingLastPathComponent
+            if !dir.isEmpty { try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
             do { try Data(html.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
                 throw ReportError("\(path): cannot write the report (\(error.localizedDescription)); pass a writable --out FILE.html")
             }
