@@ -51,9 +51,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: vector),
 
+        // Run reports: chart geometry (SVG), the HTML report and live page, the Prometheus exposition and its server.
+        .target(name: "SNNReport", dependencies: ["SNNCluster"], swiftSettings: vector),
+
         // 7. Executables.
         .executableTarget(name: "snn-coord", dependencies: [
-            "SNNCluster", "SNNInterchange", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "SNNCluster", "SNNInterchange", "SNNReport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: vector),
         .executableTarget(name: "snn-worker", dependencies: [
             "SNNCluster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -68,6 +71,7 @@ let package = Package(
         .testTarget(name: "SNNMethodsTests", dependencies: ["SNNMethods"], swiftSettings: vector),
         .testTarget(name: "SNNInterchangeTests", dependencies: ["SNNInterchange"], exclude: ["Fixtures"], swiftSettings: vector),
         .testTarget(name: "SNNClusterTests", dependencies: ["SNNCluster"], swiftSettings: vector),
+        .testTarget(name: "SNNReportTests", dependencies: ["SNNReport"], swiftSettings: vector),
         // Starts the snn-coord and snn-worker binaries as processes: `scripts/test` builds them first.
         .testTarget(name: "EndToEndTests", dependencies: ["SNNCluster"], swiftSettings: vector),
     ]

@@ -4,6 +4,7 @@ import SNNCluster
 import SNNEnergy
 import SNNMethods
 import SNNModel
+import SNNReport
 
 struct Query: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,7 +22,7 @@ struct Query: ParsableCommand {
     @Option(name: .customLong("run"), help: ArgumentHelp("Run id (default: the latest run).", valueName: "id"))
     var runID: String?
 
-    @Option(name: .long, help: "Output format: table, json or csv.")
+    @Option(name: .long, help: "Output format: table, json, csv or prometheus.")
     var format: String = "table"
 
     @Option(name: .long, help: ArgumentHelp("Also list the last N steps.", valueName: "n"))
@@ -43,7 +44,8 @@ struct Query: ParsableCommand {
     var profiles: String?
 
     func validate() throws {
-        guard ["table", "json", "csv"].contains(format) else { throw ValidationError("--format must be table, json or csv") }
+        guard ["table", "json", "csv", "prometheus"].contains(format) else { throw ValidationError("--format must be table, json, csv or prometheus") }
+        if format == "prometheus" && (runs || last != nil || energy) { throw ValidationError("--format prometheus prints one run's metrics: drop --runs, --last and --energy") }
         if let l = last, l < 1 { throw ValidationError("--last must be ≥ 1") }
     }
 
@@ -73,6 +75,12 @@ struct Query: ParsableCommand {
         if let runID { id = runID } else {
             guard let latest = try store.latestRun() else { throw QueryError("\(db): holds no runs yet") }
             id = latest.runID
+        }
+        if format == "prometheus" {
+            // The same exposition `snn-coord start --metrics-port` serves at /metrics, energy under --profile.
+            let p = try SNNEnergyProfileRef.load(profile, extraDirectory: profiles)
+            return PrometheusExposition.render(try RunReportData.load(store: store, runID: id, profile: p.profile, profileName: p.name))
+                .trimmingCharacters(in: .newlines)
         }
         if energy { return try energyReport(store: store, runID: id, json: fmt == .json) }
         var out = renderSummary(try store.summary(run: id), format: fmt)

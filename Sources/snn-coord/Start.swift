@@ -68,6 +68,9 @@ struct Start: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("File of allowed worker public keys, one per line.", valueName: "file"))
     var allow: String?
 
+    @Option(name: .long, help: ArgumentHelp("Serve /metrics (Prometheus) and a live report page on this port, on --bind's host.", valueName: "port"))
+    var metricsPort: Int?
+
     @Flag(name: .long, help: "Print only the summary.")
     var quiet = false
 
@@ -78,6 +81,8 @@ struct Start: ParsableCommand {
         if let t = threads, t < 1 { throw ValidationError("--threads must be ≥ 1") }
         if let m = maxSteps, m < 1 { throw ValidationError("--max-steps must be ≥ 1") }
         if let e = epochs, e < 1 { throw ValidationError("--epochs must be ≥ 1") }
+        if let p = metricsPort, !(0...65535).contains(p) { throw ValidationError("--metrics-port must be 0...65535") }
+        if metricsPort != nil && standalone { throw ValidationError("--metrics-port serves a coordinator's run: drop --standalone") }
     }
 
     func run() throws {

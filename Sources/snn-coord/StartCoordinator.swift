@@ -34,6 +34,8 @@ extension Start {
             Progress.line("checkpoints   \(options.checkpointPath)   metrics \(db)   status \(options.statusPath ?? "-")")
         }
         let recorder = try RunRecorder(path: db, runID: runID, setup: setup, resumed: checkpoint != nil, buildID: buildID)
+        let metricsServer = try startMetricsServer(runID: runID)
+        defer { metricsServer?.stop() }
         let workers = LocalWorkers(count: localWorkers, data: data, limit: limit, quiet: quiet)
         options.onBound = { endpoint in workers.start(address: endpoint) }
         // Ctrl-C / SIGTERM: stop the local workers too, then exit (the last checkpoint is the resume point).

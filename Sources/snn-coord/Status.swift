@@ -13,6 +13,10 @@ struct Status: ParsableCommand {
     @Option(name: .long, help: "Output format: table or json.")
     var format = "table"
 
+    func validate() throws {
+        guard ["table", "json"].contains(format) else { throw ValidationError("--format must be table or json") }
+    }
+
     func run() throws {
         let path = statusPath(db: db)
         do {

@@ -46,11 +46,15 @@ struct Join: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Exit when no coordinator has answered for this many seconds (default: keep trying).", valueName: "s"))
     var giveUpAfter: Int?
 
+    @Option(name: .long, help: ArgumentHelp("Test samples whose spikes are sent at each evaluation (SPIKES; 0 = none).", valueName: "n"))
+    var rasterSamples = 8
+
     @Flag(name: .long, help: "Print only warnings and errors.")
     var quiet = false
 
     func validate() throws {
         if let t = threads, t < 1 { throw ValidationError("--threads must be ≥ 1") }
+        if rasterSamples < 0 || rasterSamples > 1024 { throw ValidationError("--raster-samples must be 0...1024") }
         if (key == nil) != (serverKey == nil) { throw ValidationError("--key and --server-key go together") }
         if !address.hasPrefix("tcp://") && !address.hasPrefix("ipc://") { throw ValidationError("ADDRESS must look like tcp://HOST:PORT") }
     }
@@ -62,6 +66,7 @@ struct Join: ParsableCommand {
                                   dataDirectory: data, name: name ?? ProcessInfo.processInfo.hostName)
             o.limit = limit
             o.quiet = quiet
+            o.rasterSamples = rasterSamples
             o.giveUpAfter = giveUpAfter.map { .seconds($0) }
             if let key, let serverKey {
                 let pair = try CurveKeyPair.load(path: key)

@@ -6,7 +6,7 @@ import Testing
     @Test func coordinatorHelpTeachesTheSubcommands() throws {
         let r = try run("snn-coord", ["--help"])
         #expect(r.status == 0)
-        for s in ["USAGE: snn-coord <subcommand>", "start", "query", "status", "keygen", "snn-coord start --spec cluster/runs/bntt-fmnist.json --standalone"] {
+        for s in ["USAGE: snn-coord <subcommand>", "start", "query", "status", "report", "keygen", "snn-coord start --spec cluster/runs/bntt-fmnist.json --standalone"] {
             #expect(r.stdout.contains(s), "missing \(s)")
         }
     }
@@ -17,15 +17,38 @@ import Testing
         #expect(r.status == 0)
         for s in ["--spec <file>", "--standalone", "--bind <tcp://addr:port>", "--local-workers <n>", "--min-workers <n>",
                   "--resume <run>", "--seed <s>", "--max-steps <n>", "--data <dir>", "--db <path>", "--insecure",
-                  "--key <file>", "--allow <file>", "--threads <n>"] {
+                  "--key <file>", "--allow <file>", "--threads <n>", "--metrics-port <port>"] {
             #expect(r.stdout.contains(s), "missing \(s)")
         }
+    }
+
+    /// Golden: `report` documents its argument and options.
+    @Test func reportHelpListsEveryOption() throws {
+        let r = try run("snn-coord", ["report", "--help"])
+        #expect(r.status == 0)
+        for s in ["USAGE: snn-coord report [<run>] [--db <path>] [--out <file.html>] [--profile <name>] [--profiles <dir>]",
+                  "self-contained HTML", "Epochs are numbered from 1"] {
+            #expect(r.stdout.contains(s), "missing \(s)")
+        }
+    }
+
+    @Test func badFormatsAreOneClearLine() throws {
+        let s = try run("snn-coord", ["status", "--format", "yaml"])
+        #expect(s.status != 0 && s.stderr.contains("--format must be table or json"))
+        let q = try run("snn-coord", ["query", "--format", "xml"])
+        #expect(q.status != 0 && q.stderr.contains("--format must be table, json, csv or prometheus"))
+    }
+
+    @Test func reportWithoutDatabaseNamesTheFix() throws {
+        let r = try run("snn-coord", ["report", "--db", "/nonexistent/m.sqlite"])
+        #expect(r.status != 0 && r.stderr.contains("/nonexistent/m.sqlite") && r.stderr.contains("--db"))
+        #expect(r.stderr.split(separator: "\n").count == 1)
     }
 
     @Test func workerHelpShowsJoin() throws {
         let r = try run("snn-worker", ["join", "--help"])
         #expect(r.status == 0)
-        for s in ["USAGE: snn-worker join <tcp://host:port>", "--threads <n>", "--data <dir>", "--key <file>", "--server-key <file>"] {
+        for s in ["USAGE: snn-worker join <tcp://host:port>", "--threads <n>", "--data <dir>", "--key <file>", "--server-key <file>", "--raster-samples <n>"] {
             #expect(r.stdout.contains(s), "missing \(s)")
         }
     }

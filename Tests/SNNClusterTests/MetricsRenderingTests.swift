@@ -21,7 +21,7 @@ struct MetricsRenderingTests {
         #expect(text.contains("workers: 2 distinct; 3 joined, 1 lost, 0 left, 1 refused"))
         let header = try #require(lines.first { $0.hasPrefix("epoch") })
         #expect(header.contains("mean loss") && header.contains("test acc (%)") && header.contains("throughput (samples/s)"))
-        let row1 = try #require(lines.first { $0.hasPrefix("    1") })
+        let row1 = try #require(lines.first { $0.hasPrefix("    2") })   // stored epoch 1, shown 1-based
         #expect(row1.count == header.count)   // right-aligned to the header
         #expect(row1.contains("0.6500") && row1.contains("87.50") && row1.contains("81.25") && row1.contains("128.0"))
         #expect(text.contains("layer (test)"))
@@ -61,7 +61,7 @@ struct MetricsRenderingTests {
 
         let steps = renderSteps(try store.steps(run: "r1", last: 2), format: .csv).split(separator: "\n")
         #expect(steps.count == 3 && steps[0].hasPrefix("epoch,step,loss,accuracy,samples"))
-        #expect(steps[1].hasPrefix("2,0,0.5,0.9,64,"))
+        #expect(steps[1].hasPrefix("3,0,0.5,0.9,64,"))   // stored epoch 2, shown 1-based
         let stepTable = renderSteps(try store.steps(run: "r1", last: 2), format: .table)
         #expect(stepTable.split(separator: "\n").count == 3 && stepTable.contains("wall (ms)"))
         let runs = renderRuns(try store.runs(), format: .csv)

@@ -39,7 +39,15 @@ enum WireSamples {
             (.heartbeat(Heartbeat(sentAtMs: 1_700_000_000_000, currentStep: 99, freeSlots: 1)), runId),
             (.bye(Bye(reason: "worker shutting down (SIGTERM)")), runId),
             (.error(ErrorReply(code: .notWelcomed, text: "send HELLO first")), nil),
+            (.spikeRaster(raster(&rng, steps: 4, neurons: 3136, rate: 0.05)), runId),
+            (.spikeRaster(raster(&rng, steps: 3, neurons: 3, rate: 0.5)), runId),   // 9 bits: padding in the last byte
         ]
+    }
+
+    /// A raster of `steps × neurons` random spikes at about `rate`.
+    static func raster(_ rng: inout SeededRNG, steps: Int, neurons: Int, rate: Double) -> SpikeRaster {
+        let spikes = (0..<(steps * neurons)).map { _ in Double.random(in: 0..<1, using: &rng) < rate ? UInt8(1) : 0 }
+        return SpikeRaster(epoch: 2, sample: 5, layer: 2, steps: steps, neurons: neurons, spikes: spikes)
     }
 
     static let hello = Hello(workerId: workerId, name: "node-07.cluster", threads: 2, buildId: "snn-0.1.0 znver4",

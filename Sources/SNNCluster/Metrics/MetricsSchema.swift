@@ -1,7 +1,7 @@
 /// The metrics database schema, versioned with `PRAGMA user_version` (see `MetricsStore` for the tables).
 enum MetricsSchema {
     /// Bumped whenever a table changes; `MetricsStore.open` refuses databases newer than this and migrates older ones.
-    static let version = 1
+    static let version = 2
 
     /// Times are REAL Unix seconds; accuracies are fractions; memory counters are 32-bit words; a non-finite
     /// REAL (a NaN loss) is stored as the text 'nan', 'inf' or '-inf'.
@@ -44,5 +44,25 @@ enum MetricsSchema {
         digest TEXT NOT NULL, at REAL NOT NULL,
         PRIMARY KEY(run_id, epoch, step));
     PRAGMA user_version = 1;
+    """ + v2
+
+    /// Version 2 (additive): one row per micro-batch hand-out, so a run's worker timeline can be drawn (who
+    /// computed what, when; requeues after a death or a departure). `outcome`: done (its result arrived),
+    /// requeued (its worker died or left first) or failed (the worker reported a compute error). And one row per
+    /// spike raster (SPIKES message): the bit-packed spikes of one recorded test sample in one layer at one
+    /// evaluation, with the bytes the message took on the wire.
+    static let v2 = """
+    CREATE TABLE IF NOT EXISTS micro_batches(
+        run_id TEXT NOT NULL, epoch INTEGER NOT NULL, step INTEGER NOT NULL, micro_batch INTEGER NOT NULL,
+        phase TEXT NOT NULL, worker_id TEXT NOT NULL, worker_name TEXT NOT NULL, assigned_at REAL NOT NULL,
+        finished_at REAL NOT NULL, samples INTEGER NOT NULL,
+        outcome TEXT NOT NULL CHECK(outcome IN ('done', 'requeued', 'failed')));
+    CREATE INDEX IF NOT EXISTS micro_batches_run ON micro_batches(run_id, assigned_at);
+    CREATE TABLE IF NOT EXISTS spike_rasters(
+        run_id TEXT NOT NULL, epoch INTEGER NOT NULL, sample INTEGER NOT NULL, layer INTEGER NOT NULL,
+        name TEXT NOT NULL, steps INTEGER NOT NULL, neurons INTEGER NOT NULL, spikes INTEGER NOT NULL,
+        bits_base64 TEXT NOT NULL, wire_bytes INTEGER NOT NULL,
+        PRIMARY KEY(run_id, epoch, sample, layer));
+    PRAGMA user_version = 2;
     """
 }

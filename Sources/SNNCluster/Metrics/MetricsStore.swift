@@ -20,6 +20,8 @@ import SNNEnergy
 /// - `wire(run_id, epoch, kind, messages, raw_bytes, wire_bytes, PK(run_id, epoch, kind))` — accumulated by `addWire`.
 /// - `membership(run_id, at, worker_id, worker_name, event ∈ joined|lost|left|refused, detail)` — append-only.
 /// - `checkpoints(run_id, epoch, step, path, digest, at, PK(run_id, epoch, step))`.
+/// - v2: `micro_batches(run_id, epoch, step, micro_batch, phase, worker_id, worker_name, assigned_at, finished_at,
+///   samples, outcome ∈ done|requeued|failed)` — append-only, one row per hand-out (see `MicroBatchRecord`).
 ///
 /// Concurrency: one writer process (the coordinator) and any number of readers (`query`); WAL lets readers
 /// see the last committed state while the writer works, and a 5 s busy timeout covers checkpoint moments.
@@ -65,6 +67,9 @@ public final class MetricsStore: @unchecked Sendable {
                 throw MetricsStoreError(path: path, message: "is empty (no run has been recorded yet)")
             }
             try db.transaction { try db.execute(MetricsSchema.create) }
+        } else if version < 2 && !readOnly {
+            // Additive migration: v1 databases gain the micro_batches table; their rows stay as they are.
+            try db.transaction { try db.execute(MetricsSchema.v2) }
         }
         return MetricsStore(path: path, readOnly: readOnly, db: db)
     }

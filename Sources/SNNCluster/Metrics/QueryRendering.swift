@@ -1,7 +1,10 @@
 import Foundation
 import SNNEnergy
 
-/// Output format of `snn-coord query --format table|json|csv`.
+/// Output format of `snn-coord query --format table|json|csv` (`prometheus` lives in SNNReport).
+///
+/// Epochs: the table and CSV number them from 1, like the progress line and the report; JSON carries the stored
+/// 0-based index (`epoch`), as the database does.
 public enum QueryFormat: String, Sendable, CaseIterable, Codable {
     /// Aligned, human-readable tables with units in the headers.
     case table
@@ -29,7 +32,7 @@ public func renderSteps(_ steps: [StepRecord], format: QueryFormat) -> String {
     case .json: return QueryJSON.encode(steps)
     case .csv:
         return CSV.render(headers: headers, rows: steps.map { s in
-            [String(s.epoch), String(s.step), CSV.num(s.loss), CSV.num(s.accuracy), String(s.samples),
+            [String(s.epoch + 1), String(s.step), CSV.num(s.loss), CSV.num(s.accuracy), String(s.samples),
              CSV.num(s.samplesPerSec), CSV.num(s.lr), CSV.num(s.wallMs), CSV.num(s.computeMs), CSV.num(s.codecMs),
              CSV.num(s.wireMs), CSV.num(s.waitMs), s.parameterVersion.map(String.init) ?? "", s.workers.map(String.init) ?? ""]
         })
@@ -38,7 +41,7 @@ public func renderSteps(_ steps: [StepRecord], format: QueryFormat) -> String {
                                       "lr", "wall (ms)", "compute (ms)", "codec (ms)", "wire (ms)", "wait (ms)",
                                       "param version", "workers"], rightAligned: Array(repeating: true, count: 14))
         for s in steps {
-            t.add([String(s.epoch), String(s.step), ReportFormat.fixed(s.loss, 4), ReportFormat.fixed(s.accuracy.map { $0 * 100 }, 2),
+            t.add([String(s.epoch + 1), String(s.step), ReportFormat.fixed(s.loss, 4), ReportFormat.fixed(s.accuracy.map { $0 * 100 }, 2),
                    String(s.samples), ReportFormat.fixed(s.samplesPerSec, 1), ReportFormat.real(s.lr, 4),
                    ReportFormat.fixed(s.wallMs, 1), ReportFormat.fixed(s.computeMs, 1), ReportFormat.fixed(s.codecMs, 1),
                    ReportFormat.fixed(s.wireMs, 1), ReportFormat.fixed(s.waitMs, 1),
@@ -114,7 +117,7 @@ private enum SummaryCSV {
                        "samples_per_sec", "wall_s", "compute_s", "codec_s", "wire_s", "wait_s", "test_spikes_per_sample",
                        "wire_raw_bytes", "wire_bytes", "parameter_version"]
         let rows = s.epochs.map { e in
-            [s.run.runID, String(e.epoch), String(e.steps), String(e.samples), CSV.num(e.meanLoss), CSV.num(e.lastAccuracy),
+            [s.run.runID, String(e.epoch + 1), String(e.steps), String(e.samples), CSV.num(e.meanLoss), CSV.num(e.lastAccuracy),
              CSV.num(e.testAccuracy), CSV.num(e.testLoss), CSV.num(e.samplesPerSec), CSV.num(e.wallSeconds),
              CSV.num(e.computeSeconds), CSV.num(e.codecSeconds), CSV.num(e.wireSeconds), CSV.num(e.waitSeconds),
              CSV.num(e.evals.first { $0.split == EvalRecord.testSplit }?.spikesPerSample),
@@ -142,7 +145,7 @@ private enum SummaryTable {
                                       "throughput (samples/s)", "wall (s)", "compute (s)", "codec (s)", "wire (s)", "wait (s)"],
                             rightAligned: Array(repeating: true, count: 13))
         for e in s.epochs {
-            t.add([String(e.epoch), String(e.steps), ReportFormat.count(e.samples), ReportFormat.fixed(e.meanLoss, 4),
+            t.add([String(e.epoch + 1), String(e.steps), ReportFormat.count(e.samples), ReportFormat.fixed(e.meanLoss, 4),
                    ReportFormat.fixed(e.lastAccuracy.map { $0 * 100 }, 2), ReportFormat.fixed(e.testAccuracy.map { $0 * 100 }, 2),
                    ReportFormat.fixed(e.testLoss, 4), ReportFormat.fixed(e.samplesPerSec, 1), ReportFormat.fixed(e.wallSeconds, 2),
                    ReportFormat.fixed(e.computeSeconds, 2), ReportFormat.fixed(e.codecSeconds, 2),
@@ -156,7 +159,7 @@ private enum SummaryTable {
             let withSplit = s.epochs.filter { $0.layerSpikes[split] != nil }
             var layers: [Int: String] = [:]
             for e in withSplit { for l in e.layerSpikes[split]! { layers[l.layer] = l.name } }
-            var st = ReportTable(headers: ["layer (\(split))"] + withSplit.map { "epoch \($0.epoch) (spikes/sample)" })
+            var st = ReportTable(headers: ["layer (\(split))"] + withSplit.map { "epoch \($0.epoch + 1) (spikes/sample)" })
             for (idx, name) in layers.sorted(by: { $0.key < $1.key }) {
                 st.add([name] + withSplit.map { e in
                     ReportFormat.fixed(e.layerSpikes[split]!.first { $0.layer == idx }?.spikesPerSample, 2)

@@ -27,6 +27,8 @@ public final class CoordinatorServer {
     /// Compute slots of each worker (from HELLO), to turn summed compute time into time per slot.
     var slots: [WorkerID: Int] = [:]
     let sentTally = WireTally(), receivedTally = WireTally()
+    /// Micro-batch hand-outs for the worker timeline (`micro_batches` table), flushed per committed job.
+    let timeline = MicroBatchTimeline()
     var socket: ZSocket!
     var committedThisRun = 0
     var finishing = false
@@ -104,6 +106,7 @@ public final class CoordinatorServer {
         while ContinuousClock.now < drainUntil { if let frames = try socket.receiveMultipart(timeoutMs: 20) { handleFrames(frames) } }
         // Attribute the last messages to the last epoch trained (the cursor has already moved past it).
         flushWire(epoch: max(0, min(session.epoch, setup.settings.epochs - 1)))
+        recorder?.microBatches(timeline.drain())
         writeStatusIfDue(force: true)
         return lastEvaluation
     }
@@ -154,6 +157,7 @@ public final class CoordinatorServer {
         case .heartbeat: apply(machine.handle(.heartbeat(id), at: now))
         case .bye: apply(machine.handle(.workerBye(id), at: now))
         case .error(let e): workerError(e, from: id)
+        case .spikeRaster(let s): storeRaster(s, wireBytes: decoded.wireBytes, from: id)
         default:
             send(.error(ErrorReply(code: .malformed, text: "\(decoded.kind) is not a worker message")), toIdentity: identity)
         }
@@ -195,6 +199,7 @@ public final class CoordinatorServer {
             send(.error(ErrorReply(code: .malformed, text: "result sizes do not match the network")), to: id)
             return
         }
+        timeline.finished(key, worker: id.rawValue)
         if let sent = assignedAt.removeValue(forKey: key) {
             transferNanos += max(0, (ContinuousClock.now - sent).nanoseconds - Int64(r.computeNanos)); transferCount += 1
         }
@@ -211,6 +216,7 @@ public final class CoordinatorServer {
         if parts.count >= 5, parts[0] == "FAILED", let ep = Int(parts[1]), let st = Int(parts[2]), let mb = Int(parts[3]) {
             let key = WorkKey(epoch: ep, step: st, microBatch: mb, phase: parts[4] == "train" ? .train : .evaluate)
             let detail = parts.dropFirst(5).joined(separator: " ")
+            timeline.finished(key, worker: id.rawValue, outcome: .failed)
             let reason: FailureReason = e.code == .staleParameters ? .missingParameters(version: machine.parameterVersion) : .computeError(detail)
             apply(machine.handle(.workFailed(id, key: key, reason: reason), at: now))
         } else {
@@ -229,10 +235,12 @@ public final class CoordinatorServer {
             case let .declareDead(id, reassigned):
                 logger.warning("worker \(names[id] ?? id.rawValue) silent past \(options.deadAfter): declared dead, \(reassigned.count) micro-batch(es) back in the queue")
                 recorder?.membership(worker: id.rawValue, name: names[id] ?? "", .lost, detail: "\(reassigned.count) reassigned")
+                timeline.requeued(reassigned, worker: id.rawValue)
                 forget(id)
             case let .workerLeft(id, reassigned):
                 logger.info("worker \(names[id] ?? id.rawValue) left (\(reassigned.count) micro-batch(es) reassigned)")
                 recorder?.membership(worker: id.rawValue, name: names[id] ?? "", .left, detail: "\(reassigned.count) reassigned")
+                timeline.requeued(reassigned, worker: id.rawValue)
             case .abortRun(let why):
                 failure = "run aborted: \(why)"
             case .log(let r):
@@ -258,6 +266,7 @@ public final class CoordinatorServer {
             let values = includeParameters ? session.parameters + session.state : nil
             for (i, item) in items.enumerated() {
                 assignedAt[item.key] = ContinuousClock.now
+                timeline.assigned(item.key, worker: id.rawValue, name: names[id] ?? "", samples: item.sampleIDs.count)
                 send(.work(WorkAssignment(key: Convert.wireKey(item.key), parameterVersion: UInt64(item.parameterVersion),
                                           seed: setup.settings.seed, sampleIndices: item.sampleIDs.map { UInt32($0) },
                                           split: item.key.phase == .train ? .train : .test,
@@ -297,6 +306,7 @@ public final class CoordinatorServer {
         do {
             let outcome = try session.commit(contributions: job.payloads)
             committedThisRun += 1
+            recorder?.microBatches(timeline.drain())
             let wall = ContinuousClock.now - stepStartedAt
             let wallMs = Double(wall.nanoseconds) / 1e6
             let contributors = Set(job.results.map(\.worker))
@@ -312,12 +322,14 @@ public final class CoordinatorServer {
             else if rate == 0 { rate = Double(outcome.samples) / max(1e-9, wallMs / 1000) }
             recorder?.step(outcome, samplesPerSecond: rate, version: session.version, workers: workers, wallMs: wallMs,
                            codecMs: codecMs, wireMs: wireMs, waitMs: max(0, wallMs - computeMs - codecMs))
-            if !options.quiet && (session.step % 20 == 0 || session.step == session.stepsPerEpoch) {
+            if !options.quiet {
                 let perEpoch = session.stepsPerEpoch
                 let remaining = Double((setup.settings.epochs - session.epoch) * perEpoch - session.step) * wallMs / 1000
-                Progress.line(String(format: "epoch %d/%d  step %d/%d  loss %.4f  acc %5.1f%%  %.0f samples/s  %d worker(s)  step %.0f ms (compute %.0f, codec %.1f, wire %.1f)  ETA %@",
+                let fraction = Double(session.epoch * perEpoch + session.step) / Double(max(1, setup.settings.epochs * perEpoch))
+                Progress.step(fraction: fraction, text: String(format: "epoch %d/%d  step %d/%d  loss %.4f  acc %5.1f%%  %.0f samples/s  %d worker(s)  step %.0f ms (compute %.0f, codec %.1f, wire %.1f)  ETA %@",
                                      session.epoch + 1, setup.settings.epochs, session.step, perEpoch, outcome.loss, outcome.accuracy * 100,
-                                     rate, workers, wallMs, computeMs, codecMs, wireMs, Progress.duration(remaining)))
+                                     rate, workers, wallMs, computeMs, codecMs, wireMs, Progress.duration(remaining)),
+                              milestone: session.step % 20 == 0 || session.step == session.stepsPerEpoch)
             }
             if let every = options.checkpointEvery, every > 0, session.iteration % every == 0 { saveCheckpoint() }
             if let m = options.maxSteps, committedThisRun >= m { finishing = true }
@@ -333,6 +345,7 @@ public final class CoordinatorServer {
     func finishEvaluation(_ job: JobResults<StepContribution>) {
         let eval = session.summarizeEvaluation(contributions: job.payloads)
         lastEvaluation = eval
+        recorder?.microBatches(timeline.drain())
         let e = session.epoch
         recorder?.evaluation(epoch: e, eval, trainLedger: session.trainLedger, trainSamples: session.trainSamplesThisEpoch,
                              layerNames: session.network.layerNames)

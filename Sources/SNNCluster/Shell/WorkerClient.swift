@@ -18,6 +18,9 @@ public struct WorkerOptions: Sendable {
     /// Give up after this long without reaching a coordinator (nil = keep trying forever).
     public var giveUpAfter: Duration?
     public var quiet = false
+    /// Test samples whose spikes are recorded and sent (SPIKES) at each evaluation: the first N of the
+    /// evaluation's first micro-batch, the same every epoch; 0 sends none.
+    public var rasterSamples = 8
 
     public init(address: String, threads: Int, dataDirectory: String, name: String) {
         self.address = address; self.threads = threads; self.dataDirectory = dataDirectory; self.name = name
@@ -43,6 +46,8 @@ public final class WorkerClient {
     var runID: UUID?
     var specJSON: [UInt8] = []
     var method: (any TrainingMethod)?
+    var spec: RunSpec?
+    let rasters = RasterQueue()
     var parameters: (version: Int, values: [Float], state: [Float])?
     let completions = CompletionQueue()
     /// The result whose `computeFinished` is being handled (the machine answers with `sendResult` at once).
@@ -76,6 +81,7 @@ public final class WorkerClient {
         while true {
             if let frames = try socket.receiveMultipart(timeoutMs: 5) { try handle(frames) }
             while let more = try socket.receiveMultipart(timeoutMs: 0) { try handle(more) }
+            sendRasters()
             for (task, key, outcome) in completions.drain() {
                 switch outcome {
                 case .success(let r):
@@ -121,6 +127,7 @@ public final class WorkerClient {
                 do {
                     let spec = try RunSpec.decode(Data(w.specJSON), source: "coordinator's spec")
                     method = try MethodFactory.make(spec)
+                    self.spec = spec
                     parameters = nil
                 } catch {
                     logger.error("cannot build the coordinator's model: \(error)")
@@ -215,8 +222,11 @@ public final class WorkerClient {
         let data = item.key.phase == .train ? train : test
         let q = completions
         let values = p.values, state = p.state
+        let capture = rasterCapture(item, method: method, parameters: values, state: state)
         DispatchQueue.global().async {
-            q.push(task.id, item.key, .success(method.run(work, data: data, parameters: values, state: state)))
+            let result = method.run(work, data: data, parameters: values, state: state)
+            capture?()   // before the result is queued, so SPIKES leave ahead of its RESULT
+            q.push(task.id, item.key, .success(result))
         }
     }
 

@@ -10,10 +10,38 @@ public enum Progress {
         return "\(s)s"
     }
 
-    /// Writes a line to standard error immediately (progress must not sit in a pipe buffer).
+    /// Writes a line to standard error immediately (progress must not sit in a pipe buffer). A progress bar
+    /// being shown is cleared first, so the line replaces it; the next `step` draws the bar again below.
     public static func line(_ s: String) {
-        FileHandle.standardError.write((s + "\n").data(using: .utf8)!)
+        barLock.lock(); defer { barLock.unlock() }
+        let clear = barShown ? "\r\u{1B}[2K" : ""
+        barShown = false
+        FileHandle.standardError.write((clear + s + "\n").data(using: .utf8)!)
     }
+
+    /// A text progress bar: `width` cells, filled in proportion to `fraction` (clamped to 0...1), e.g.
+    /// `bar(0.5, width: 10)` = "[#####-----]".
+    public static func bar(_ fraction: Double, width: Int) -> String {
+        let f = fraction.isFinite ? min(1, max(0, fraction)) : 0
+        let filled = Int((f * Double(width)).rounded(.down))
+        return "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "]"
+    }
+
+    /// Whether standard error is a terminal (then progress is a bar redrawn in place).
+    public static let isTerminal = isatty(2) == 1
+
+    /// Progress after a step: on a terminal, a bar with the run's overall fraction and `text`, redrawn in place on
+    /// every call; otherwise `text` as a plain line, only when `milestone` (every 20th step, an epoch's last).
+    public static func step(fraction: Double, text: String, milestone: Bool) {
+        guard isTerminal else { if milestone { line(text) }; return }
+        barLock.lock(); defer { barLock.unlock() }
+        barShown = true
+        let pct = String(format: "%3.0f%%", min(1, max(0, fraction)) * 100)
+        FileHandle.standardError.write("\r\u{1B}[2K\(bar(fraction, width: 30)) \(pct)  \(text)".data(using: .utf8)!)
+    }
+
+    private static let barLock = NSLock()
+    nonisolated(unsafe) private static var barShown = false
 
     /// Writes a line to standard output and flushes it.
     public static func out(_ s: String) {

@@ -10,6 +10,7 @@ public enum Message: Sendable, Equatable {
     case heartbeat(Heartbeat)
     case bye(Bye)
     case error(ErrorReply)
+    case spikeRaster(SpikeRaster)
 
     /// The header type of this message.
     public var kind: MessageKind {
@@ -24,6 +25,7 @@ public enum Message: Sendable, Equatable {
         case .heartbeat: .heartbeat
         case .bye: .bye
         case .error: .error
+        case .spikeRaster: .spikeRaster
         }
     }
 }

@@ -10,6 +10,7 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
     case heartbeat = 8
     case bye = 9
     case error = 10
+    case spikeRaster = 11
 
     /// The upper-case name PROTOCOL.md uses, for logs and metrics.
     public var description: String {
@@ -24,13 +25,14 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .heartbeat: "HEARTBEAT"
         case .bye: "BYE"
         case .error: "ERROR"
+        case .spikeRaster: "SPIKES"
         }
     }
 
     /// Whether the header must carry a non-zero run id.
     public var requiresRunId: Bool {
         switch self {
-        case .welcome, .work, .result: true
+        case .welcome, .work, .result, .spikeRaster: true
         default: false
         }
     }
@@ -52,6 +54,7 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .heartbeat: [("HEARTBEAT body", 18)]
         case .bye: [("BYE body", 2 + WireLimits.maxTextBytes)]
         case .error: [("ERROR body", 4 + WireLimits.maxTextBytes)]
+        case .spikeRaster: [("SPIKES body", 32), ("SPIKES bits", SpikeRaster.maxBits / 8)]
         }
     }
 

@@ -68,6 +68,8 @@ enum MessageValidation {
             try text(b.reason, "BYE reason", max: WireLimits.maxTextBytes)
         case .error(let e):
             try text(e.text, "ERROR text", max: WireLimits.maxTextBytes)
+        case .spikeRaster(let s):
+            try s.validate()
         }
     }
 

@@ -86,6 +86,10 @@ enum WireBodies {
             w.u16(e.code.rawValue)
             w.string(e.text)
             return [PayloadFrame(name: name, bytes: w.bytes, filter: .none)]
+        case .spikeRaster(let s):
+            s.encodeBody(into: &w)
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none),
+                    PayloadFrame(name: "SPIKES bits", bytes: s.bits, filter: .none)]
         }
     }
 
@@ -183,6 +187,8 @@ enum WireBodies {
             let text = try r.string("text", max: WireLimits.maxTextBytes)
             try r.finish()
             return .error(ErrorReply(code: code, text: text))
+        case .spikeRaster:
+            return .spikeRaster(try SpikeRaster.decode(body: &r, bits: raw[1]))
         }
     }
 
