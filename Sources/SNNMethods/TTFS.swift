@@ -75,6 +75,11 @@ public struct TTFS: TrainingMethod {
         .kernel(quantizer: settings.thresholdOffset == 0.5 ? .round : .ceil, clip: true, trainKernel: false)
     }
 
+    /// `matchingEvaluationMode` without the value at step T_w that the SNN cannot send: what the SNN computes.
+    public var windowEvaluationMode: TTFSKernelMode {
+        .window(quantizer: settings.thresholdOffset == 0.5 ? .round : .ceil)
+    }
+
     public func run(_ work: MicroBatch, data: LabeledImages, parameters: [Float], state: [Float]) -> MicroBatchResult {
         work.phase == .train ? train(work, data: data, parameters: parameters, state: state)
                              : evaluateSNN(work, data: data, parameters: parameters, state: state)

@@ -13,6 +13,8 @@ public struct TTFSReport: Sendable {
     public var agreement = 0
     /// Samples whose SNN prediction equals the reference's surrogate evaluation (ceil), whatever q is.
     public var agreementCeil = 0
+    /// Samples whose SNN prediction equals the matching surrogate limited to the SNN's window (no value at step T_w).
+    public var agreementWindow = 0
     public var layerNames: [String] = []
     public var neuronsPerLayer: [Int] = []
     /// Σ over samples of each TK layer's spikes; and the most any one sample had.
@@ -32,6 +34,7 @@ public struct TTFSReport: Sendable {
     public var surrogateAccuracy: Double { Double(surrogateCorrect) / Double(max(1, samples)) }
     public var agreementRate: Double { Double(agreement) / Double(max(1, samples)) }
     public var agreementCeilRate: Double { Double(agreementCeil) / Double(max(1, samples)) }
+    public var agreementWindowRate: Double { Double(agreementWindow) / Double(max(1, samples)) }
     public var spikesPerSample: [Double] { spikeSums.map { Double($0) / Double(max(1, samples)) } }
     public var totalSpikesPerSample: Double { spikesPerSample.reduce(0, +) }
     /// Average spikes per neuron per sample over all TK layers.
@@ -44,6 +47,7 @@ public struct TTFSReport: Sendable {
         s += "  SNN accuracy             \(pct(snnAccuracy))\n"
         s += "  surrogate accuracy       \(pct(surrogateAccuracy))  (quantiser matching q)\n"
         s += "  SNN = surrogate          \(pct(agreementRate))  (\(agreement)/\(samples)); vs the ceil surrogate \(pct(agreementCeilRate))\n"
+        s += "  SNN = surrogate without step T_w   \(pct(agreementWindowRate))  (\(agreementWindow)/\(samples); the training clip keeps q = T_w, the SNN cannot fire there)\n"
         s += "  decision step            mean \(fmt(meanDecisionStep)), min \(decisionStepMin == Int.max ? 0 : decisionStepMin), max \(decisionStepMax) of \(latency)\n"
         s += "  max spikes per neuron    \(maxSpikesPerNeuron)\n"
         s += "  layer    neurons   spikes/sample   per neuron   max/sample\n"
@@ -78,17 +82,20 @@ extension TTFS {
             let outs = snn.run(encoder.encode(work, data: data, steps: 1), ledger: &ledger)
             let matching = surrogateLogits(work, data: data, parameters: parameters, state: state, mode: matchingEvaluationMode)
             let ceil = surrogateLogits(work, data: data, parameters: parameters, state: state, mode: .evaluation)
+            let window = surrogateLogits(work, data: data, parameters: parameters, state: state, mode: windowEvaluationMode)
             let c = network.classes
             for (i, o) in outs.enumerated() {
                 let label = Int(data.labels[Int(ids[i])])
                 let p = TTFSNetworkSNN.argmax(o.potentials)
                 let pm = TTFSNetworkSNN.argmax(Array(matching[(i * c)..<((i + 1) * c)]))
                 let pc = TTFSNetworkSNN.argmax(Array(ceil[(i * c)..<((i + 1) * c)]))
+                let pw = TTFSNetworkSNN.argmax(Array(window[(i * c)..<((i + 1) * c)]))
                 r.samples += 1
                 if p == label { r.snnCorrect += 1 }
                 if pm == label { r.surrogateCorrect += 1 }
                 if p == pm { r.agreement += 1 }
                 if p == pc { r.agreementCeil += 1 }
+                if p == pw { r.agreementWindow += 1 }
                 for k in o.spikesPerLayer.indices {
                     r.spikeSums[k] += o.spikesPerLayer[k]; r.spikeMax[k] = max(r.spikeMax[k], o.spikesPerLayer[k])
                 }

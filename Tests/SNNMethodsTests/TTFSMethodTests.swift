@@ -142,10 +142,30 @@ import SNNMethods
         // Measured: 100 % (300/300) for both q; a disagreement needs a value within float rounding of a threshold
         // or one the training clip keeps at q = T_w that the SNN cannot fire.
         #expect(r.agreementRate >= 0.98, "\(r.rendered)")
+        #expect(r.agreementWindow == r.samples, "\(r.rendered)")
         #expect(r.surrogateAccuracy >= 0.9, "\(r.rendered)")
         #expect(abs(r.snnAccuracy - r.surrogateAccuracy) <= 0.02)
         #expect(r.decisionStepMax <= r.latency && r.decisionStepMin >= (3 - 1) * 8)
         #expect(r.latency == 3 * 8)
+    }
+
+    /// Beyond the argmax: the SNN's output membrane potentials equal the logits of the surrogate that rounds like q
+    /// and sends nothing at step T_w (folded BN and event-driven integration change only float rounding).
+    @Test(arguments: [Float(0.5), 0])
+    func snnPotentialsEqualTheWindowSurrogateLogits(q: Float) throws {
+        let m = try Self.smallTTFS(TTFSSpec(thresholdOffset: q, relaxationEpochs: 1, kernelTrainingFrom: 1, tkbnAfter: 100))
+        let data = syntheticImages(count: 200, seed: 9)
+        let (p, s) = Self.trained(m, data: data)
+        let w = work(samples: 0..<100, phase: .evaluate)
+        var ledger = m.network.makeLedger()
+        let snn = TTFSNetworkSNN(method: m, parameters: p, state: s)
+        let outs = snn.run(InputEncoder(kind: .direct, mean: 0.3, std: 0.3, shape: [8, 8, 1]).encode(w, data: data, steps: 1), ledger: &ledger)
+        let logits = m.surrogateLogits(w, data: data, parameters: p, state: s, mode: m.windowEvaluationMode)
+        var worst: Float = 0
+        for (i, o) in outs.enumerated() {
+            for c in 0..<3 { worst = max(worst, abs(o.potentials[c] - logits[i * 3 + c]) / (1 + abs(logits[i * 3 + c]))) }
+        }
+        #expect(worst < 1e-4, "largest relative difference \(worst)")
     }
 
     /// Evaluation through the method runs the SNN: its spikes land in the ledger of the TK layers, the spike-fed

@@ -7,6 +7,9 @@ public enum TTFSKernelMode: Sendable, Equatable {
     case relu
     /// The temporal-kernel activation; `trainKernel` lets τ and t_d receive their gradient.
     case kernel(quantizer: TKQuantizer, clip: Bool, trainKernel: Bool)
+    /// Evaluation limited to what the SNN can send: like `kernel` with clipping, but a value quantised to step T_w
+    /// (kept by the training clip at x_m) is 0 too, since a neuron fires only at local steps 0..<T_w (METHODS §1.3).
+    case window(quantizer: TKQuantizer)
 
     /// The surrogate model's evaluation mode: ceil, clip (METHODS §1.3).
     public static let evaluation = TTFSKernelMode.kernel(quantizer: .ceil, clip: true, trainKernel: false)
@@ -15,13 +18,16 @@ public enum TTFSKernelMode: Sendable, Equatable {
         switch self {
         case .relu: [0]
         case let .kernel(q, clip, train): [1, Int32(q.rawValue), clip ? 1 : 0, train ? 1 : 0]
+        case let .window(q): [2, Int32(q.rawValue)]
         }
     }
 
     init(code: [Int32]) {
-        if code.first == 1 {
-            self = .kernel(quantizer: TKQuantizer(rawValue: UInt8(code[1]))!, clip: code[2] == 1, trainKernel: code[3] == 1)
-        } else { self = .relu }
+        switch code.first {
+        case 1: self = .kernel(quantizer: TKQuantizer(rawValue: UInt8(code[1]))!, clip: code[2] == 1, trainKernel: code[3] == 1)
+        case 2: self = .window(quantizer: TKQuantizer(rawValue: UInt8(code[1]))!)
+        default: self = .relu
+        }
     }
 }
 
@@ -72,6 +78,10 @@ public final class TTFSKernelLayer: Layer, @unchecked Sendable {
                 case let .kernel(q, clip, _):
                     temporalKernelForward(kernel(context.parameters), quantizer: q, clip: clip,
                                           input: xp.baseAddress!, count: n, output: yp.baseAddress!)
+                case let .window(q):
+                    // A window one step shorter makes x_m = κ(T_w − 1): the clip then also drops step T_w.
+                    var k = kernel(context.parameters); k.window -= 1
+                    temporalKernelForward(k, quantizer: q, clip: true, input: xp.baseAddress!, count: n, output: yp.baseAddress!)
                 }
             }
         }
@@ -96,6 +106,8 @@ public final class TTFSKernelLayer: Layer, @unchecked Sendable {
                         switch mode {
                         case .relu:
                             for i in 0..<n { dxp[i] = xp[i] > 0 ? dp[i] : 0 }
+                        case .window:
+                            preconditionFailure("\(name): the SNN-window mode is for evaluation only")
                         case let .kernel(q, _, train):
                             let g = temporalKernelBackward(kernel(context.parameters), quantizer: q, input: xp.baseAddress!,
                                                            output: yp.baseAddress!, gradOutput: dp.baseAddress!, count: n,
