@@ -39,14 +39,12 @@ public struct TTFSNetworkSNN: Sendable {
     public let window: Int
     /// Steps to the end of the output layer's integration window: weight layers × T_w.
     public let latency: Int
-    let fanOut: [Int: [Int32]]
 
     /// Folds BN (running statistics) into the weights and takes each TK layer's trained τ, t_d.
     public init(method: TTFS, parameters: [Float], state: [Float]) {
         let net = method.network
         let q = method.settings.thresholdOffset
         var stages: [Stage] = []
-        var fan: [Int: [Int32]] = [:]
         var weightLayers = 0
         let layers = net.layers
         var i = 0
@@ -62,7 +60,6 @@ public struct TTFSNetworkSNN: Sendable {
                 }
                 stages.append(.weights(layer: conv.index, geometry: g, inputs: g.inputSize, outputs: g.outputSize,
                                        channels: g.outChannels, weights: w, bias: b))
-                fan[conv.index] = g.inputFanOut()
                 weightLayers += 1
             } else if let dense = l as? DenseLayer {
                 let n = dense.inputs * dense.outputs
@@ -91,13 +88,11 @@ public struct TTFSNetworkSNN: Sendable {
         self.classes = net.classes
         self.window = method.settings.window
         self.latency = weightLayers * method.settings.window
-        self.fanOut = fan
     }
 
     /// W' = W·γ/√(σ² + ε) per output channel, b' = (b − μ)·γ/√(σ² + ε) + β (running statistics).
     static func fold(_ bn: BatchNormLayer, parameters: [Float], state: [Float], weights: inout [Float], bias: inout [Float], outputs: Int) {
         let c = bn.channels
-        precondition(bias.count % c == 0 || bias.count == c)
         var scale = [Float](repeating: 0, count: c), shift = scale
         for ch in 0..<c {
             let gamma = parameters[bn.gammaOffset + ch]
