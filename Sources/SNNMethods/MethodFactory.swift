@@ -27,7 +27,10 @@ public enum MethodFactory {
             case .batchNorm(let b): layers.append(.batchNorm(perStep: b.perStep, shift: b.shift, epsilon: b.epsilon, momentum: b.momentum))
             case .spiking(let s):
                 let n = s.neuron ?? spec.neuron
-                if spec.method == .dsr {
+                if spec.method == .ttfs {
+                    let t = spec.ttfs ?? TTFSSpec()
+                    layers.append(.temporalKernel(TemporalKernel(tau: t.tau, delay: t.delay, window: t.window)))
+                } else if spec.method == .dsr {
                     guard let d = n.dsr, let model = DSRNeuronModel(rawValue: d.model) else {
                         throw MethodError("neuron.dsr: method dsr needs {\"model\": \"if\" | \"lif\"}")
                     }
@@ -81,6 +84,8 @@ public enum MethodFactory {
             return try BNTT(network: net, encoder: enc, earlyExit: rule)
         case .dsr:
             return try DSR(network: net, encoder: enc)
+        case .ttfs:
+            return try TTFS(network: net, encoder: enc, settings: spec.ttfs ?? TTFSSpec())
         }
     }
 

@@ -7,7 +7,7 @@ import SNNModel
 /// Everything else (scheduling, exact reduction, the optimizer step, checkpoints) is method-independent, so adding
 /// a method touches this target only.
 public protocol TrainingMethod: Sendable {
-    /// Short name as in run specs ("bntt", "dsr", "bptt").
+    /// Short name as in run specs ("bntt", "dsr", "bptt", "ttfs").
     var name: String { get }
     var network: Network { get }
     /// Runs one micro-batch: forward (and backward when training) over the method's time steps.

@@ -58,6 +58,31 @@ func writeTinyDSRSpec(in dir: String) throws -> String {
     return path
 }
 
+/// A small TTFS spec (temporal-kernel surrogate, relaxation coins at p = 0.5 in epoch 0, kernel training, L2-I and
+/// TKBN from epoch 1 on, SNN evaluation).
+func writeTinyTTFSSpec(in dir: String, epochs: Int = 1) throws -> String {
+    let spec = """
+    {
+      "name": "e2e-ttfs", "method": "ttfs", "timesteps": 1,
+      "input": {"shape": [28, 28, 1], "encoding": "direct", "normalize": {"mean": 0.286, "std": 0.353}},
+      "ttfs": {"relaxationEpochs": 2, "kernelTrainingFrom": 0, "tkbnAfter": 0, "tkbnWeight": 1e-3},
+      "layers": [
+        {"type": "conv", "channels": 4, "kernel": 3, "padding": 1},
+        {"type": "batchnorm"},
+        {"type": "spiking"},
+        {"type": "maxpool", "size": 4},
+        {"type": "flatten"},
+        {"type": "dense", "units": 10}
+      ],
+      "output": {"readout": "mean-potential"},
+      "training": {"epochs": \(epochs), "batchSize": 32, "microBatch": 8, "optimizer": {"kind": "adam", "lr": 0.001}}
+    }
+    """
+    let path = dir + "/tiny-ttfs.json"
+    try spec.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}
+
 /// The SHA-256 the summary prints.
 func digest(_ out: String) -> String? {
     out.split(separator: "\n").first { $0.contains("sha256") }.flatMap { $0.split(separator: " ").last.map(String.init) }

@@ -6,10 +6,10 @@ import SNNCluster
 /// machine's cores, and their timing matters.
 @Suite(.serialized) struct ClusterTests {
     /// Same seed, same steps: the parameter hash does not depend on how many workers there were (or none).
-    @Test(arguments: ["bntt", "dsr"])
+    @Test(arguments: ["bntt", "dsr", "ttfs"])
     func workerCountDoesNotChangeParameters(method: String) throws {
         let dir = temporaryDirectory()
-        let spec = method == "dsr" ? try writeTinyDSRSpec(in: dir) : try writeTinySpec(in: dir)
+        let spec = method == "dsr" ? try writeTinyDSRSpec(in: dir) : method == "ttfs" ? try writeTinyTTFSSpec(in: dir) : try writeTinySpec(in: dir)
         var digests: [String] = []
         for workers in [0, 1, 2, 3] {
             var args = ["start", "--spec", spec, "--max-steps", "5", "--limit", "512", "--seed", "7", "--quiet",
@@ -24,10 +24,12 @@ import SNNCluster
     }
 
     /// kill -9 of a worker in the middle of the run: the run completes with the undisturbed run's parameters,
-    /// and a worker joining mid-run gets work.
-    @Test func killedWorkerDoesNotChangeParametersAndNewWorkerGetsWork() throws {
+    /// and a worker joining mid-run gets work. TTFS runs two epochs (rounding, clipping, L2-I and TKBN in the second).
+    @Test(arguments: ["bntt", "ttfs"])
+    func killedWorkerDoesNotChangeParametersAndNewWorkerGetsWork(method: String) throws {
         let dir = temporaryDirectory()
-        let spec = try writeTinySpec(in: dir)
+        let epochs = method == "ttfs" ? 2 : 1
+        let spec = method == "ttfs" ? try writeTinyTTFSSpec(in: dir, epochs: epochs) : try writeTinySpec(in: dir)
         let common = ["--spec", spec, "--limit", "3000", "--seed", "3", "--quiet"]
         let reference = try run("snn-coord", ["start", "--standalone", "--db", dir + "/ref.sqlite", "--checkpoint-dir", dir + "/ref"] + common, cwd: dir)
         #expect(reference.status == 0, "\(reference.stderr)")
@@ -44,7 +46,7 @@ import SNNCluster
         let r = coord.wait(timeout: 180)
         w2.wait(timeout: 10); let late = w3.wait(timeout: 10)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(stepsAtKill < 94, "the kill came after the run's end; make the run longer")
+        #expect(stepsAtKill < 94 * epochs, "the kill came after the run's end; make the run longer")
         #expect(digest(r.stdout) == digest(reference.stdout))
         // The latecomer did real work.
         let sent = late.stderr.split(separator: "\n").first { $0.contains("results sent") }

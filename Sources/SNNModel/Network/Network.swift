@@ -44,6 +44,8 @@ public final class Network: @unchecked Sendable {
                 layer = PoolLayer(name: label("maxpool"), index: i, kind: .max, size: size, inputShape: shape)
             case .flatten:
                 layer = FlattenLayer(name: label("flatten"), index: i, inputShape: shape)
+            case let .temporalKernel(kernel):
+                layer = TTFSKernelLayer(name: label("tk"), index: i, shape: shape, kernel: kernel)
             }
             shape = layer.outputShape
             built.append(layer)

@@ -11,6 +11,8 @@ public enum LayerConfig: Sendable, Equatable {
     case avgPool(size: Int)
     case maxPool(size: Int)
     case flatten
+    /// TTFS temporal-kernel activation (METHODS §1.3) with its initial τ, t_d and window.
+    case temporalKernel(TemporalKernel)
 }
 
 /// How the network's output turns into logits.

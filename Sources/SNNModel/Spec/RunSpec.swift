@@ -34,9 +34,11 @@ public struct RunSpec: Sendable, Equatable, Codable {
     public var training: TrainingSpec
     /// Default: no early exit.
     public var inference: InferenceSpec
+    /// TTFS settings (method `ttfs` only); nil = the reference defaults.
+    public var ttfs: TTFSSpec?
 
     public init(name: String, method: MethodKind, timesteps: Int, input: InputSpec, neuron: NeuronSpec, layers: [LayerSpec],
-                output: OutputSpec, training: TrainingSpec, inference: InferenceSpec = InferenceSpec()) {
+                output: OutputSpec, training: TrainingSpec, inference: InferenceSpec = InferenceSpec(), ttfs: TTFSSpec? = nil) {
         self.name = name
         self.method = method
         self.timesteps = timesteps
@@ -46,6 +48,7 @@ public struct RunSpec: Sendable, Equatable, Codable {
         self.output = output
         self.training = training
         self.inference = inference
+        self.ttfs = ttfs
     }
 
     /// The neuron of `layers[index]` when it is a spiking layer (its override or the run's neuron); nil
@@ -109,7 +112,7 @@ public struct RunSpec: Sendable, Equatable, Codable {
 
     // MARK: Codable
 
-    static let fields = ["name", "method", "timesteps", "input", "neuron", "layers", "output", "training", "inference"]
+    static let fields = ["name", "method", "timesteps", "input", "neuron", "layers", "output", "training", "inference", "ttfs"]
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.strictContainer(fields: Self.fields)
@@ -117,7 +120,10 @@ public struct RunSpec: Sendable, Equatable, Codable {
         method = try c.required("method")
         timesteps = try c.required("timesteps")
         input = try c.required("input")
-        neuron = try c.required("neuron")
+        // TTFS neurons are set by `ttfs`; the run's neuron is then optional (and unused).
+        let isTTFS = (try? c.decode(MethodKind.self, forKey: SpecKey("method"))) == .ttfs
+        neuron = isTTFS ? try c.optional("neuron", default: NeuronSpec(surrogate: SurrogateSpec(kind: "triangular")))
+                        : try c.required("neuron")
         // Layers decode one by one so that spiking layers' partial neuron overrides merge over `neuron`.
         guard c.contains(SpecKey("layers")) else {
             throw DecodingError.keyNotFound(SpecKey("layers"), .init(codingPath: c.codingPath, debugDescription: "missing"))
@@ -131,6 +137,7 @@ public struct RunSpec: Sendable, Equatable, Codable {
         output = try c.required("output")
         training = try c.required("training")
         inference = try c.optional("inference", default: InferenceSpec())
+        ttfs = try c.optional("ttfs")
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -144,5 +151,6 @@ public struct RunSpec: Sendable, Equatable, Codable {
         try c.encode(output, forKey: SpecKey("output"))
         try c.encode(training, forKey: SpecKey("training"))
         try c.encode(inference, forKey: SpecKey("inference"))
+        try c.encodeIfPresent(ttfs, forKey: SpecKey("ttfs"))
     }
 }

@@ -33,6 +33,7 @@ extension RunSpec {
         }
         try validateTraining()
         try validateInference()
+        try validateTTFS()
     }
 
     private func validateInput() throws {

@@ -3,8 +3,9 @@
 /// - `bptt`: plain surrogate-gradient BPTT, as in the benchmark workloads W1/W2 (BENCHMARKS.md).
 /// - `bntt`: BPTT with batch norm through time (METHODS §3): per-step BN scales, Poisson input, early exit.
 /// - `dsr`: differentiation on spike representation (METHODS §2): rate readout, no BPTT through membranes.
+/// - `ttfs`: time-to-first-spike (METHODS §1): a temporal-kernel surrogate DNN, run as a one-spike-per-neuron SNN.
 public enum MethodKind: String, Sendable, Codable, CaseIterable, SpecChoice {
-    case bptt, bntt, dsr
+    case bptt, bntt, dsr, ttfs
     static var choiceName: String { "method" }
     public init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
     public func encode(to encoder: any Encoder) throws { try encodeChoice(to: encoder) }

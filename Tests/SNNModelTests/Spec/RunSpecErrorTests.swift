@@ -118,7 +118,7 @@ import Testing
 
     @Test func unknownEnumValuesListTheChoices() throws {
         #expect(try error(SpecFixtures.minimal(("\"bptt\"", "\"backprop\"")))
-                == "spec runs/x.json: method: unknown method 'backprop' (expected bptt, bntt, dsr)")
+                == "spec runs/x.json: method: unknown method 'backprop' (expected bptt, bntt, dsr, ttfs)")
         #expect(try error(SpecFixtures.minimal(("\"spike-count\"", "\"spikes\"")))
             .contains("output.readout: unknown readout 'spikes' (expected mean-potential, spike-count, rate)"))
         #expect(try error(SpecFixtures.minimal(("\"sgd\"", "\"rmsprop\"")))
