@@ -57,16 +57,40 @@ public final class MetricsStore: @unchecked Sendable {
                                     + "(\(MetricsSchema.version)); use a newer snn-coord")
         }
         if version == 0 {
-            let tables = try db.query("SELECT count(*) FROM sqlite_master").first?.first?.int ?? 0
-            guard tables == 0 else {
-                throw MetricsStoreError(path: path, message: "is an SQLite database but not a metrics database (no schema version)")
-            }
             guard !readOnly else {
-                throw MetricsStoreError(path: path, message: "is empty (no run has been recorded yet)")
+                let tables = try db.query("SELECT count(*) FROM sqlite_master").first?.first?.int ?? 0
+                throw MetricsStoreError(path: path, message: tables == 0 ? "is empty (no run has been recorded yet)"
+                                        : "is an SQLite database but not a metrics database (no schema version)")
             }
-            try db.transaction { try db.execute(MetricsSchema.create) }
+            // Two coordinators may create one new database at once: decide under the write lock, so the second
+            // sees the first's schema instead of creating it again (or calling it foreign).
+            try db.transaction {
+                guard (try db.query("PRAGMA user_version").first?.first?.int ?? 0) == 0 else { return }
+                let tables = try db.query("SELECT count(*) FROM sqlite_master").first?.first?.int ?? 0
+                guard tables == 0 else {
+                    throw MetricsStoreError(path: path, message: "is an SQLite database but not a metrics database (no schema version)")
+                }
+                try db.execute(MetricsSchema.create)
+            }
+        }
+        if !readOnly {
+            // Added within schema 1 (older files lack it): why a run ended other than "completed".
+            let columns = try db.query("PRAGMA table_info(runs)").compactMap { $0[1].string }
+            if !columns.contains("end_reason") {
+                try db.transaction {
+                    let again = try db.query("PRAGMA table_info(runs)").compactMap { $0[1].string }
+                    if !again.contains("end_reason") { try db.execute("ALTER TABLE runs ADD COLUMN end_reason TEXT") }
+                }
+            }
         }
         return MetricsStore(path: path, readOnly: readOnly, db: db)
+    }
+
+    /// Why the run ended (failed/stopped/interrupted), or nil.
+    public func endReason(run runID: String) throws -> String? {
+        let columns = try locked { db in try db.query("PRAGMA table_info(runs)").compactMap { $0[1].string } }
+        guard columns.contains("end_reason") else { return nil }
+        return try locked { db in try db.query("SELECT end_reason FROM runs WHERE run_id = ?1", [.text(runID)]).first?.first?.string }
     }
 
     /// Runs `body` with the connection under the lock.
@@ -106,10 +130,11 @@ public final class MetricsStore: @unchecked Sendable {
     }
 
     /// Records the end of a run with the digest of its final parameters.
-    public func finishRun(_ runID: String, digest: String?, status: RunStatus, at: Date) throws {
+    public func finishRun(_ runID: String, digest: String?, status: RunStatus, at: Date, reason: String? = nil) throws {
         try write { db in
             try db.run("UPDATE runs SET finished_at = ?2, status = ?3, parameter_digest = coalesce(?4, parameter_digest) WHERE run_id = ?1",
                        [.text(runID), SQLiteValue(at), .text(status.rawValue), SQLiteValue(digest)])
+            try db.run("UPDATE runs SET end_reason = ?2 WHERE run_id = ?1", [.text(runID), SQLiteValue(reason)])
             guard sqlite3Changes(db) == 1 else {
                 throw MetricsStoreError(path: path, message: "cannot finish run '\(runID)': it was never begun")
             }
