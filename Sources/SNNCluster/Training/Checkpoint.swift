@@ -27,6 +27,14 @@ public struct Checkpoint: Sendable, Equatable {
     /// The `--limit` the run was started with (for the refusal message); nil = the full data set.
     public var limit: Int? = nil
 
+    public init(runID: String, specJSON: String, epoch: Int, step: Int, iteration: Int, version: UInt64,
+                parameters: [Float], state: [Float], optimizer: OptimizerState,
+                dataFingerprint: String? = nil, limit: Int? = nil) {
+        self.runID = runID; self.specJSON = specJSON; self.epoch = epoch; self.step = step; self.iteration = iteration
+        self.version = version; self.parameters = parameters; self.state = state; self.optimizer = optimizer
+        self.dataFingerprint = dataFingerprint; self.limit = limit
+    }
+
     struct Header: Codable {
         var format = 2
         var runID: String, specJSON: String
