@@ -173,6 +173,13 @@ public final class CoordinatorServer {
         let t0 = ContinuousClock.now
         let decoded: DecodedMessage
         do { decoded = try WireCodec.decode(Array(frames.dropFirst())) } catch {
+            if error.code == .unsupportedVersion {
+                // PROTOCOL.md §6: another protocol version is refused as such, not called malformed.
+                logger.warning("refused a peer speaking another protocol version: \(error)")
+                send(.refuse(Refusal(code: .versionMismatch, reason: WireText.truncated("\(error); this coordinator speaks protocol \(WireCodec.protocolVersion)", maxBytes: 1000))),
+                     toIdentity: identity)
+                return
+            }
             logger.warning("rejected a malformed message from peer \(identity.prefix(8).map { String($0, radix: 16) }.joined()): \(error)")
             send(.error(ErrorReply(rejecting: error)), toIdentity: identity)
             return
@@ -184,7 +191,8 @@ public final class CoordinatorServer {
             send(.error(ErrorReply(code: .notWelcomed, text: "say HELLO first")), toIdentity: identity)
             return
         }
-        if decoded.kind.requiresRunId, decoded.runId != runUUID {
+        // A message naming another run (REQUEST_WORK may carry the run id too) is refused, never served.
+        if decoded.kind.requiresRunId ? decoded.runId != runUUID : (decoded.runId.map { $0 != runUUID } ?? false) {
             send(.error(ErrorReply(code: .wrongRun, text: "this coordinator runs \(runID)")), toIdentity: identity)
             return
         }
@@ -233,6 +241,9 @@ public final class CoordinatorServer {
               let ledger = Convert.ledger(r.counters, like: session.network.makeLedger()) else {
             logger.warning("rejected a result for \(key) from \(names[id] ?? id.rawValue): sizes do not match the run's network")
             send(.error(ErrorReply(code: .malformed, text: "result sizes do not match the network")), to: id)
+            dropped["malformed result", default: 0] += 1
+            // The item goes back to the queue now (a failed attempt) instead of waiting for its deadline.
+            apply(machine.handle(.workFailed(id, key: key, reason: .computeError("malformed result")), at: now))
             return
         }
         if let sent = assignedAt.removeValue(forKey: key) {
