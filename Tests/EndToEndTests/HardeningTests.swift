@@ -126,3 +126,46 @@ import SNNCluster
         #expect(try store.latestRun()?.status == .completed)
     }
 }
+
+/// Spec and command-line errors a user can make (issue 8 items 7, 8, 12): one line, non-zero exit, nothing trained.
+@Suite struct SpecLimitTests {
+    func spec(in dir: String, lastUnits: Int = 10, timesteps: Int = 4) throws -> String {
+        var text = try String(contentsOfFile: try writeTinySpec(in: dir), encoding: .utf8)
+        text = text.replacingOccurrences(of: #"{"type": "dense", "units": 10}"#, with: #"{"type": "dense", "units": \#(lastUnits)}"#)
+        text = text.replacingOccurrences(of: #""timesteps": 4"#, with: #""timesteps": \#(timesteps)"#)
+        let path = dir + "/s-\(lastUnits)-\(timesteps).json"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func start(_ args: [String], dir: String) throws -> ProcessResult {
+        try run("snn-coord", ["start", "--standalone", "--limit", "64", "--max-steps", "1", "--quiet", "--db", dir + "/m.sqlite",
+                              "--checkpoint-dir", dir + "/ck"] + args, cwd: dir, timeout: 60)
+    }
+
+    @Test func outputLayerSmallerThanTheClassesIsRefusedAtLoad() throws {
+        let dir = temporaryDirectory()
+        let r = try start(["--spec", try spec(in: dir, lastUnits: 7)], dir: dir)
+        #expect(r.status == 1)
+        #expect(r.stderr == "snn-coord: the spec's last layer gives 7 outputs but the data set has 10 classes: set the last layer's units to 10\n")
+    }
+
+    /// 100 000 steps or 10⁹ units used to abort with SIGABRT and a backtrace; now the estimate refuses them.
+    @Test(arguments: [(10, 100_000), (1_000_000_000, 4)])
+    func specTooLargeForThisMachineIsRefusedWithTheEstimate(units: Int, timesteps: Int) throws {
+        let dir = temporaryDirectory()
+        let r = try start(["--spec", try spec(in: dir, lastUnits: units, timesteps: timesteps)], dir: dir)
+        #expect(r.status == 1)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains("per micro-batch") && lines[0].contains("GiB"), "\(r.stderr)")
+    }
+
+    @Test(arguments: [["--limit", "0"], ["--checkpoint-every", "0"], ["--local-workers", "2"], ["--bind", "tcp://127.0.0.1:99999"]])
+    func invalidOptionIsRefusedBeforeTraining(extra: [String]) throws {
+        let dir = temporaryDirectory()
+        let r = try start(["--spec", try spec(in: dir)] + extra, dir: dir)
+        #expect(r.status == 64, "\(extra): \(r.stderr)")
+        #expect(r.stderr.hasPrefix("Error: \(extra[0])"), "\(r.stderr)")
+        #expect(committedSteps(db: dir + "/m.sqlite") == 0)
+    }
+}
