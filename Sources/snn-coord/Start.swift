@@ -72,18 +72,13 @@ struct Start: ParsableCommand {
     var quiet = false
 
     func validate() throws {
+        try validateRanges()
         if spec == nil && resume == nil { throw ValidationError("give --spec FILE (or --resume RUN)") }
         if localWorkers < 0 { throw ValidationError("--local-workers must be ≥ 0") }
         if minWorkers < 1 { throw ValidationError("--min-workers must be ≥ 1") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be ≥ 1") }
         if let m = maxSteps, m < 1 { throw ValidationError("--max-steps must be ≥ 1") }
         if let e = epochs, e < 1 { throw ValidationError("--epochs must be ≥ 1") }
-        if let l = limit, l < 1 { throw ValidationError("--limit must be ≥ 1 (or leave it out for the whole data set)") }
-        if let c = checkpointEvery, c < 1 { throw ValidationError("--checkpoint-every must be ≥ 1 (checkpoints are always written at each epoch's end)") }
-        if standalone && localWorkers > 0 { throw ValidationError("--local-workers starts cluster workers; it cannot be combined with --standalone (use --threads)") }
-        if let port = bind.split(separator: ":").last.flatMap({ Int($0) }), !(0...65535).contains(port) {
-            throw ValidationError("--bind \(bind): port \(port) is outside 0–65535")
-        }
     }
 
     func run() throws {

@@ -1,9 +1,20 @@
+import ArgumentParser
 import Foundation
 import SNNCluster
 import SNNCore
 import SNNModel
 
 extension Start {
+    /// Option values that parse but cannot work (issue 8 item 12): refused before anything starts.
+    func validateRanges() throws {
+        if let l = limit, l < 1 { throw ValidationError("--limit must be ≥ 1 (or leave it out for the whole data set)") }
+        if let c = checkpointEvery, c < 1 { throw ValidationError("--checkpoint-every must be ≥ 1 (checkpoints are always written at each epoch's end)") }
+        if standalone && localWorkers > 0 { throw ValidationError("--local-workers starts cluster workers; it cannot be combined with --standalone (use --threads)") }
+        if let port = bind.split(separator: ":").last.flatMap({ Int($0) }), !(0...65535).contains(port) {
+            throw ValidationError("--bind \(bind): port \(port) is outside 0–65535")
+        }
+    }
+
     /// The session for this invocation, restored from `checkpoint` when resuming. It records which data it
     /// trains on (so checkpoints carry it) and refuses a checkpoint that was trained on other data: resuming
     /// with another `--limit` or other files would silently continue the run on different samples.

@@ -51,39 +51,43 @@ public final class MetricsStore: @unchecked Sendable {
             }
         }
         let db = try SQLiteDatabase(path: path, readOnly: readOnly)
+        if !readOnly { try createSchemaIfNew(db); try addEndReasonColumn(db) }
         let version = try db.query("PRAGMA user_version").first?.first?.int ?? 0
         if version > MetricsSchema.version {
             throw MetricsStoreError(path: path, message: "schema version \(version) is newer than this build reads "
                                     + "(\(MetricsSchema.version)); use a newer snn-coord")
         }
         if version == 0 {
+            let tables = try db.query("SELECT count(*) FROM sqlite_master").first?.first?.int ?? 0
+            guard tables == 0 else {
+                throw MetricsStoreError(path: path, message: "is an SQLite database but not a metrics database (no schema version)")
+            }
             guard !readOnly else {
-                let tables = try db.query("SELECT count(*) FROM sqlite_master").first?.first?.int ?? 0
-                throw MetricsStoreError(path: path, message: tables == 0 ? "is empty (no run has been recorded yet)"
-                                        : "is an SQLite database but not a metrics database (no schema version)")
+                throw MetricsStoreError(path: path, message: "is empty (no run has been recorded yet)")
             }
-            // Two coordinators may create one new database at once: decide under the write lock, so the second
-            // sees the first's schema instead of creating it again (or calling it foreign).
-            try db.transaction {
-                guard (try db.query("PRAGMA user_version").first?.first?.int ?? 0) == 0 else { return }
-                let tables = try db.query("SELECT count(*) FROM sqlite_master").first?.first?.int ?? 0
-                guard tables == 0 else {
-                    throw MetricsStoreError(path: path, message: "is an SQLite database but not a metrics database (no schema version)")
-                }
-                try db.execute(MetricsSchema.create)
-            }
-        }
-        if !readOnly {
-            // Added within schema 1 (older files lack it): why a run ended other than "completed".
-            let columns = try db.query("PRAGMA table_info(runs)").compactMap { $0[1].string }
-            if !columns.contains("end_reason") {
-                try db.transaction {
-                    let again = try db.query("PRAGMA table_info(runs)").compactMap { $0[1].string }
-                    if !again.contains("end_reason") { try db.execute("ALTER TABLE runs ADD COLUMN end_reason TEXT") }
-                }
-            }
+            try db.transaction { try db.execute(MetricsSchema.create) }
         }
         return MetricsStore(path: path, readOnly: readOnly, db: db)
+    }
+
+    /// Two coordinators may create one new database at once. The check and the creation happen under the write
+    /// lock, so the second sees the first's schema instead of creating it again ("table already exists") or
+    /// calling the half-made file foreign. A file that already has tables is left to `open`'s checks.
+    static func createSchemaIfNew(_ db: SQLiteDatabase) throws {
+        try db.transaction {
+            guard (try db.query("PRAGMA user_version").first?.first?.int ?? 0) == 0,
+                  (try db.query("SELECT count(*) FROM sqlite_master").first?.first?.int ?? 0) == 0 else { return }
+            try db.execute(MetricsSchema.create)
+        }
+    }
+
+    /// `runs.end_reason` (added within schema 1; older files lack it): why a run ended other than "completed".
+    static func addEndReasonColumn(_ db: SQLiteDatabase) throws {
+        try db.transaction {
+            guard (try db.query("PRAGMA user_version").first?.first?.int ?? 0) > 0 else { return }
+            let columns = try db.query("PRAGMA table_info(runs)").compactMap { $0[1].string }
+            if !columns.contains("end_reason") { try db.execute("ALTER TABLE runs ADD COLUMN end_reason TEXT") }
+        }
     }
 
     /// Why the run ended (failed/stopped/interrupted), or nil.
