@@ -10,7 +10,9 @@ struct MetricsWALTests {
     static let shell = "/usr/bin/sqlite3"
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: shell), "needs the sqlite3 shell"))
-    func readerIsNotBlockedByAnOpenWriteTransactionAndWriterWaitsForIt() async throws {
+    // Synchronous, with the blocking write on a Dispatch queue: as an async test its COMMIT waited for a free
+    // cooperative thread, which other suites' blocking tests could hold past the 5 s busy timeout.
+    func readerIsNotBlockedByAnOpenWriteTransactionAndWriterWaitsForIt() throws {
         let dir = try metricsTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("metrics.sqlite").path
@@ -39,7 +41,7 @@ struct MetricsWALTests {
         while (try? String(contentsOfFile: ready, encoding: .utf8)) != "ready\n" {
             #expect(Date() < deadline, "sqlite3 shell never took the write lock")
             if Date() >= deadline { return }
-            try await Task.sleep(for: .milliseconds(20))
+            Thread.sleep(forTimeInterval: 0.02)
         }
 
         // Reader: not blocked, sees the committed state only.
@@ -48,11 +50,17 @@ struct MetricsWALTests {
         #expect(Date().timeIntervalSince(start) < 1)
 
         // Writer: waits for the shell's transaction instead of failing.
-        let write = Task.detached { try writer.recordStep("r1", StepRecord(epoch: 7, step: 1, samples: 1)) }
-        try await Task.sleep(for: .milliseconds(300))
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var writeError: Error?
+        DispatchQueue.global().async {
+            do { try writer.recordStep("r1", StepRecord(epoch: 7, step: 1, samples: 1)) } catch { writeError = error }
+            done.signal()
+        }
+        Thread.sleep(forTimeInterval: 0.3)
         stdin.fileHandleForWriting.write(Data("COMMIT;\n".utf8))
         try stdin.fileHandleForWriting.close()
-        try await write.value
+        done.wait()
+        if let writeError { throw writeError }
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)
         #expect(try reader.steps(run: "r1").suffix(2).map(\.step) == [0, 1])
