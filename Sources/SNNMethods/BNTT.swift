@@ -45,9 +45,24 @@ public struct BNTT: TrainingMethod {
         }
     }
 
+    /// Per step, per BNTT layer: the mean over channels of γ_{l,t,c}.
+    public func layerGamma(parameters: [Float]) -> [[Float]] {
+        let bns = network.layers.compactMap { $0 as? BatchNormLayer }.filter(\.perStep)
+        return (0..<network.timesteps).map { t in
+            bns.map { bn in
+                var m: Float = 0
+                for c in 0..<bn.channels { m += parameters[bn.gammaOffset + t * bn.channels + c] }
+                return m / Float(bn.channels)
+            }
+        }
+    }
+
     public func inferenceSteps(parameters: [Float]) -> Int {
         guard let rule = earlyExit else { return network.timesteps }
-        return rule.exitSteps(meanGamma: meanGamma(parameters: parameters))
+        // The mean aggregate keeps the original summation order (bit-identical exit steps for existing runs).
+        let perStep = rule.aggregate == .mean ? meanGamma(parameters: parameters)
+            : layerGamma(parameters: parameters).map { $0.isEmpty ? 0 : rule.combine($0) }
+        return rule.exitSteps(meanGamma: perStep)
     }
 }
 

@@ -5,9 +5,21 @@ public struct EarlyExitRule: Sendable, Equatable {
     public enum Convention: String, Sendable { case before, at }
     public var threshold: Float
     public var convention: Convention
+    /// How the per-layer γ means of one step are combined before the comparison (`inference.earlyExit.aggregate`).
+    public enum Aggregate: String, Sendable { case mean, min, max }
+    public var aggregate: Aggregate
 
-    public init(threshold: Float, convention: Convention = .before) {
-        self.threshold = threshold; self.convention = convention
+    public init(threshold: Float, convention: Convention = .before, aggregate: Aggregate = .mean) {
+        self.threshold = threshold; self.convention = convention; self.aggregate = aggregate
+    }
+
+    /// Combines one step's per-layer values with `aggregate`.
+    public func combine(_ perLayer: [Float]) -> Float {
+        switch aggregate {
+        case .mean: perLayer.reduce(0, +) / Float(perLayer.count)
+        case .min: perLayer.min()!
+        case .max: perLayer.max()!
+        }
     }
 
     /// Steps to simulate, at least 1 and at most `meanGamma.count`.

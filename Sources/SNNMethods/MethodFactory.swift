@@ -11,8 +11,12 @@ public enum MethodFactory {
         let s: Surrogate
         switch n.surrogate.kind {
         case "triangular": s = .triangular(scale: n.surrogate.scale ?? 0.3)
-        case "atan": s = .atan(alpha: n.surrogate.alpha ?? 2)
-        case "sigmoid": s = .sigmoid(alpha: n.surrogate.alpha ?? 4)
+        case "atan", "sigmoid":
+            // These surrogates have one parameter, α; a `scale` would be silently ignored, so it is refused.
+            if let scale = n.surrogate.scale {
+                throw MethodError("neuron.surrogate.scale: \(scale) is not used by the \(n.surrogate.kind) surrogate (only triangular has a scale); set neuron.surrogate.alpha instead, or remove scale")
+            }
+            s = n.surrogate.kind == "atan" ? .atan(alpha: n.surrogate.alpha ?? 2) : .sigmoid(alpha: n.surrogate.alpha ?? 4)
         default: throw MethodError("neuron.surrogate.kind: '\(n.surrogate.kind)' (expected triangular, atan or sigmoid)")
         }
         return (p, s)
@@ -79,7 +83,10 @@ public enum MethodFactory {
                 guard let conv = EarlyExitRule.Convention(rawValue: e.convention) else {
                     throw MethodError("inference.earlyExit.convention: '\(e.convention)' (expected before or at)")
                 }
-                rule = EarlyExitRule(threshold: e.threshold, convention: conv)
+                guard let aggregate = EarlyExitRule.Aggregate(rawValue: e.aggregate) else {
+                    throw MethodError("inference.earlyExit.aggregate: '\(e.aggregate)' (expected mean, min or max)")
+                }
+                rule = EarlyExitRule(threshold: e.threshold, convention: conv, aggregate: aggregate)
             }
             return try BNTT(network: net, encoder: enc, earlyExit: rule)
         case .dsr:

@@ -75,6 +75,7 @@ struct Start: ParsableCommand {
     var quiet = false
 
     func validate() throws {
+        try validateRanges()
         if spec == nil && resume == nil { throw ValidationError("give --spec FILE (or --resume RUN)") }
         if localWorkers < 0 { throw ValidationError("--local-workers must be ≥ 0") }
         if minWorkers < 1 { throw ValidationError("--min-workers must be ≥ 1") }

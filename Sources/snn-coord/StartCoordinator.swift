@@ -1,3 +1,4 @@
+import ArgumentParser
 import Dispatch
 import Foundation
 import SNNCluster
@@ -9,10 +10,9 @@ extension Start {
         let checkpoint = try resumeCheckpoint()
         let setup = try setup(resuming: checkpoint)
         let runID = checkpoint?.runID ?? RunID.make(name: setup.spec.name)
-        let session = TrainingSession(method: setup.method, settings: setup.settings,
-                                      trainCount: setup.train.count, testCount: setup.test.count)
-        if let checkpoint { try session.restore(checkpoint) }
+        let session = try makeSession(setup: setup, resuming: checkpoint)
         let dir = checkpointDir ?? "runs/\(runID)"
+        try checkCheckpointDirectory(dir)
         var options = CoordinatorOptions(bind: bind, minWorkers: max(minWorkers, min(localWorkers, minWorkers == 1 ? localWorkers : minWorkers)),
                                          checkpointPath: dir + "/checkpoint.ckpt")
         options.maxSteps = maxSteps
@@ -38,24 +38,29 @@ extension Start {
         defer { metricsServer?.stop() }
         let workers = LocalWorkers(count: localWorkers, data: data, limit: limit, quiet: quiet)
         options.onBound = { endpoint in workers.start(address: endpoint) }
-        // Ctrl-C / SIGTERM: stop the local workers too, then exit (the last checkpoint is the resume point).
-        let signals = [Int32(SIGINT), Int32(SIGTERM)].map { (sig: Int32) -> DispatchSourceSignal in
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                Progress.line("snn-coord: interrupted; stopping local workers. Continue with --resume \(runID)")
-                workers.stop()
-                Foundation.exit(130)
-            }
-            source.resume()
-            return source
-        }
-        defer { signals.forEach { $0.cancel() } }
-        let server = try CoordinatorServer(setup: setup, session: session, runID: runID, options: options,
-                                           recorder: recorder, buildID: buildID)
+        // Ctrl-C / SIGTERM: the loop stops, checkpoints, tells the workers and records "stopped"; a second
+        // signal exits at once (recorded as "interrupted").
+        let stop = StopSignals.install()
+        stop.onSecondSignal = { recorder.finish(digest: nil, status: "interrupted", reason: "second signal while stopping"); workers.stop() }
+        defer { stop.cancel() }
         let start = Date()
         defer { workers.stop() }
-        var eval = try server.run()
+        var eval: EvaluationOutcome?
+        let server: CoordinatorServer
+        do {
+            server = try CoordinatorServer(setup: setup, session: session, runID: runID, options: options,
+                                           recorder: recorder, buildID: buildID)
+            server.stopRequested = { stop.requested }
+            eval = try server.run()
+        } catch {
+            recorder.finish(digest: nil, status: "failed", reason: "\(error)")
+            throw error
+        }
+        if server.stopping {
+            recorder.finish(digest: session.digest, status: "stopped", reason: "signal \(stop.signal)")
+            Progress.line("snn-coord: stopped at epoch \(session.epoch + 1) step \(session.step); checkpoint \(options.checkpointPath). Continue with --resume \(runID)")
+            throw ExitCode(128 + stop.signal)
+        }
         if eval == nil {
             eval = StandaloneTrainer(session: session, train: setup.train, test: setup.test,
                                      threads: ProcessInfo.processInfo.activeProcessorCount, runID: runID,
@@ -64,6 +69,15 @@ extension Start {
         recorder.finish(digest: session.digest, status: session.finished ? "completed" : "stopped")
         Progress.out(Summary.render(runID: runID, setup: setup, session: session, eval: eval!,
                                     wall: Date().timeIntervalSince(start), checkpoint: options.checkpointPath))
+        try failIfMetricsLost(recorder)
+    }
+}
+
+extension Start {
+    /// A run whose metrics writes failed (full disk, removed file) ends non-zero with one line saying so.
+    func failIfMetricsLost(_ recorder: RunRecorder) throws {
+        guard recorder.lostWrites > 0 else { return }
+        throw ValidationErrorLine("\(recorder.lostWrites) metrics write(s) to \(db) failed (first: \(recorder.firstLoss ?? "?")); the checkpoint is intact, but the metrics are incomplete")
     }
 }
 

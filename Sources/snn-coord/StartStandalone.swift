@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import SNNCluster
 import SNNCore
@@ -26,10 +27,9 @@ extension Start {
         let checkpoint = try resumeCheckpoint()
         let setup = try setup(resuming: checkpoint)
         let runID = checkpoint?.runID ?? RunID.make(name: setup.spec.name)
-        let session = TrainingSession(method: setup.method, settings: setup.settings,
-                                      trainCount: setup.train.count, testCount: setup.test.count)
-        if let checkpoint { try session.restore(checkpoint) }
+        let session = try makeSession(setup: setup, resuming: checkpoint)
         let dir = checkpointDir ?? "runs/\(runID)"
+        try checkCheckpointDirectory(dir)
         let nThreads = threads ?? ProcessInfo.processInfo.activeProcessorCount
         if !quiet {
             Progress.line("snn-coord: standalone run \(runID)\(checkpoint != nil ? " (resumed at epoch \(session.epoch + 1) step \(session.step))" : "")")
@@ -45,17 +45,34 @@ extension Start {
         trainer.onStep = { o, rate in recorder.step(o, samplesPerSecond: rate, version: session.version) }
         trainer.onEvaluation = { e, eval in recorder.evaluation(epoch: e, eval, trainLedger: session.trainLedger, trainSamples: session.trainSamplesThisEpoch) }
         trainer.onCheckpoint = { path in recorder.checkpoint(epoch: session.epoch, step: session.step, path: path, digest: session.digest) }
+        let stop = StopSignals.install()
+        defer { stop.cancel() }
+        stop.onSecondSignal = { recorder.finish(digest: nil, status: "interrupted", reason: "second signal while stopping") }
+        trainer.stopRequested = { stop.requested }
         let start = Date()
-        var eval = try trainer.run(quiet: quiet)
-        if eval == nil {
-            // Stopped by --max-steps inside an epoch: evaluate what we have so the summary is honest.
-            eval = trainer.evaluate(epoch: session.epoch)
-            try? trainer.saveCheckpoint()
+        var eval: EvaluationOutcome?
+        do {
+            eval = try trainer.run(quiet: quiet)
+            if eval == nil {
+                // Stopped by --max-steps (or a signal) inside an epoch: save, and evaluate what we have so the
+                // summary is honest.
+                try trainer.saveCheckpoint()
+                if !trainer.stopped { eval = trainer.evaluate(epoch: session.epoch) }
+            }
+        } catch {
+            recorder.finish(digest: nil, status: "failed", reason: "\(error)")
+            throw error
         }
         let wall = Date().timeIntervalSince(start)
+        if trainer.stopped {
+            recorder.finish(digest: session.digest, status: "stopped", reason: "signal \(stop.signal)")
+            Progress.line("snn-coord: stopped at epoch \(session.epoch + 1) step \(session.step); checkpoint \(dir)/checkpoint.ckpt. Continue with --resume \(runID)")
+            throw ExitCode(128 + stop.signal)
+        }
         recorder.finish(digest: session.digest, status: session.finished ? "completed" : "stopped")
         Progress.out(Summary.render(runID: runID, setup: setup, session: session, eval: eval!, wall: wall,
                                     checkpoint: dir + "/checkpoint.ckpt"))
+        try failIfMetricsLost(recorder)
     }
 }
 

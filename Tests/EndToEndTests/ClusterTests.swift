@@ -157,7 +157,7 @@ import SNNCluster
         var replies = 0
         for frames in attacks {
             try rogue.sendMultipart(frames)
-            if let reply = try rogue.receiveMultipart(timeoutMs: 5000), let m = try? WireCodec.decode(reply), m.kind == .error { replies += 1 }
+            if let reply = try rogue.receiveMultipart(timeoutMs: 5000), let m = try? WireCodec.decode(reply), m.kind == .error || m.kind == .refuse { replies += 1 }
         }
         rogue.close()
         let r = coord.wait(timeout: 180)

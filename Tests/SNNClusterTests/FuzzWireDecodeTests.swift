@@ -7,10 +7,11 @@ import Testing
 /// a slow decode. Seeded, so a failure reproduces; the seed and iteration are in every failure message.
 @Suite("Fuzz: WireCodec.decode")
 struct FuzzWireDecodeTests {
-    static let seed: UInt64 = 0x5EED_F00D
-    static let iterations = 120_000
+    /// `SNN_FUZZ_SEED` and `SNN_FUZZ_ITERATIONS` override the CI-sized defaults (`scripts/fuzz` runs 1 000 000).
+    static let seed: UInt64 = ProcessInfo.processInfo.environment["SNN_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0x5EED_F00D
+    static let iterations = ProcessInfo.processInfo.environment["SNN_FUZZ_ITERATIONS"].flatMap { Int($0) } ?? 120_000
 
-    @Test("120 000 mutated messages decode or fail with WireError, never crash or hang")
+    @Test("mutated messages (120 000 in CI) decode or fail with WireError, never crash or hang")
     func fuzzDecode() throws {
         var rng = SeededRNG(seed: Self.seed)
         var corpus: [[[UInt8]]] = []

@@ -70,7 +70,10 @@ import Testing
         stale.parameterVersion = -1
         let dropped = machine.complete(stale, by: "a", at: .ms(5))
         #expect(dropped.drops == [.staleVersion(got: -1, expected: 0)])
-        #expect(machine.complete(items[0], by: "a", at: .ms(6)).commits.count == 1)
+        // The wrong answer took the item back from "a" (a failed attempt); handed out again, it commits.
+        let again = machine.handle(.workRequested("a", freeSlots: 1), at: .ms(6)).assigned(to: "a")
+        #expect(again == [items[0]])
+        #expect(machine.complete(items[0], by: "a", at: .ms(7)).commits.count == 1)
     }
 
     @Test func resultWithTheWrongSampleCountIsDropped() {
@@ -103,11 +106,45 @@ import Testing
         #expect(machine.status.job?.done == 0)
     }
 
-    @Test func resultAcceptedFromAnyLiveWorkerNotOnlyTheHolder() {
-        // The math is deterministic: a correct result is fine whoever computed it.
+    /// Issue 8 item 10: a live worker that was never given the item cannot answer it (a faulty worker must not
+    /// overwrite work it was not given); the holder's answer still commits.
+    @Test func resultFromALiveWorkerThatWasNotGivenTheItemIsDropped() {
         var (machine, items) = running(microBatches: 1)
-        let commit = machine.complete(items[0], by: "b", at: .ms(5)).commits
-        #expect(commit.first?.results.first?.worker == "b")
+        let intruder = machine.complete(items[0], by: "b", at: .ms(5))
+        #expect(intruder.drops == [.notAssigned])
+        #expect(intruder.commits.isEmpty)
+        #expect(machine.status.job?.done == 0)
+        let commit = machine.complete(items[0], by: "a", at: .ms(6)).commits
+        #expect(commit.first?.results.first?.worker == "a")
+    }
+
+    /// A failure report for an item the sender does not hold counts for nothing (three of them used to abort the run).
+    @Test func failureReportForAnItemNotHeldIsIgnored() {
+        var (machine, items) = running(microBatches: 1)
+        for t in 0..<5 {
+            let out = machine.handle(.workFailed("b", key: items[0].key, reason: .computeError("fake")), at: .ms(5 + t))
+            #expect(!out.contains { if case .abortRun = $0 { true } else { false } })
+        }
+        #expect(machine.complete(items[0], by: "a", at: .ms(20)).commits.count == 1)
+    }
+
+    /// Every item has a deadline: a result lost on the way (the worker stays alive, heartbeating) is taken back
+    /// at the deadline and handed out again, so the step does not stall.
+    @Test func itemPastItsDeadlineIsHandedOutAgainWhileItsWorkerStaysAlive() throws {
+        var config = coordinatorConfiguration()
+        config.itemDeadline = .seconds(10)
+        var machine = Coordinator(configuration: config)
+        _ = machine.join(["a"], at: .ms(0))
+        _ = machine.handle(.startStep(stepPlan(step: 0, microBatches: 1)), at: .ms(0))
+        let item = machine.handle(.workRequested("a", freeSlots: 1), at: .ms(1)).assigned(to: "a")[0]
+        var t = 1
+        // "a" keeps heartbeating (alive) but its result never arrives.
+        while t < 9_000 { t += 1_000; _ = machine.handle(.heartbeat("a"), at: .ms(t)); #expect(machine.handle(.tick, at: .ms(t)).assigned(to: "a").isEmpty) }
+        _ = machine.handle(.workRequested("a", freeSlots: 1), at: .ms(9_500))   // parked
+        _ = machine.handle(.heartbeat("a"), at: .ms(10_500))
+        let tick = machine.handle(.tick, at: .ms(10_500))
+        #expect(tick.assigned(to: "a") == [item])
+        #expect(machine.complete(item, by: "a", at: .ms(11_000)).commits.count == 1)
     }
 
     @Test func computeFailureRequeuesTheMicroBatchAndRepeatedFailureAbortsTheRun() {

@@ -18,6 +18,10 @@ public struct CoordinatorConfiguration: Hashable, Sendable, CustomStringConverti
     /// A micro-batch whose computation fails this many times aborts the run (a deterministic failure would
     /// otherwise loop forever).
     public var maxAttempts: Int
+    /// Every micro-batch handed out must be answered within this time, or it is taken back from that worker,
+    /// counted as a failed attempt and handed out again: a result lost on the way (or rejected as malformed)
+    /// never stalls a step while its worker stays alive.
+    public var itemDeadline: Duration = .seconds(600)
 
     /// Settings with the defaults of DESIGN.md; throws naming the first setting that cannot work.
     public init(

@@ -108,6 +108,22 @@ struct CoordinatorJob<Payload> {
         return false
     }
 
+    /// Whether `worker` was given `microBatch` (or a speculative copy of it) and has not answered yet.
+    func isHeld(_ microBatch: Int, by worker: WorkerID) -> Bool {
+        guard states.indices.contains(microBatch), case .inFlight(let holders) = states[microBatch] else { return false }
+        return holders.contains { $0.worker == worker }
+    }
+
+    /// (micro-batch, worker) pairs in flight for longer than `deadline`.
+    func overdue(_ deadline: Duration, at now: Instant) -> [(microBatch: Int, worker: WorkerID)] {
+        var out: [(microBatch: Int, worker: WorkerID)] = []
+        for (mb, state) in states.enumerated() {
+            guard case .inFlight(let holders) = state else { continue }
+            for h in holders where now - h.since > deadline { out.append((mb, h.worker)) }
+        }
+        return out
+    }
+
     /// Counts one failure of `microBatch`; returns the failures so far.
     mutating func recordFailure(_ microBatch: Int) -> Int {
         failures[microBatch] += 1

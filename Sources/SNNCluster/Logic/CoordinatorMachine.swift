@@ -213,6 +213,16 @@ public struct CoordinatorMachine<Payload> {
                     + "\(reassigned.count) micro-batches back in the queue")))
             out.append(.declareDead(id, reassigned: reassigned))
         }
+        if abortReason == nil, let job = active {
+            for (mb, worker) in job.overdue(configuration.itemDeadline, at: now) where abortReason == nil {
+                let key = job.key(mb)
+                workers[worker]?.inFlight.remove(key)
+                out.append(.log(LogRecord(level: .warning,
+                                          message: "\(key) on worker \(worker) passed its \(configuration.itemDeadline) deadline; handed out again")))
+                out += rejected(key, from: worker, at: now)
+            }
+            if abortReason != nil { return out }
+        }
         out += dispatch(at: now)
         for id in joinOrder where now - workers[id]!.lastSentTo >= configuration.heartbeatInterval {
             out.append(send(to: id, .heartbeat, at: now))
@@ -300,6 +310,11 @@ public struct CoordinatorMachine<Payload> {
         if job.isDone(key.microBatch) {
             return out + [drop(key, from: id, .duplicate)]
         }
+        // Only the worker the item was given to (or a speculative copy) may answer it: a faulty worker must not
+        // overwrite work it was never given.
+        guard job.isHeld(key.microBatch, by: id) else {
+            return out + [drop(key, from: id, .notAssigned)]
+        }
         if version != job.parameterVersion {
             return out + [drop(key, from: id, .staleVersion(got: version, expected: job.parameterVersion))]
                 + rejected(key, from: id, at: now)
@@ -328,8 +343,9 @@ public struct CoordinatorMachine<Payload> {
         workers[id]!.lastSeen = now
         workers[id]!.inFlight.remove(key)
         var out: [Directive] = [.log(LogRecord(level: .warning, message: "worker \(id) failed \(key): \(reason)"))]
-        guard var job = active, job.id == key.job, job.microBatchCount > key.microBatch, key.microBatch >= 0
-        else { return out }
+        guard var job = active, job.id == key.job, job.microBatchCount > key.microBatch, key.microBatch >= 0,
+              job.isHeld(key.microBatch, by: id)
+        else { return out }   // a failure report for work this worker does not hold counts for nothing
         _ = job.release(key.microBatch, from: id)
         switch reason {
         case .missingParameters:
@@ -352,7 +368,7 @@ public struct CoordinatorMachine<Payload> {
     /// back to the queue (unless another copy is in flight) and counts as a failed attempt. Without this a
     /// worker answering wrongly would stall the step forever (it is alive, so never declared dead).
     private mutating func rejected(_ key: WorkKey, from id: WorkerID, at now: Instant) -> [Directive] {
-        guard workers[id] != nil, var job = active, job.id == key.job else { return [] }
+        guard workers[id] != nil, var job = active, job.id == key.job, job.isHeld(key.microBatch, by: id) else { return [] }
         _ = job.release(key.microBatch, from: id)
         let failures = job.recordFailure(key.microBatch)
         active = job

@@ -15,6 +15,8 @@ public enum DropReason: Hashable, Sendable, CustomStringConvertible {
     case sampleCountMismatch(got: Int, expected: Int)
     /// The sender never joined (or was refused).
     case unknownWorker
+    /// The micro-batch was not assigned to the sender (nor speculatively copied to it).
+    case notAssigned
 
     public var description: String {
         switch self {
@@ -24,6 +26,7 @@ public enum DropReason: Hashable, Sendable, CustomStringConvertible {
         case .staleVersion(let got, let expected): "stale parameter version \(got) (expected \(expected))"
         case .sampleCountMismatch(let got, let expected): "sample count \(got) (expected \(expected))"
         case .unknownWorker: "unknown worker"
+        case .notAssigned: "not assigned"
         }
     }
 }

@@ -3,6 +3,8 @@ import Foundation
 /// Where a run stands. Stored as its raw value in `runs.status`.
 public enum RunStatus: String, Sendable, Codable, CaseIterable {
     case running, completed, failed, stopped
+    /// The process was ended before it could checkpoint (a second SIGINT/SIGTERM while stopping).
+    case interrupted
 }
 
 /// A worker membership event (`membership.event`).

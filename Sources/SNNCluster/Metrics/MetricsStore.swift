@@ -53,6 +53,7 @@ public final class MetricsStore: @unchecked Sendable {
             }
         }
         let db = try SQLiteDatabase(path: path, readOnly: readOnly)
+        if !readOnly { try createSchemaIfNew(db); try addEndReasonColumn(db) }
         let version = try db.query("PRAGMA user_version").first?.first?.int ?? 0
         if version > MetricsSchema.version {
             throw MetricsStoreError(path: path, message: "schema version \(version) is newer than this build reads "
@@ -72,6 +73,33 @@ public final class MetricsStore: @unchecked Sendable {
             try db.transaction { try db.execute(MetricsSchema.v2) }
         }
         return MetricsStore(path: path, readOnly: readOnly, db: db)
+    }
+
+    /// Two coordinators may create one new database at once. The check and the creation happen under the write
+    /// lock, so the second sees the first's schema instead of creating it again ("table already exists") or
+    /// calling the half-made file foreign. A file that already has tables is left to `open`'s checks.
+    static func createSchemaIfNew(_ db: SQLiteDatabase) throws {
+        try db.transaction {
+            guard (try db.query("PRAGMA user_version").first?.first?.int ?? 0) == 0,
+                  (try db.query("SELECT count(*) FROM sqlite_master").first?.first?.int ?? 0) == 0 else { return }
+            try db.execute(MetricsSchema.create)
+        }
+    }
+
+    /// `runs.end_reason` (added within schema 1; older files lack it): why a run ended other than "completed".
+    static func addEndReasonColumn(_ db: SQLiteDatabase) throws {
+        try db.transaction {
+            guard (try db.query("PRAGMA user_version").first?.first?.int ?? 0) > 0 else { return }
+            let columns = try db.query("PRAGMA table_info(runs)").compactMap { $0[1].string }
+            if !columns.contains("end_reason") { try db.execute("ALTER TABLE runs ADD COLUMN end_reason TEXT") }
+        }
+    }
+
+    /// Why the run ended (failed/stopped/interrupted), or nil.
+    public func endReason(run runID: String) throws -> String? {
+        let columns = try locked { db in try db.query("PRAGMA table_info(runs)").compactMap { $0[1].string } }
+        guard columns.contains("end_reason") else { return nil }
+        return try locked { db in try db.query("SELECT end_reason FROM runs WHERE run_id = ?1", [.text(runID)]).first?.first?.string }
     }
 
     /// Runs `body` with the connection under the lock.
@@ -111,10 +139,11 @@ public final class MetricsStore: @unchecked Sendable {
     }
 
     /// Records the end of a run with the digest of its final parameters.
-    public func finishRun(_ runID: String, digest: String?, status: RunStatus, at: Date) throws {
+    public func finishRun(_ runID: String, digest: String?, status: RunStatus, at: Date, reason: String? = nil) throws {
         try write { db in
             try db.run("UPDATE runs SET finished_at = ?2, status = ?3, parameter_digest = coalesce(?4, parameter_digest) WHERE run_id = ?1",
                        [.text(runID), SQLiteValue(at), .text(status.rawValue), SQLiteValue(digest)])
+            try db.run("UPDATE runs SET end_reason = ?2 WHERE run_id = ?1", [.text(runID), SQLiteValue(reason)])
             guard sqlite3Changes(db) == 1 else {
                 throw MetricsStoreError(path: path, message: "cannot finish run '\(runID)': it was never begun")
             }

@@ -35,6 +35,14 @@ public final class CoordinatorServer {
     var done = false
     var lastEvaluation: EvaluationOutcome?
     var failure: String?
+    /// Dropped messages and results by reason, flushed to the metrics' wire table as "dropped <reason>".
+    var dropped: [String: Int64] = [:]
+    /// Messages over the transport limits, drained and dropped.
+    public private(set) var oversizedDropped = 0
+    /// True once the run ended early on request (signal): the shell checkpointed and told the workers.
+    public private(set) var stopping = false
+    /// Polled by the loop; returns true when the process was asked to stop (SIGINT/SIGTERM).
+    public var stopRequested: () -> Bool = { false }
     // Step timing.
     var stepStartedAt = ContinuousClock.now
     var assignedAt: [WorkKey: ContinuousClock.Instant] = [:]
@@ -90,9 +98,10 @@ public final class CoordinatorServer {
         queueNextJob()
         var lastTick = ContinuousClock.now
         while !done {
-            if let frames = try socket.receiveMultipart(timeoutMs: 20) { handleFrames(frames) }
+            if let frames = try receive(timeoutMs: 20) { handleFrames(frames) }
             // Drain whatever else is queued without waiting.
-            while let more = try socket.receiveMultipart(timeoutMs: 0) { handleFrames(more) }
+            while let more = try receive(timeoutMs: 0) { handleFrames(more) }
+            if stopRequested() { stopping = true; done = true }
             if ContinuousClock.now - lastTick >= .milliseconds(50) {
                 lastTick = ContinuousClock.now
                 apply(machine.handle(.tick, at: now))
@@ -100,10 +109,16 @@ public final class CoordinatorServer {
             }
             if let f = failure { throw SetupError(f) }
         }
+        // Stopped on request: the step in flight is abandoned (its work is redone on resume); the committed
+        // state is checkpointed before the workers are told.
+        if stopping {
+            saveCheckpoint()
+            if let f = failure { throw SetupError(f) }
+        }
         // Tell workers the run is over and give the messages a moment to leave.
         apply(machine.handle(.finishRun, at: now))
         let drainUntil = ContinuousClock.now + .milliseconds(300)
-        while ContinuousClock.now < drainUntil { if let frames = try socket.receiveMultipart(timeoutMs: 20) { handleFrames(frames) } }
+        while ContinuousClock.now < drainUntil { if let frames = try receive(timeoutMs: 20) { handleFrames(frames) } }
         // Attribute the last messages to the last epoch trained (the cursor has already moved past it).
         flushWire(epoch: max(0, min(session.epoch, setup.settings.epochs - 1)))
         recorder?.microBatches(timeline.drain())
@@ -111,10 +126,35 @@ public final class CoordinatorServer {
         return lastEvaluation
     }
 
+    /// One message from the socket, or nil. A message over the transport limits (PROTOCOL.md §3.4: more than
+    /// `WireLimits.maxTransportFrames` frames or `maxTransportBytes` bytes) has already been drained by the
+    /// socket; it is counted, logged and dropped here, and the loop goes on. Only a broken socket throws.
+    func receive(timeoutMs: Int) throws -> [[UInt8]]? {
+        while true {
+            do {
+                return try socket.receiveMultipart(timeoutMs: timeoutMs)
+            } catch {
+                guard error.code == EMSGSIZE else { throw error }
+                let e = error
+                oversizedDropped += 1
+                if oversizedDropped <= 5 || oversizedDropped.isMultiple(of: 1000) {
+                    logger.warning("dropped an oversized message (\(oversizedDropped) so far): \(e)")
+                }
+                dropped["oversized message", default: 0] += 1
+                if timeoutMs > 0 { return nil }
+            }
+        }
+    }
+
     // MARK: - Jobs
 
     func queueNextJob() {
         if session.finished || finishing { done = true; return }
+        if session.step >= session.stepsPerEpoch {
+            // Resumed from a checkpoint taken after the epoch's last step but before its evaluation.
+            queueEvaluation(epoch: session.epoch)
+            return
+        }
         let work = session.nextStepWork()
         let plan = StepPlan(epoch: session.epoch, step: session.step, microBatches: work.map { $0.samples.map(Int.init) })
         stepStartedAt = ContinuousClock.now
@@ -136,6 +176,13 @@ public final class CoordinatorServer {
         let t0 = ContinuousClock.now
         let decoded: DecodedMessage
         do { decoded = try WireCodec.decode(Array(frames.dropFirst())) } catch {
+            if error.code == .unsupportedVersion {
+                // PROTOCOL.md §6: another protocol version is refused as such, not called malformed.
+                logger.warning("refused a peer speaking another protocol version: \(error)")
+                send(.refuse(Refusal(code: .versionMismatch, reason: WireText.truncated("\(error); this coordinator speaks protocol \(WireCodec.protocolVersion)", maxBytes: 1000))),
+                     toIdentity: identity)
+                return
+            }
             logger.warning("rejected a malformed message from peer \(identity.prefix(8).map { String($0, radix: 16) }.joined()): \(error)")
             send(.error(ErrorReply(rejecting: error)), toIdentity: identity)
             return
@@ -147,7 +194,8 @@ public final class CoordinatorServer {
             send(.error(ErrorReply(code: .notWelcomed, text: "say HELLO first")), toIdentity: identity)
             return
         }
-        if decoded.kind.requiresRunId, decoded.runId != runUUID {
+        // A message naming another run (REQUEST_WORK may carry the run id too) is refused, never served.
+        if decoded.kind.requiresRunId ? decoded.runId != runUUID : (decoded.runId.map { $0 != runUUID } ?? false) {
             send(.error(ErrorReply(code: .wrongRun, text: "this coordinator runs \(runID)")), toIdentity: identity)
             return
         }
@@ -197,6 +245,9 @@ public final class CoordinatorServer {
               let ledger = Convert.ledger(r.counters, like: session.network.makeLedger()) else {
             logger.warning("rejected a result for \(key) from \(names[id] ?? id.rawValue): sizes do not match the run's network")
             send(.error(ErrorReply(code: .malformed, text: "result sizes do not match the network")), to: id)
+            dropped["malformed result", default: 0] += 1
+            // The item goes back to the queue now (a failed attempt) instead of waiting for its deadline.
+            apply(machine.handle(.workFailed(id, key: key, reason: .computeError("malformed result")), at: now))
             return
         }
         timeline.finished(key, worker: id.rawValue)
@@ -243,6 +294,9 @@ public final class CoordinatorServer {
                 timeline.requeued(reassigned, worker: id.rawValue)
             case .abortRun(let why):
                 failure = "run aborted: \(why)"
+            case .log(let r) where r.drop != nil:
+                dropped["\(Self.dropLabel(r.drop!)) result", default: 0] += 1
+                logger.log(level: r.level >= .warning ? r.level : .debug, "\(r.message)")
             case .log(let r):
                 // The machines narrate every step at info; the shells' own lines say what a user needs.
                 logger.log(level: r.level >= .warning ? r.level : .debug, "\(r.message)")
@@ -279,7 +333,7 @@ public final class CoordinatorServer {
         case .rejoinRequired:
             send(.error(ErrorReply(code: .notWelcomed, text: "unknown worker: say HELLO again")), to: id)
         case .runFinished:
-            send(.bye(Bye(reason: "run finished")), to: id)
+            send(.bye(Bye(reason: stopping ? "run stopped" : "run finished")), to: id)
         }
     }
 
@@ -370,8 +424,20 @@ public final class CoordinatorServer {
         }
     }
 
+    static func dropLabel(_ d: DropReason) -> String {
+        switch d {
+        case .staleVersion: "stale"
+        case .sampleCountMismatch: "mis-sized"
+        default: d.description
+        }
+    }
+
     func flushWire(epoch: Int? = nil) {
         let e = epoch ?? session.epoch
+        for (what, n) in dropped.sorted(by: { $0.key < $1.key }) {
+            recorder?.wire(epoch: e, kind: "dropped \(what)", messages: n, rawBytes: 0, wireBytes: 0)
+        }
+        dropped = [:]
         for (dir, tally) in [("sent", sentTally), ("received", receivedTally)] {
             for (kind, v) in tally.drain() {
                 recorder?.wire(epoch: e, kind: "\(kind) \(dir)", messages: v.messages, rawBytes: v.raw, wireBytes: v.wire)

@@ -1,5 +1,6 @@
 import Foundation
 import SNNCore
+import SNNModel
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,9 +8,11 @@ import Glibc
 /// Everything needed to continue a run bit-identically: parameters, running state, optimizer state and the
 /// epoch/step cursor (the RNG needs nothing more: every draw is keyed by (seed, epoch, sample)).
 ///
-/// File layout: the 8 bytes "SNNCKPT1", a little-endian UInt64 header length, a JSON header (run id, spec, cursor,
-/// counts), then the float32 arrays (parameters, state, optimizer buffers) little-endian. Written atomically:
-/// temp file, fsync, rename, fsync of the directory.
+/// File layout: the 8 bytes "SNNCKPT2", a little-endian UInt64 header length, a JSON header (run id, spec, cursor,
+/// counts, data fingerprint), the float32 arrays (parameters, state, optimizer buffers) little-endian, and last
+/// 64 ASCII hex digits: the SHA-256 of every byte before them. A checkpoint whose checksum does not match is
+/// refused, so a flipped byte can never resume silently into another model. Written atomically: temp file,
+/// fsync, rename, fsync of the directory.
 public struct Checkpoint: Sendable, Equatable {
     public var runID: String
     public var specJSON: String
@@ -18,25 +21,45 @@ public struct Checkpoint: Sendable, Equatable {
     public var parameters: [Float]
     public var state: [Float]
     public var optimizer: OptimizerState
+    /// The training/test data the run was trained on (`BuildIdentity.dataFingerprint`, which covers `--limit`);
+    /// resuming on other data is refused. Nil in checkpoints that did not record it.
+    public var dataFingerprint: String? = nil
+    /// The `--limit` the run was started with (for the refusal message); nil = the full data set.
+    public var limit: Int? = nil
+
+    public init(runID: String, specJSON: String, epoch: Int, step: Int, iteration: Int, version: UInt64,
+                parameters: [Float], state: [Float], optimizer: OptimizerState,
+                dataFingerprint: String? = nil, limit: Int? = nil) {
+        self.runID = runID; self.specJSON = specJSON; self.epoch = epoch; self.step = step; self.iteration = iteration
+        self.version = version; self.parameters = parameters; self.state = state; self.optimizer = optimizer
+        self.dataFingerprint = dataFingerprint; self.limit = limit
+    }
 
     struct Header: Codable {
-        var format = 1
+        var format = 2
         var runID: String, specJSON: String
         var epoch: Int, step: Int, iteration: Int, version: UInt64
         var parameters: Int, state: Int, optimizerStep: Int, optimizerBuffers: [Int]
+        var dataFingerprint: String?
+        var limit: Int?
     }
 
-    static let magic = Array("SNNCKPT1".utf8)
+    static let magic = Array("SNNCKPT2".utf8)
+    static let olderMagic = Array("SNNCKPT1".utf8)
+    /// Length of the checksum trailer (hex SHA-256).
+    static let checksumBytes = 64
 
     public func write(to path: String) throws(CheckpointError) {
         let header = Header(runID: runID, specJSON: specJSON, epoch: epoch, step: step, iteration: iteration,
                             version: version, parameters: parameters.count, state: state.count,
-                            optimizerStep: optimizer.step, optimizerBuffers: optimizer.buffers.map(\.count))
+                            optimizerStep: optimizer.step, optimizerBuffers: optimizer.buffers.map(\.count),
+                            dataFingerprint: dataFingerprint, limit: limit)
         guard let json = try? JSONEncoder().encode(header) else { throw CheckpointError("cannot encode checkpoint header") }
         var bytes = Checkpoint.magic
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes += $0 }
         bytes += json
         for arr in [parameters, state] + optimizer.buffers { arr.withUnsafeBytes { bytes += $0 } }
+        bytes += Array(bytes.withUnsafeBytes { sha256Hex($0) }.utf8)
         try Checkpoint.atomicWrite(bytes, to: path)
     }
 
@@ -44,8 +67,18 @@ public struct Checkpoint: Sendable, Equatable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CheckpointError("\(path): cannot read checkpoint (missing or unreadable)")
         }
-        let b = [UInt8](data)
-        guard b.count >= 16, Array(b[0..<8]) == magic else { throw CheckpointError("\(path): not an snn-cluster checkpoint") }
+        var b = [UInt8](data)
+        if b.count >= 8, Array(b[0..<8]) == olderMagic {
+            throw CheckpointError("\(path): checkpoint format 1 (no checksum) is no longer read; start the run again")
+        }
+        guard b.count >= 16 + checksumBytes, Array(b[0..<8]) == magic else {
+            throw CheckpointError("\(path): not an snn-cluster checkpoint")
+        }
+        let stored = String(decoding: b.suffix(checksumBytes), as: UTF8.self)
+        b.removeLast(checksumBytes)
+        guard b.withUnsafeBytes({ sha256Hex($0) }) == stored else {
+            throw CheckpointError("\(path): checkpoint is corrupt (SHA-256 checksum mismatch); resume from an intact copy or start the run again")
+        }
         let hlen = b[8..<16].withUnsafeBytes { Int(UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self))) }
         guard hlen > 0, 16 + hlen <= b.count,
               let h = try? JSONDecoder().decode(Header.self, from: Data(b[16..<(16 + hlen)])) else {
@@ -70,7 +103,8 @@ public struct Checkpoint: Sendable, Equatable {
         var opt = OptimizerState(kind: .sgd(momentum: 0, weightDecay: 0, nesterov: false), parameterCount: 0)
         opt.step = h.optimizerStep; opt.buffers = bufs
         return Checkpoint(runID: h.runID, specJSON: h.specJSON, epoch: h.epoch, step: h.step, iteration: h.iteration,
-                          version: h.version, parameters: p, state: s, optimizer: opt)
+                          version: h.version, parameters: p, state: s, optimizer: opt,
+                          dataFingerprint: h.dataFingerprint, limit: h.limit)
     }
 
     /// temp file in the same directory → write → fsync → rename → fsync(directory).

@@ -28,6 +28,8 @@ public final class RunRecorder: @unchecked Sendable {
     func attempt(_ what: String, _ body: () throws -> Void) {
         lock.lock(); defer { lock.unlock() }
         do { try body() } catch {
+            failures += 1
+            if firstFailure == nil { firstFailure = "\(what): \(error)" }
             if !warned { Progress.line("snn-coord: warning: metrics not recorded (\(what)): \(error)"); warned = true }
         }
     }
@@ -72,7 +74,14 @@ public final class RunRecorder: @unchecked Sendable {
         attempt("wire") { try store.addWire(runID, epoch: epoch, kind: kind, messages: messages, rawBytes: rawBytes, wireBytes: wireBytes) }
     }
 
-    public func finish(digest: String, status: String) {
-        attempt("finish") { try store.finishRun(runID, digest: digest, status: RunStatus(rawValue: status) ?? .completed, at: Date()) }
+    public func finish(digest: String?, status: String, reason: String? = nil) {
+        attempt("finish") { try store.finishRun(runID, digest: digest, status: RunStatus(rawValue: status) ?? .completed, at: Date(), reason: reason) }
     }
+
+    /// Metrics writes that failed (the first is also reported on standard error at once). A run whose metrics
+    /// were lost must not end with exit 0 as if nothing happened: the start command checks this at the end.
+    public var lostWrites: Int { lock.lock(); defer { lock.unlock() }; return failures }
+    public var firstLoss: String? { lock.lock(); defer { lock.unlock() }; return firstFailure }
+    private var failures = 0
+    private var firstFailure: String?
 }

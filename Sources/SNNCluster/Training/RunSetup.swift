@@ -28,14 +28,47 @@ public struct RunSetup: @unchecked Sendable {
         let settings = TrainingSettings(epochs: t.epochs, batchSize: t.batchSize, microBatch: t.microBatch, seed: t.seed,
                                         optimizer: try MethodFactory.optimizer(t.optimizer), learningRate: t.optimizer.lr,
                                         schedule: try MethodFactory.schedule(t.schedule))
+        try checkResources(spec: spec, network: method.network)
         let train = try IDXDataset.load(directory: dataDirectory, split: .train, limit: trainLimit)
         let test = try IDXDataset.load(directory: dataDirectory, split: .test, limit: testLimit)
         let features = spec.input.shape.reduce(1, *)
         guard features == train.rows * train.columns else {
             throw SetupError("spec input.shape \(spec.input.shape) has \(features) values but \(dataDirectory) holds \(train.rows)x\(train.columns) images")
         }
+        // The readout indexes the network's outputs by label: fewer outputs than classes would read past the
+        // logits (the kernels' bounds checks are compiled out), more would train outputs no label ever names.
+        guard method.network.classes == Self.classes else {
+            throw SetupError("the spec's last layer gives \(method.network.classes) outputs but the data set has \(Self.classes) classes: set the last layer's units to \(Self.classes)")
+        }
+        guard train.count > 0, test.count > 0 else {
+            throw SetupError("no training or test images (--limit \(trainLimit ?? 0)); give --limit ≥ 1 or none")
+        }
         return RunSetup(spec: spec, specJSON: String(decoding: spec.encoded(), as: UTF8.self), method: method,
                         settings: settings, train: train, test: test)
+    }
+
+    /// Classes of the IDX data sets this build reads (Fashion-MNIST / MNIST).
+    public static let classes = 10
+
+    /// Memory one worker slot needs for one training micro-batch, estimated from the spec before anything is
+    /// allocated: parameters with gradient and two optimizer buffers, plus every layer's output kept for all T
+    /// steps of BPTT (value, membrane/state and gradient), 4 bytes each.
+    public static func estimatedBytesPerMicroBatch(spec: RunSpec, network: Network) -> Double {
+        let outputs = network.layers.reduce(0.0) { $0 + Double($1.outputShape.reduce(1, *)) }
+        let input = Double(spec.input.shape.reduce(1, *))
+        let perSample = (outputs + input) * Double(network.timesteps) * 3
+        return 4 * (4 * Double(network.parameterCount) + perSample * Double(spec.training.microBatch))
+    }
+
+    /// Refuses, with one line, a spec whose micro-batch cannot fit in this machine's memory (instead of an
+    /// abort with a backtrace on every worker in turn).
+    static func checkResources(spec: RunSpec, network: Network) throws {
+        let need = estimatedBytesPerMicroBatch(spec: spec, network: network)
+        let have = Double(ProcessInfo.processInfo.physicalMemory)
+        guard need <= have * 0.75 else {
+            let gib = { (b: Double) in String(format: "%.1f GiB", b / Double(1 << 30)) }
+            throw SetupError("the spec needs about \(gib(need)) per micro-batch of \(spec.training.microBatch) (T = \(network.timesteps), \(network.parameterCount) parameters) but this machine has \(gib(have)): lower timesteps, layer sizes or training.microBatch")
+        }
     }
 
     /// The effective settings, printed at start-up.

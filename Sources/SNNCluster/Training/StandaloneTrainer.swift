@@ -19,6 +19,9 @@ public final class StandaloneTrainer {
     public var onStep: ((StepOutcome, Double) -> Void)?
     public var onEvaluation: ((Int, EvaluationOutcome) -> Void)?
     public var onCheckpoint: ((String) -> Void)?
+    /// Polled between steps; true ends the run early (SIGINT/SIGTERM). `stopped` then says so.
+    public var stopRequested: () -> Bool = { false }
+    public private(set) var stopped = false
 
     public init(session: TrainingSession, train: LabeledImages, test: LabeledImages, threads: Int,
                 runID: String, specJSON: String, checkpointPath: String?) {
@@ -55,6 +58,16 @@ public final class StandaloneTrainer {
         var rate = 0.0
         while !s.finished {
             if let m = maxSteps, committed >= m { break }
+            if stopRequested() { stopped = true; break }
+            if s.step >= perEpoch {
+                // Resumed from a checkpoint taken after the epoch's last step but before its evaluation.
+                let e = s.epoch
+                lastEval = evaluate(epoch: e)
+                onEvaluation?(e, lastEval!)
+                _ = s.advanceEpochIfDone()
+                try saveCheckpoint()
+                continue
+            }
             let work = s.nextStepWork()
             let results = executor.run(work, method: s.method, data: train, parameters: s.parameters, state: s.state)
             let outcome = try s.commit(results)

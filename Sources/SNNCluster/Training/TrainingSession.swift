@@ -170,8 +170,14 @@ public final class TrainingSession: @unchecked Sendable {
 
     public func checkpoint(runID: String, specJSON: String) -> Checkpoint {
         Checkpoint(runID: runID, specJSON: specJSON, epoch: epoch, step: step, iteration: iteration, version: version,
-                   parameters: parameters, state: state, optimizer: optimizer)
+                   parameters: parameters, state: state, optimizer: optimizer,
+                   dataFingerprint: dataFingerprint, limit: dataLimit)
     }
+
+    /// The data this session trains on (recorded in checkpoints, checked on resume); set by the start code.
+    public var dataFingerprint: String?
+    /// The `--limit` this session was started with (nil: the full data set).
+    public var dataLimit: Int?
 }
 
 /// What one committed step did.
