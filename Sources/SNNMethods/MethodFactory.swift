@@ -40,6 +40,7 @@ public enum MethodFactory {
             case .avgPool(let p): layers.append(.avgPool(size: p.size))
             case .maxPool(let p): layers.append(.maxPool(size: p.size))
             case .flatten: layers.append(.flatten)
+            case .relu: layers.append(.relu)
             }
         }
         let readout: ReadoutKind
@@ -81,6 +82,8 @@ public enum MethodFactory {
             return try BNTT(network: net, encoder: enc, earlyExit: rule)
         case .dsr:
             return try DSR(network: net, encoder: enc)
+        case .ann:
+            return try ANN(network: net, encoder: enc)
         }
     }
 

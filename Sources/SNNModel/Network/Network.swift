@@ -44,6 +44,8 @@ public final class Network: @unchecked Sendable {
                 layer = PoolLayer(name: label("maxpool"), index: i, kind: .max, size: size, inputShape: shape)
             case .flatten:
                 layer = FlattenLayer(name: label("flatten"), index: i, inputShape: shape)
+            case .relu:
+                layer = ReLULayer(name: label("relu"), index: i, shape: shape)
             }
             shape = layer.outputShape
             built.append(layer)

@@ -11,6 +11,8 @@ public enum LayerConfig: Sendable, Equatable {
     case avgPool(size: Int)
     case maxPool(size: Int)
     case flatten
+    /// max(x, 0) (the non-spiking `ann` method).
+    case relu
 }
 
 /// How the network's output turns into logits.

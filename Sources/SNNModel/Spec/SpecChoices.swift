@@ -3,8 +3,10 @@
 /// - `bptt`: plain surrogate-gradient BPTT, as in the benchmark workloads W1/W2 (BENCHMARKS.md).
 /// - `bntt`: BPTT with batch norm through time (METHODS §3): per-step BN scales, Poisson input, early exit.
 /// - `dsr`: differentiation on spike representation (METHODS §2): rate readout, no BPTT through membranes.
+/// - `ann`: a non-spiking CNN (conv/dense → BN → ReLU, average pooling), the source network of ECC conversion
+///   (METHODS §4.3); `timesteps` 1, direct input, `mean-potential` readout.
 public enum MethodKind: String, Sendable, Codable, CaseIterable, SpecChoice {
-    case bptt, bntt, dsr
+    case bptt, bntt, dsr, ann
     static var choiceName: String { "method" }
     public init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
     public func encode(to encoder: any Encoder) throws { try encodeChoice(to: encoder) }
