@@ -13,6 +13,10 @@ public struct ConvertedSNN: Sendable, Equatable {
     public var kappa: Float
     /// Signed-bit weight quantisation (0 = float weights).
     public var bits: Int
+
+    public init(network: ECCNetwork, thresholds: [Float], lambdas: [Float], kappa: Float, bits: Int) {
+        self.network = network; self.thresholds = thresholds; self.lambdas = lambdas; self.kappa = kappa; self.bits = bits
+    }
 }
 
 public enum ECCConversion {
