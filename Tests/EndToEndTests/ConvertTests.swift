@@ -31,13 +31,24 @@ import SNNCluster
         #expect(q.stdout.contains("    32"))
     }
 
+    /// Golden: every option of `convert` is documented.
+    @Test func convertHelpListsEveryOption() throws {
+        let r = try run("snn-coord", ["convert", "--help"])
+        #expect(r.status == 0)
+        for s in ["--from <source>", "--timesteps <list>", "--thresholding <h>", "--bits <k>", "--profile <names>",
+                  "--simulate <n>", "--limit <n>", "--data <dir>", "--threads <n>", "--out <path>", "--db <path>"] {
+            #expect(r.stdout.contains(s), "missing \(s)")
+        }
+    }
+
     @Test func unconvertibleSourcesGiveOneLine() throws {
         let dir = temporaryDirectory()
         let spec = try writeTinySpec(in: dir)   // a BNTT run: spiking, not a CNN
         let train = try run("snn-coord", ["start", "--spec", spec, "--standalone", "--limit", "256", "--max-steps", "1", "--quiet",
                                           "--db", dir + "/m.sqlite", "--checkpoint-dir", dir + "/ck"], cwd: dir, timeout: 120)
         #expect(train.status == 0, "\(train.stderr)")
-        for (from, says) in [(dir + "/ck/checkpoint.ckpt", "method bntt"), ("/nonexistent/run", "no such checkpoint")] {
+        for (from, says) in [(dir + "/ck/checkpoint.ckpt", "method bntt"), ("/nonexistent/run", "no such checkpoint"),
+                             (dir + "/model.keras", "Keras import (.keras/.h5) is not implemented yet")] {
             let r = try run("snn-coord", ["convert", "--from", from, "--limit", "256", "--db", dir + "/c.sqlite"], cwd: dir)
             #expect(r.status != 0)
             #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
