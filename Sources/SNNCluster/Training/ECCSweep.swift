@@ -45,7 +45,10 @@ public struct ECCSweep {
         progress("λ = \(lambdas.map { String(format: "%.4g", $0) }.joined(separator: ", "))")
         progress("converted model \(modelPath) sha256 \(digest)")
         let base = ECCInference.cnn(cnn, data: test, executors: executors)
-        let cnnJ = profiles.map { EnergyReport.price(ledger: base.ledger, profile: $0, phases: [.inference], samples: base.samples).inferenceJPerSample }
+        // A profile that leaves some counted event unpriced (loihi2018 has no MAC price) gives no figure ("—"), not a
+        // partial one that would look like a total.
+        func perInference(_ r: EnergyReport) -> Double? { r.isPartial ? nil : r.inferenceJPerSample }
+        let cnnJ = profiles.map { perInference(EnergyReport.price(ledger: base.ledger, profile: $0, phases: [.inference], samples: base.samples)) }
         progress(String(format: "CNN test accuracy %.2f %%", 100 * base.accuracy))
         let id = "ecc-" + String(digest.prefix(8)) + "-" + String(UInt64(Date().timeIntervalSince1970))
         var rows: [ConversionRecord] = []
@@ -59,7 +62,7 @@ public struct ECCSweep {
             progress(String(format: "T = %d: closed form %.2f %%", T, 100 * closed.accuracy)
                      + (step.map { String(format: ", time-stepped %.2f %% on %d images", 100 * $0.accuracy, $0.samples) } ?? ""))
             for (k, p) in profiles.enumerated() {
-                let snnJ = EnergyReport.price(ledger: ledger, profile: p, phases: [.inference], samples: samples).inferenceJPerSample
+                let snnJ = perInference(EnergyReport.price(ledger: ledger, profile: p, phases: [.inference], samples: samples))
                 rows.append(ConversionRecord(
                     conversionID: id, source: source, modelPath: modelPath, modelDigest: digest, timesteps: T, thresholding: Double(h),
                     bits: bits, profile: p.name, cnnAccuracy: base.accuracy, closedFormAccuracy: closed.accuracy,
