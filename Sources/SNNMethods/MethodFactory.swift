@@ -47,6 +47,7 @@ public enum MethodFactory {
             case .avgPool(let p): layers.append(.avgPool(size: p.size))
             case .maxPool(let p): layers.append(.maxPool(size: p.size))
             case .flatten: layers.append(.flatten)
+            case .relu: layers.append(.relu)
             }
         }
         let readout: ReadoutKind
@@ -93,6 +94,8 @@ public enum MethodFactory {
             return try DSR(network: net, encoder: enc)
         case .ttfs:
             return try TTFS(network: net, encoder: enc, settings: spec.ttfs ?? TTFSSpec())
+        case .ann:
+            return try ANN(network: net, encoder: enc)
         }
     }
 

@@ -34,6 +34,9 @@ struct Query: ParsableCommand {
     @Flag(name: .long, help: "Refresh every 2 seconds until interrupted.")
     var watch = false
 
+    @Option(name: .long, help: ArgumentHelp("Show an ECC conversion's T table (an id from snn-coord convert, or latest).", valueName: "id"))
+    var conversion: String?
+
     @Flag(name: .long, help: "Price the run's event counts under a hardware profile.")
     var energy = false
 
@@ -71,6 +74,11 @@ struct Query: ParsableCommand {
         let store = try MetricsStore.open(path: db, readOnly: true)
         let fmt: QueryFormat = format == "json" ? .json : format == "csv" ? .csv : .table
         if runs { return renderRuns(try store.runs(), format: fmt) }
+        if let conversion {
+            let rows = try store.conversions(id: conversion == "latest" ? nil : conversion)
+            guard !rows.isEmpty else { throw QueryError("\(db): no conversion '\(conversion)' (run snn-coord convert first)") }
+            return renderConversionTable(rows)
+        }
         let id: String
         if let runID { id = runID } else {
             guard let latest = try store.latestRun() else { throw QueryError("\(db): holds no runs yet") }

@@ -14,6 +14,6 @@ struct SNNCoord: ParsableCommand {
           snn-coord start --spec cluster/runs/bntt-fmnist.json --local-workers 2
           snn-coord query
         """,
-        subcommands: [Start.self, Query.self, Status.self, Report.self, Keygen.self, TTFSReportCommand.self, ExportNIR.self, ImportNIR.self]
+        subcommands: [Start.self, Query.self, Status.self, Report.self, Keygen.self, Convert.self, TTFSReportCommand.self, ExportNIR.self, ImportNIR.self]
     )
 }

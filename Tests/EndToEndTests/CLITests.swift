@@ -6,7 +6,7 @@ import Testing
     @Test func coordinatorHelpTeachesTheSubcommands() throws {
         let r = try run("snn-coord", ["--help"])
         #expect(r.status == 0)
-        for s in ["USAGE: snn-coord <subcommand>", "start", "query", "status", "report", "keygen", "ttfs-report", "export", "import", "snn-coord start --spec cluster/runs/bntt-fmnist.json --standalone"] {
+        for s in ["USAGE: snn-coord <subcommand>", "start", "query", "status", "report", "keygen", "ttfs-report", "convert", "export", "import", "snn-coord start --spec cluster/runs/bntt-fmnist.json --standalone"] {
             #expect(r.stdout.contains(s), "missing \(s)")
         }
     }

@@ -113,3 +113,29 @@ func committedSteps(db: String) -> Int {
           let run = try? store.latestRun(), let steps = try? store.steps(run: run.runID) else { return 0 }
     return steps.count
 }
+
+/// A small non-spiking CNN (method ann: conv → BN → ReLU → avg pool → dense).
+func writeTinyANNSpec(in dir: String) throws -> String {
+    let spec = """
+    {
+      "name": "e2e-ann", "method": "ann", "timesteps": 1,
+      "input": {"shape": [28, 28, 1], "encoding": "direct"},
+      "neuron": {"surrogate": {"kind": "triangular"}},
+      "layers": [
+        {"type": "conv", "channels": 4, "kernel": 3, "padding": 1},
+        {"type": "batchnorm", "epsilon": 0.001, "momentum": 0.1},
+        {"type": "relu"},
+        {"type": "avgpool", "size": 4},
+        {"type": "flatten"},
+        {"type": "dense", "units": 10}
+      ],
+      "output": {"readout": "mean-potential"},
+      "training": {"epochs": 1, "batchSize": 32, "microBatch": 8,
+                   "optimizer": {"kind": "sgd", "lr": 0.05, "momentum": 0.9, "nesterov": true, "weightDecay": 1e-4},
+                   "initialization": {"kind": "kaiming-normal", "gain": 1}}
+    }
+    """
+    let path = dir + "/tiny-ann.json"
+    try spec.write(toFile: path, atomically: true, encoding: .utf8)
+    return path
+}

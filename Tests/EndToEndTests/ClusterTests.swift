@@ -6,10 +6,11 @@ import SNNCluster
 /// machine's cores, and their timing matters.
 @Suite(.serialized) struct ClusterTests {
     /// Same seed, same steps: the parameter hash does not depend on how many workers there were (or none).
-    @Test(arguments: ["bntt", "dsr", "ttfs"])
+    @Test(arguments: ["bntt", "dsr", "ttfs", "ann"])
     func workerCountDoesNotChangeParameters(method: String) throws {
         let dir = temporaryDirectory()
-        let spec = method == "dsr" ? try writeTinyDSRSpec(in: dir) : method == "ttfs" ? try writeTinyTTFSSpec(in: dir) : try writeTinySpec(in: dir)
+        let spec = method == "dsr" ? try writeTinyDSRSpec(in: dir) : method == "ttfs" ? try writeTinyTTFSSpec(in: dir)
+            : method == "ann" ? try writeTinyANNSpec(in: dir) : try writeTinySpec(in: dir)
         var digests: [String] = []
         for workers in [0, 1, 2, 3] {
             var args = ["start", "--spec", spec, "--max-steps", "5", "--limit", "512", "--seed", "7", "--quiet",

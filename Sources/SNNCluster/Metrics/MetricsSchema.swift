@@ -65,4 +65,17 @@ enum MetricsSchema {
         PRIMARY KEY(run_id, epoch, sample, layer));
     PRAGMA user_version = 2;
     """
+
+    /// ECC conversion sweeps (`snn-coord convert`): one row per (conversion, profile, T). Added without a version
+    /// bump: created with IF NOT EXISTS when a conversion is first recorded, so older builds keep reading the file.
+    static let conversions = """
+    CREATE TABLE IF NOT EXISTS conversions(
+        conversion_id TEXT NOT NULL, source TEXT NOT NULL, model_path TEXT NOT NULL, model_digest TEXT NOT NULL,
+        timesteps INTEGER NOT NULL, thresholding REAL NOT NULL, bits INTEGER NOT NULL, profile TEXT NOT NULL,
+        cnn_accuracy REAL NOT NULL, closed_accuracy REAL NOT NULL, closed_samples INTEGER NOT NULL,
+        stepped_accuracy REAL, stepped_samples INTEGER NOT NULL, closed_spikes_per_sample REAL NOT NULL,
+        stepped_spikes_per_sample REAL, sops_per_sample REAL NOT NULL, snn_j_per_inference REAL,
+        cnn_j_per_inference REAL, at REAL NOT NULL,
+        PRIMARY KEY(conversion_id, profile, timesteps));
+    """
 }

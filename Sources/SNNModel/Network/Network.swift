@@ -46,6 +46,8 @@ public final class Network: @unchecked Sendable {
                 layer = FlattenLayer(name: label("flatten"), index: i, inputShape: shape)
             case let .temporalKernel(kernel):
                 layer = TTFSKernelLayer(name: label("tk"), index: i, shape: shape, kernel: kernel)
+            case .relu:
+                layer = ReLULayer(name: label("relu"), index: i, shape: shape)
             }
             shape = layer.outputShape
             built.append(layer)

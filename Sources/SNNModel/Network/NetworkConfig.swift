@@ -13,6 +13,8 @@ public enum LayerConfig: Sendable, Equatable {
     case flatten
     /// TTFS temporal-kernel activation (METHODS §1.3) with its initial τ, t_d and window.
     case temporalKernel(TemporalKernel)
+    /// max(x, 0) (the non-spiking `ann` method).
+    case relu
 }
 
 /// How the network's output turns into logits.

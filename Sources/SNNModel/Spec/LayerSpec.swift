@@ -18,9 +18,11 @@ public enum LayerSpec: Sendable, Equatable, Codable {
     case maxPool(PoolSpec)
     /// `[H, W, C]` → `[H·W·C]` (channels-last order).
     case flatten
+    /// max(x, 0), element-wise (the non-spiking `ann` method; keeps the shape).
+    case relu
 
     /// The JSON `type` names, in the order errors list them.
-    public static let typeNames = ["conv", "dense", "batchnorm", "spiking", "avgpool", "maxpool", "flatten"]
+    public static let typeNames = ["conv", "dense", "batchnorm", "spiking", "avgpool", "maxpool", "flatten", "relu"]
 
     /// This layer's JSON `type`.
     public var typeName: String {
@@ -32,6 +34,7 @@ public enum LayerSpec: Sendable, Equatable, Codable {
         case .avgPool: "avgpool"
         case .maxPool: "maxpool"
         case .flatten: "flatten"
+        case .relu: "relu"
         }
     }
 
@@ -61,6 +64,9 @@ public enum LayerSpec: Sendable, Equatable, Codable {
         case "flatten":
             _ = try decoder.strictContainer(fields: [], alsoAccepted: ["type"])
             self = .flatten
+        case "relu":
+            _ = try decoder.strictContainer(fields: [], alsoAccepted: ["type"])
+            self = .relu
         default:
             throw SpecFieldProblem(codingPath: decoder.codingPath + [SpecKey("type")],
                                    message: "unknown layer '\(type)' (expected \(Self.typeNames.joined(separator: ", ")))")
@@ -76,7 +82,7 @@ public enum LayerSpec: Sendable, Equatable, Codable {
         case .batchNorm(let spec): try spec.encode(to: encoder)
         case .spiking(let spec): try spec.encode(to: encoder)
         case .avgPool(let spec), .maxPool(let spec): try spec.encode(to: encoder)
-        case .flatten: break
+        case .flatten, .relu: break
         }
     }
 }

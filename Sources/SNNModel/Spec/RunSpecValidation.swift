@@ -14,8 +14,12 @@ extension RunSpec {
         for (index, layer) in layers.enumerated() {
             try Self.validate(layer, at: "layers[\(index)]")
         }
-        try check(layers.contains { if case .spiking = $0 { true } else { false } }, "layers",
-                  "no spiking layer; add {\"type\":\"spiking\"} after a conv or dense layer")
+        if method == .ann {
+            try validateANN()
+        } else {
+            try check(layers.contains { if case .spiking = $0 { true } else { false } }, "layers",
+                      "no spiking layer; add {\"type\":\"spiking\"} after a conv or dense layer")
+        }
         try validateReadout()
         if method == .dsr {
             for (i, layer) in layers.enumerated() {
@@ -75,7 +79,7 @@ extension RunSpec {
                       "must be in [0, 1] (got \(bn.momentum))")
         case .spiking(let spiking):
             if let neuron = spiking.neuron { try validate(neuron, at: "\(path).neuron") }
-        case .conv, .dense, .avgPool, .maxPool, .flatten:
+        case .conv, .dense, .avgPool, .maxPool, .flatten, .relu:
             break  // sizes are checked by shapes()
         }
     }

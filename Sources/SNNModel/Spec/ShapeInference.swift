@@ -65,7 +65,7 @@ extension RunSpec {
             return [dense.units]
         case .flatten:
             return [shape.reduce(1, *)]
-        case .batchNorm, .spiking:
+        case .batchNorm, .spiking, .relu:
             return shape
         }
     }

@@ -4,8 +4,10 @@
 /// - `bntt`: BPTT with batch norm through time (METHODS §3): per-step BN scales, Poisson input, early exit.
 /// - `dsr`: differentiation on spike representation (METHODS §2): rate readout, no BPTT through membranes.
 /// - `ttfs`: time-to-first-spike (METHODS §1): a temporal-kernel surrogate DNN, run as a one-spike-per-neuron SNN.
+/// - `ann`: a non-spiking CNN (conv/dense → BN → ReLU, average pooling), the source network of ECC conversion
+///   (METHODS §4.3); `timesteps` 1, direct input, `mean-potential` readout.
 public enum MethodKind: String, Sendable, Codable, CaseIterable, SpecChoice {
-    case bptt, bntt, dsr, ttfs
+    case bptt, bntt, dsr, ttfs, ann
     static var choiceName: String { "method" }
     public init(from decoder: any Decoder) throws { self = try Self.decodeChoice(from: decoder) }
     public func encode(to encoder: any Encoder) throws { try encodeChoice(to: encoder) }

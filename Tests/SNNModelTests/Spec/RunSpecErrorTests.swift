@@ -20,7 +20,7 @@ import Testing
 
     @Test func unknownLayerTypeListsTheTypes() throws {
         let message = try error(SpecFixtures.minimal(("\"type\": \"dense\"", "\"type\": \"convv\"")))
-        #expect(message == "spec runs/x.json: layers[3].type: unknown layer 'convv' (expected conv, dense, batchnorm, spiking, avgpool, maxpool, flatten)")
+        #expect(message == "spec runs/x.json: layers[3].type: unknown layer 'convv' (expected conv, dense, batchnorm, spiking, avgpool, maxpool, flatten, relu)")
     }
 
     @Test func missingRequiredFieldIsNamed() throws {
@@ -118,7 +118,7 @@ import Testing
 
     @Test func unknownEnumValuesListTheChoices() throws {
         #expect(try error(SpecFixtures.minimal(("\"bptt\"", "\"backprop\"")))
-                == "spec runs/x.json: method: unknown method 'backprop' (expected bptt, bntt, dsr, ttfs)")
+                == "spec runs/x.json: method: unknown method 'backprop' (expected bptt, bntt, dsr, ttfs, ann)")
         #expect(try error(SpecFixtures.minimal(("\"spike-count\"", "\"spikes\"")))
             .contains("output.readout: unknown readout 'spikes' (expected mean-potential, spike-count, rate)"))
         #expect(try error(SpecFixtures.minimal(("\"sgd\"", "\"rmsprop\"")))
