@@ -74,6 +74,8 @@ public enum NIRExport {
                     "padding": .ints([0, 0], shape: [2]),
                 ]))
                 shape = NIRLayout.nirShape(layer.outputShape)
+            case .relu:
+                throw NIRError("\(label): NIR describes spiking networks and has no ReLU primitive; a non-spiking CNN (method ann) has no NIR graph")
             case .maxPool:
                 throw NIRError("\(label): NIR has no max pooling (its pooling primitives are SumPool2d and AvgPool2d); use avgpool")
             case .flatten:

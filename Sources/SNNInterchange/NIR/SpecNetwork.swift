@@ -32,6 +32,7 @@ enum SpecNetwork {
             case .avgPool(let p): layers.append(.avgPool(size: p.size))
             case .maxPool(let p): layers.append(.maxPool(size: p.size))
             case .flatten: layers.append(.flatten)
+            case .relu: layers.append(.relu)
             }
         }
         let readout: ReadoutKind = switch spec.output.readout {

@@ -137,6 +137,8 @@ extension RunSpec {
                 try Self.check(ok, here, "method ttfs: maxpool gates spikes, so it must follow a spiking layer")
             case .flatten:
                 break
+            case .relu:
+                throw SpecError(path: here, "method ttfs: its activation is the temporal kernel; use a spiking (TK) layer instead of relu")
             }
         }
         let last = layers[layers.count - 1]
