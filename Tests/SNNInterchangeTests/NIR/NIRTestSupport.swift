@@ -36,6 +36,7 @@ enum Inference {
             case .avgPool(let p): layers.append(.avgPool(size: p.size))
             case .maxPool(let p): layers.append(.maxPool(size: p.size))
             case .flatten: layers.append(.flatten)
+            case .relu: layers.append(.relu)
             }
         }
         let readout: ReadoutKind = spec.output.readout == .spikeCount ? .spikeCount : spec.output.readout == .rate ? .rate : .meanPotential
