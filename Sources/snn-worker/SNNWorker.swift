@@ -77,6 +77,11 @@ struct Join: ParsableCommand {
                 o.curve = (server, pair)
             }
             try WorkerClient(options: o).run()
+            // The client (and its socket, flushed within its linger) is gone here, but a micro-batch of a run that
+            // was stopped mid-step may still be computing on another thread: leave without running the process's
+            // global destructors under it (a worker told BYE mid-compute crashed with SIGSEGV at exit).
+            fflush(nil)
+            _exit(0)
         } catch {
             FileHandle.standardError.write("snn-worker: \(error)\n".data(using: .utf8)!)
             throw ExitCode.failure
