@@ -46,7 +46,17 @@ final class SQLiteDatabase {
         let ms = busyTimeout.components.seconds * 1000 + busyTimeout.components.attoseconds / 1_000_000_000_000_000
         sqlite3_busy_timeout(db, Int32(clamping: ms))
         if !readOnly {
-            let mode = try query("PRAGMA journal_mode=WAL").first?.first
+            // Switching a new file to WAL can answer SQLITE_BUSY without calling the busy handler when another
+            // connection switches it at the same moment (two coordinators creating one --db): retry for as long as
+            // the busy timeout would have waited.
+            var mode: SQLiteValue?
+            let deadline = ContinuousClock.now + busyTimeout
+            while true {
+                do { mode = try query("PRAGMA journal_mode=WAL").first?.first; break } catch {
+                    guard ContinuousClock.now < deadline, sqlite3_errcode(db) & 0xFF == SQLITE_BUSY else { throw error }
+                    usleep(10_000)
+                }
+            }
             guard mode == .text("wal") else {
                 throw MetricsStoreError(path: path, message: "cannot switch to WAL journal mode (got \(String(describing: mode)))")
             }
