@@ -47,7 +47,9 @@ struct MetricsWALTests {
         // Reader: not blocked, sees the committed state only.
         let start = Date()
         #expect(try reader.steps(run: "r1").count == 5)
-        #expect(Date().timeIntervalSince(start) < 1)
+        // A blocked reader would wait out the 5 s busy timeout and then fail; anything well under it means it was
+        // not blocked, however loaded the machine is.
+        #expect(Date().timeIntervalSince(start) < 4.5)
 
         // Writer: waits for the shell's transaction instead of failing.
         let done = DispatchSemaphore(value: 0)
