@@ -62,6 +62,10 @@ struct ExportNIR: ParsableCommand {
         }
         let r = source!
         let path = FileManager.default.fileExists(atPath: r) && !r.hasSuffix("/") ? r : "runs/\(r)/checkpoint.ckpt"
+        if let head = FileHandle(forReadingAtPath: path)?.readData(ofLength: 8), head == Data("SNNECC01".utf8) {
+            throw NIRError("\(path): an ECC-converted model: its IF neurons reset by subtraction (U ← U − θ) and start at h·θ, "
+                           + "while NIR's IF resets to v_reset and starts at 0, so there is no exact NIR graph for it")
+        }
         let c = try Checkpoint.read(from: path)
         let s = try RunSpec.decode(Data(c.specJSON.utf8), source: "checkpoint \(path)")
         return (s, c.parameters, c.state, "\(path) (run \(c.runID), epoch \(c.epoch), step \(c.step))")

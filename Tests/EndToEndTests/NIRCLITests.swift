@@ -49,6 +49,12 @@ import Testing
         #expect(w1.status != 0)
         #expect(w1.stderr == "snn-coord export: layers[2] (spiking): soft reset (U ← U − θ) has no NIR equivalent: NIR's LIF and IF reset to v_reset; use \"reset\": \"hard\"\n")
         #expect(!FileManager.default.fileExists(atPath: dir + "/w1.nir"))
+        // An ECC-converted model (recognised by its file magic) is refused with the reason, not read as a checkpoint.
+        try (Data("SNNECC01".utf8) + Data(count: 64)).write(to: URL(fileURLWithPath: dir + "/m.snnecc"))
+        let ecc = try run("snn-coord", ["export", "--nir", dir + "/ecc.nir", dir + "/m.snnecc"])
+        #expect(ecc.status != 0)
+        #expect(ecc.stderr.split(separator: "\n").count == 1 && ecc.stderr.contains("an ECC-converted model"), "\(ecc.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/ecc.nir"))
         let cuba = try run("snn-coord", ["import", "--nir", repositoryRoot + "/Tests/SNNInterchangeTests/Fixtures/nir/cuba.nir", "--spec-out", dir + "/c.json"])
         #expect(cuba.status != 0)
         #expect(cuba.stderr.hasPrefix("snn-coord import: node 'cuba' (CubaLIF): not supported"))
