@@ -106,7 +106,7 @@ final class NamespaceCluster {
     let prefix: String
     let workers: Int
     let keys: String
-    var children: [ToolChild] = []
+    var children: [Child] = []
 
     init(workers: Int, dir: String) throws {
         prefix = "s\(getpid() % 10000)\(Int.random(in: 0..<100))"
@@ -139,20 +139,20 @@ final class NamespaceCluster {
         try allowed.write(toFile: "\(keys)/allowed.pub", atomically: true, encoding: .utf8)
     }
 
-    private func inNamespace(_ ns: String, _ binary: String, _ args: [String]) throws -> ToolChild {
-        let c = try ToolChild(Host.tool("ip")!, ["netns", "exec", ns, Binaries.path(binary)] + args)
+    private func inNamespace(_ ns: String, _ binary: String, _ args: [String]) throws -> Child {
+        let c = try Child(executable: Host.tool("ip")!, ["netns", "exec", ns, Binaries.path(binary)] + args)
         children.append(c)
         return c
     }
 
-    func startCoordinator(spec: String, db: String, _ args: [String]) throws -> ToolChild {
+    func startCoordinator(spec: String, db: String, _ args: [String]) throws -> Child {
         try inNamespace("\(prefix)c", "snn-coord", ["start", "--spec", spec, "--bind", "tcp://10.77.0.1:5555",
                                                      "--min-workers", "\(workers)", "--key", "\(keys)/coord.key",
                                                      "--allow", "\(keys)/allowed.pub", "--db", db,
                                                      "--checkpoint-dir", db + ".ck"] + args)
     }
 
-    func startWorker(_ i: Int, _ args: [String]) throws -> ToolChild {
+    func startWorker(_ i: Int, _ args: [String]) throws -> Child {
         try inNamespace("\(prefix)w\(i)", "snn-worker", ["join", "tcp://10.77.0.1:5555", "--name", "host-\(i)", "--threads", "1",
                                                           "--key", "\(keys)/w\(i).key", "--server-key", "\(keys)/coord.key.pub",
                                                           "--give-up-after", "120"] + args)

@@ -23,53 +23,10 @@ enum Host {
     }
 }
 
-/// A non-product child process (system tools, scripts) with its output collected to files.
-final class ToolChild: @unchecked Sendable {
-    let process = Process()
-    let outURL: URL, errURL: URL
-
-    init(_ executable: String, _ args: [String], cwd: String? = nil, environment: [String: String] = [:]) throws {
-        let tmp = FileManager.default.temporaryDirectory
-        outURL = tmp.appendingPathComponent("tool-out-\(UUID()).txt"); errURL = tmp.appendingPathComponent("tool-err-\(UUID()).txt")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = args
-        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        }
-        process.standardOutput = try FileHandle(forWritingTo: outURL)
-        process.standardError = try FileHandle(forWritingTo: errURL)
-        try process.run()
-    }
-
-    deinit { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
-
-    var stdout: String { (try? String(contentsOf: outURL, encoding: .utf8)) ?? "" }
-    var stderr: String { (try? String(contentsOf: errURL, encoding: .utf8)) ?? "" }
-
-    /// Waits up to `timeout` seconds (a bound against hangs, not a verdict); kills the process then.
-    @discardableResult
-    func wait(timeout: Double) -> ProcessResult {
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            // Foundation notices an exit when every holder of an inherited descriptor is gone; never wait unbounded.
-            let grace = Date().addingTimeInterval(10)
-            while process.isRunning && Date() < grace { Thread.sleep(forTimeInterval: 0.05) }
-            if process.isRunning { return ProcessResult(status: -1, stdout: stdout, stderr: stderr + "\n(still running after SIGKILL)") }
-        }
-        process.waitUntilExit()
-        return ProcessResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
-    }
-}
-
 @discardableResult
 func runTool(_ executable: String, _ args: [String], cwd: String? = nil, environment: [String: String] = [:],
              timeout: Double = 120) throws -> ProcessResult {
-    try ToolChild(executable, args, cwd: cwd, environment: environment).wait(timeout: timeout)
+    try Child(executable: executable, args, cwd: cwd, environment: environment).wait(timeout: timeout)
 }
 
 /// Runs `ip` with `args`; throws with its error output when it fails.

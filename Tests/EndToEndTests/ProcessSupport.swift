@@ -25,14 +25,22 @@ final class Child: @unchecked Sendable {
     let process = Process()
     let outURL: URL, errURL: URL
 
-    init(_ name: String, _ args: [String], cwd: String? = nil) throws {
+    convenience init(_ name: String, _ args: [String], cwd: String? = nil) throws {
+        try self.init(executable: Binaries.path(name), args, cwd: cwd)
+    }
+
+    /// Any program (system tools, scripts), with `environment` added to this process's.
+    init(executable: String, _ args: [String], cwd: String? = nil, environment: [String: String] = [:]) throws {
         let tmp = FileManager.default.temporaryDirectory
         outURL = tmp.appendingPathComponent("out-\(UUID()).txt"); errURL = tmp.appendingPathComponent("err-\(UUID()).txt")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        process.executableURL = URL(fileURLWithPath: Binaries.path(name))
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = args
         if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: errURL)
         try process.run()
@@ -44,12 +52,19 @@ final class Child: @unchecked Sendable {
     var stdout: String { (try? String(contentsOf: outURL, encoding: .utf8)) ?? "" }
     var stderr: String { (try? String(contentsOf: errURL, encoding: .utf8)) ?? "" }
 
-    /// Waits up to `timeout` seconds; kills the process if it is still running then.
+    /// Waits up to `timeout` seconds (a bound against hangs, not a verdict); kills the process if it is still
+    /// running then.
     @discardableResult
     func wait(timeout: Double) -> ProcessResult {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            // Foundation notices an exit when every holder of an inherited descriptor is gone; never wait unbounded.
+            let grace = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < grace { Thread.sleep(forTimeInterval: 0.05) }
+            if process.isRunning { return ProcessResult(status: -1, stdout: stdout, stderr: stderr + "\n(still running after SIGKILL)") }
+        }
         process.waitUntilExit()
         return ProcessResult(status: process.terminationStatus, stdout: stdout, stderr: stderr)
     }
