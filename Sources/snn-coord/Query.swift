@@ -25,7 +25,7 @@ struct Query: ParsableCommand {
     @Option(name: .long, help: "Output format: table, json, csv or prometheus.")
     var format: String = "table"
 
-    @Option(name: .long, help: ArgumentHelp("Also list the last N steps.", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Also list the last N steps.", valueName: "n"))
     var last: Int?
 
     @Flag(name: .long, help: "List all runs in the database.")

@@ -116,7 +116,8 @@ final class LocalWorkers: @unchecked Sendable {
         for i in 0..<count {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: Self.workerBinary())
-            var args = ["join", address, "--threads", "\(threads)", "--data", data, "--name", "local-\(i + 1)", "--give-up-after", "30"]
+            var args = ["join", address, "--threads", "\(threads)", "--data", data, "--name", "local-\(i + 1)", "--give-up-after", "30",
+                        "--exit-with-parent", "\(getpid())"]
             if let limit { args += ["--limit", "\(limit)"] }
             if quiet { args.append("--quiet") }
             p.arguments = args

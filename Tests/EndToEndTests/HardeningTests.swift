@@ -198,7 +198,9 @@ import SNNEnergy
         #expect(lines.count == 1 && lines[0].contains("per micro-batch") && lines[0].contains("GiB"), "\(r.stderr)")
     }
 
-    @Test(arguments: [["--limit", "0"], ["--checkpoint-every", "0"], ["--local-workers", "2"], ["--bind", "tcp://127.0.0.1:99999"]])
+    // Negative numbers reach validation too (they used to be read as an option: "Missing value").
+    @Test(arguments: [["--limit", "0"], ["--checkpoint-every", "0"], ["--local-workers", "2"], ["--bind", "tcp://127.0.0.1:99999"],
+                      ["--limit", "-5"], ["--epochs", "-1"], ["--max-steps", "-2"], ["--threads", "-1"]])
     func invalidOptionIsRefusedBeforeTraining(extra: [String]) throws {
         let dir = temporaryDirectory()
         let r = try start(["--spec", try spec(in: dir)] + extra, dir: dir)

@@ -21,6 +21,9 @@ public struct WorkerOptions: Sendable {
     /// Test samples whose spikes are recorded and sent (SPIKES) at each evaluation: the first N of the
     /// evaluation's first micro-batch, the same every epoch; 0 sends none.
     public var rasterSamples = 8
+    /// Exit (cleanly) once this process is no longer the child of `parentPID`: local workers of a coordinator
+    /// that was killed must not rejoin its resumed run as duplicates.
+    public var parentPID: Int32?
 
     public init(address: String, threads: Int, dataDirectory: String, name: String) {
         self.address = address; self.threads = threads; self.dataDirectory = dataDirectory; self.name = name
@@ -96,6 +99,10 @@ public final class WorkerClient {
             if ContinuousClock.now - lastTick >= .milliseconds(50) {
                 lastTick = .now
                 if try apply(machine.handle(.tick, at: now)) || stopping { return }
+                if let p = options.parentPID, getppid() != p {
+                    logger.warning("the coordinator that started this worker (pid \(p)) is gone; exiting")
+                    return
+                }
                 if let g = options.giveUpAfter, ContinuousClock.now - lastContact > g {
                     throw SetupError("no coordinator answered at \(options.address) for \(g); check the address (and --server-key for a CURVE coordinator)")
                 }
