@@ -44,6 +44,27 @@ import SNNCluster
         #expect(waitUntil(30) { workers.allSatisfy { !Self.isAlive($0) } }, "local workers outlived their coordinator")
     }
 
+    /// A micro-batch that crashes every worker given it (issue 8, item 8): each of the 3 local workers aborts on
+    /// step 1's first micro-batch (test fault injection `SNN_TEST_CRASH_ON`); after the third holder is declared
+    /// dead the run fails with the reason, recorded, instead of the coordinator waiting with no workers.
+    @Test func aMicroBatchThatKillsEveryWorkerFailsTheRun() throws {
+        let dir = temporaryDirectory()
+        let spec = try writeTinySpec(in: dir)
+        let db = dir + "/m.sqlite"
+        let coord = try Child(executable: Binaries.path("snn-coord"),
+                              ["start", "--spec", spec, "--bind", "tcp://127.0.0.1:\(freePort())", "--local-workers", "3",
+                               "--limit", "512", "--quiet", "--db", db, "--checkpoint-dir", dir + "/ck"],
+                              cwd: dir, environment: ["SNN_TEST_CRASH_ON": "0:1:0"])
+        let r = coord.wait(timeout: 180)
+        #expect(r.status == 1, "\(r.stderr.suffix(2000))")
+        #expect(r.stderr.contains("died or fell silent") && r.stderr.contains("aborting the run"), "\(r.stderr.suffix(2000))")
+        let store = try MetricsStore.open(path: db, readOnly: true)
+        let run = try #require(try store.latestRun())
+        #expect(run.status == .failed)
+        #expect(try store.endReason(run: run.runID)?.contains("died or fell silent") == true)
+        #expect(committedSteps(db: db) == 1)
+    }
+
     /// Pids whose parent is `pid` (from /proc).
     static func children(of pid: Int32) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []

@@ -217,8 +217,17 @@ public final class WorkerClient {
         return false
     }
 
+    /// Fault injection for the end-to-end tests (never set in production): `SNN_TEST_CRASH_ON=EPOCH:STEP:MB`
+    /// makes this worker abort the moment it is given that training micro-batch, the way a worker dies on a
+    /// micro-batch it cannot compute (out of memory).
+    static let crashOn: String? = ProcessInfo.processInfo.environment["SNN_TEST_CRASH_ON"]
+
     func start(_ task: ComputeTask) {
         let item = task.item
+        if let c = Self.crashOn, item.key.phase == .train, c == "\(item.key.epoch):\(item.key.step):\(item.key.microBatch)" {
+            logger.critical("SNN_TEST_CRASH_ON=\(c): aborting on \(item.key) (test fault injection)")
+            abort()
+        }
         guard let method, let p = parameters, p.version == item.parameterVersion else {
             completions.push(task.id, item.key, .failure(SetupError("missing parameters for version \(item.parameterVersion)")))
             return
