@@ -25,7 +25,7 @@ extension EnergyProfile {
         do {
             root = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw ProfileError(file: file, field: "", problem: "not valid JSON (\(Self.firstLine(error)))")
+            throw ProfileError(file: file, field: "", problem: "not valid JSON (\(Self.jsonProblem(error)))")
         }
         let r = Reader(file: file)
         let obj = try r.object(root, "")
@@ -138,6 +138,13 @@ extension EnergyProfile {
             throw ProfileError(file: url.path, field: "", problem: "cannot be read (\(firstLine(error)))")
         }
         return try parse(data, file: url.path)
+    }
+
+    /// Foundation's JSON error reduced to its description ("Unexpected end of file …"), not the NSError dump.
+    static func jsonProblem(_ error: Error) -> String {
+        let ns = error as NSError
+        if let d = ns.userInfo["NSDebugDescription"] as? String { return d }
+        return firstLine(error)
     }
 
     static func firstLine(_ error: Error) -> String {

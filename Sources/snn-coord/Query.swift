@@ -98,6 +98,9 @@ struct Query: ParsableCommand {
 
     func energyReport(store: MetricsStore, runID: String, json: Bool) throws -> String {
         let catalog = try ProfileCatalog.load(extraDirectory: profiles.map { URL(fileURLWithPath: $0) })
+        for bad in catalog.skipped {
+            FileHandle.standardError.write("snn-coord query: warning: skipped \(bad)\n".data(using: .utf8)!)
+        }
         let p = try catalog.profile(named: profile)
         guard let stored = try store.loadLedger(run: runID) else {
             throw QueryError("run \(runID) has no event counts yet (they are stored at the end of each epoch)")
