@@ -53,10 +53,12 @@ extension Start {
             server.stopRequested = { stop.requested }
             eval = try server.run()
         } catch {
+            recorder.partialEpoch(session)
             recorder.finish(digest: nil, status: "failed", reason: "\(error)")
             throw error
         }
         if server.stopping {
+            recorder.partialEpoch(session)
             recorder.finish(digest: session.digest, status: "stopped", reason: "signal \(stop.signal)")
             Progress.line("snn-coord: stopped at epoch \(session.epoch + 1) step \(session.step); checkpoint \(options.checkpointPath). Continue with --resume \(runID)")
             throw ExitCode(128 + stop.signal)
@@ -66,6 +68,7 @@ extension Start {
                                      threads: ProcessInfo.processInfo.activeProcessorCount, runID: runID,
                                      specJSON: setup.specJSON, checkpointPath: nil).evaluate(epoch: session.epoch)
         }
+        recorder.partialEpoch(session)
         recorder.finish(digest: session.digest, status: session.finished ? "completed" : "stopped")
         Progress.out(Summary.render(runID: runID, setup: setup, session: session, eval: eval!,
                                     wall: Date().timeIntervalSince(start), checkpoint: options.checkpointPath))

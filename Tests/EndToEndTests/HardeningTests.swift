@@ -150,6 +150,14 @@ import SNNEnergy
         let db = dir + "/m.sqlite", ck = dir + "/ck"
         let first = try run("snn-coord", ["start", "--standalone", "--max-steps", "5", "--db", db, "--checkpoint-dir", ck] + common, cwd: dir)
         #expect(first.status == 0, "\(first.stderr)")
+        // The stopped run's events are kept (issue 12 item 3): 5 steps of 32 samples are on record before the resume.
+        do {
+            let store = try MetricsStore.open(path: db, readOnly: true)
+            let stopped = try #require(try store.latestRun())
+            let partial = try #require(try store.loadLedger(run: stopped.runID, epoch: 0))
+            #expect(partial.samples[.trainForward] == 160)
+            #expect(partial.ledger.total(.trainForward).synapticOps > 0)
+        }
         let resumed = try run("snn-coord", ["start", "--standalone", "--resume", ck + "/checkpoint.ckpt", "--limit", "512", "--quiet",
                                             "--db", db, "--checkpoint-dir", ck], cwd: dir)
         #expect(resumed.status == 0, "\(resumed.stderr)")
