@@ -72,7 +72,7 @@ extension Start {
             throw ExitCode(128 + stop.signal)
         }
         recorder.partialEpoch(session)
-        recorder.finish(digest: session.digest, status: session.finished ? "completed" : "stopped")
+        finishRecordingLosses(recorder, digest: session.digest, status: session.finished ? "completed" : "stopped")
         Progress.out(Summary.render(runID: runID, setup: setup, session: session, eval: eval!, wall: wall,
                                     checkpoint: dir + "/checkpoint.ckpt"))
         try failIfMetricsLost(recorder)
