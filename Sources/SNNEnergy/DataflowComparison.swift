@@ -125,7 +125,11 @@ extension DataflowComparison {
         }
         let wBits = bitsOf(.weightRead), mBits = bitsOf(.membraneRead), aBits = wBits
         let totalWeightBytes = shapes.reduce(Int64(0)) { $0 + $1.weights * Int64(wBits) / 8 }
-        let totalStateBytes = shapes.filter { $0.kind == .spiking }.reduce(Int64(0)) { $0 + $1.outputs * Int64(mBits) / 8 }
+        // State: every layer that holds neurons (spiking layers, and weighted/pool layers that update neurons, as in ECC).
+        let totalStateBytes = shapes.indices.filter { l in
+            shapes[l].kind == .spiking
+                || ([.weighted, .pool].contains(shapes[l].kind) && ledger.total(.inference, layer: l).neuronUpdates > 0)
+        }.reduce(Int64(0)) { $0 + shapes[$1].outputs * Int64(mBits) / 8 }
         let totalActBytes = shapes.reduce(Int64(0)) { $0 + $1.outputs * Int64(aBits) / 8 }
 
         let annMAC = price(.mac)
@@ -201,6 +205,19 @@ extension DataflowComparison {
                     a += Double(shape.inputs) * (eAC ?? 0)
                 case .other:
                     e += compute(S, .synapticOp) + compute(M, .mac) + compute(U, updatePrice(shape.leaky))
+                }
+                // A weighted or pooling layer that also holds its neurons (ECC's converted layers: IF after every
+                // conv, dense and pool) pays for them as a spiking layer fed by its own synaptic ops.
+                if (shape.kind == .weighted || shape.kind == .pool) && U > 0 {
+                    var updates = U
+                    if s == .low, ed, !shape.leaky, M == 0 { updates = min(U, S) }
+                    e += compute(updates, updatePrice(shape.leaky))
+                    e += m(.membraneRead, bytes: stBytes, total: totalStateBytes, count: updates)
+                    e += m(.membraneWrite, bytes: stBytes, total: totalStateBytes, count: updates)
+                    if ed { e += compute(K, .spike) }
+                    if shape.kind == .pool && ed { e += m(.membraneRead, bytes: stBytes, total: totalStateBytes, count: S)
+                                                    + m(.membraneWrite, bytes: stBytes, total: totalStateBytes, count: S) }
+                    a += N * (eAC ?? 0)   // the ANN's ReLU after the layer
                 }
                 for ct in profile.customTerms {
                     let k = ct.count(in: c) / n

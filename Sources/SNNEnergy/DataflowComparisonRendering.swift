@@ -4,6 +4,14 @@ extension DataflowComparison {
         "\(ReportFormat.joules(i.nominal)) [\(ReportFormat.joules(i.low)) – \(ReportFormat.joules(i.high))]"
     }
 
+    /// One line: "[profile] event-driven: SNN 1 µJ [..], ANN 2 µJ [..], SNN/ANN 0.5 [..]" (`snn-coord convert`'s progress).
+    public func summaryLine() -> String {
+        var s = "[\(profile)] \(dataflow), per inference: SNN \(Self.interval(snnJ))" + (isPartial ? " (partial)" : "")
+        if let a = annJ { s += ", ANN \(Self.interval(a))" } else { s += ", ANN not priced" }
+        if let r = ratio { s += ", SNN/ANN \(ReportFormat.real(r.nominal, 4)) (low-memory \(ReportFormat.real(r.low, 4)), high-memory \(ReportFormat.real(r.high, 4)))" }
+        return s
+    }
+
     /// The comparison as the first block of `EnergyReport.text()`.
     public func textLines() -> [String] {
         let p = "[\(profile)]"
@@ -12,7 +20,7 @@ extension DataflowComparison {
         out.append("  SNN: \(Self.interval(snnJ))" + (isPartial ? " (partial: UNPRICED counts below not included)" : ""))
         if let a = annJ { out.append("  ANN: \(Self.interval(a))") } else { out.append("  ANN: not priced: \(annUnpricedReason ?? "")") }
         if let r = ratio {
-            out.append("  SNN/ANN: \(ReportFormat.real(r.nominal, 4)) [low \(ReportFormat.real(r.low, 4)), high \(ReportFormat.real(r.high, 4))]"
+            out.append("  SNN/ANN: \(ReportFormat.real(r.nominal, 4)) (same memory placement on both sides; low-memory \(ReportFormat.real(r.low, 4)), high-memory \(ReportFormat.real(r.high, 4)))"
                        + (isPartial ? " (SNN partial)" : ""))
         } else {
             out.append("  SNN/ANN: - (no ANN figure under this profile)")

@@ -245,7 +245,8 @@ public struct EnergyReport: Sendable, Codable, Equatable {
                 bnAndPoolingExcluded: shapes != nil)
         }
         let comparison = shapes.flatMap { sh in
-            phases.contains(.inference) ? DataflowComparison.price(ledger: ledger, shapes: sh, profile: profile, samples: samples) : nil
+            // Only for spiking runs: a run without a single spike (an `ann` run) has no SNN to compare.
+            phases.contains(.inference) && ledger.total(.inference).spikes > 0 ? DataflowComparison.price(ledger: ledger, shapes: sh, profile: profile, samples: samples) : nil
         }
         var notes = profile.notes + profile.memoryClassNotes
         if let sh = shapes {

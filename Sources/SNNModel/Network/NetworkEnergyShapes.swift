@@ -26,7 +26,7 @@ extension Network {
             case let p as PoolLayer:
                 return LayerShape(name: p.name, kind: .pool, inputs: inputs, outputs: outputs)
             case let r as ReLULayer:
-                return LayerShape(name: r.name, kind: .spiking, inputs: inputs, outputs: outputs, leaky: false)
+                return LayerShape(name: r.name, kind: .other, inputs: inputs, outputs: outputs, leaky: false)
             default:
                 return LayerShape(name: l.name, kind: .other, inputs: inputs, outputs: outputs)
             }
