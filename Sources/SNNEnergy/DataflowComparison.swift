@@ -67,6 +67,10 @@ public struct DataflowComparison: Sendable, Codable, Equatable {
     public var annUnpricedReason: String?
     /// What was charged and assumed, in words, for the report.
     public var assumptions: [String]
+    /// The literature-style figure on the same counts (SOPs × 0.9 + MACs × 4.6 pJ vs ANN MACs × 4.6 pJ, per
+    /// sample, BN and pooling layers left out on both sides), so a one-line summary can show both.
+    public var literatureSNNJ: Double = 0
+    public var literatureANNJ: Double = 0
 
     public var isPartial: Bool { !unpricedSNN.isEmpty }
 }
@@ -256,10 +260,16 @@ extension DataflowComparison {
             assumptions.append("profile \(profile.name) has no memory classes: memory is part of its per-event constants (included), so all three scenarios coincide")
         }
         if !profile.pricesIFUpdates { assumptions.append("profile \(profile.name) states no IF-update price: IF neurons are priced as LIF updates (upper bound)") }
+        var litS = 0.0, litA = 0.0
+        for (l, sh) in shapes.enumerated() where sh.kind != .batchNorm && sh.kind != .pool {
+            let c = ledger.total(.inference, layer: l)
+            litS += (Double(c.synapticOps) * EnergyReport.conventionEACpJ + Double(c.macs) * EnergyReport.conventionEMACpJ) / n
+            litA += Double(sh.annMACs) * EnergyReport.conventionEMACpJ
+        }
         return DataflowComparison(
             profile: profile.name, dataflow: profile.dataflow.rawValue, samples: samples, timesteps: T,
             snnJ: total, annJ: annReason == nil ? annTotal : nil, ratio: ratio, layers: lines,
             unpricedSNN: unpriced.keys.sorted().map { "\($0): \(ReportFormat.real(unpriced[$0]!, 6)) per sample" },
-            annUnpricedReason: annReason, assumptions: assumptions)
+            annUnpricedReason: annReason, assumptions: assumptions, literatureSNNJ: litS * 1e-12, literatureANNJ: litA * 1e-12)
     }
 }

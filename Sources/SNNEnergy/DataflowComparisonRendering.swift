@@ -9,6 +9,9 @@ extension DataflowComparison {
         var s = "[\(profile)] \(dataflow), per inference: SNN \(Self.interval(snnJ))" + (isPartial ? " (partial)" : "")
         if let a = annJ { s += ", ANN \(Self.interval(a))" } else { s += ", ANN not priced" }
         if let r = ratio { s += ", SNN/ANN \(ReportFormat.real(r.nominal, 4)) (low-memory \(ReportFormat.real(r.low, 4)), high-memory \(ReportFormat.real(r.high, 4)))" }
+        if literatureANNJ > 0 {
+            s += "; literature-style (0.9/4.6 pJ, compute only) SNN \(ReportFormat.joules(literatureSNNJ)) / ANN \(ReportFormat.joules(literatureANNJ)) = \(ReportFormat.real(literatureSNNJ / literatureANNJ, 4))"
+        }
         return s
     }
 
