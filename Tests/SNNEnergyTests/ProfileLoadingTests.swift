@@ -57,6 +57,7 @@ struct ProfileLoadingTests {
         ("{\"pJ\": 1, \"unpriced\": \"x\"}", "terms.mac", "exactly one of"),
         ("{\"memory\": \"sram8KB\"}", "terms.mac.memory", "only memory terms"),
         ("{\"included\": \"spike\", \"reason\": \"x\"}", "terms.mac.included", "not itself priced"),
+        ("{\"pJ\": 1, \"grade\": \"survey\", \"source\": \"x\", \"nite\": \"y\"}", "terms.mac.nite", "unknown key"),
     ])
     func malformedTermGivesOneLineNamingFileAndField(term: String, field: String, problem: String) throws {
         let dir = try tempDir()
@@ -90,10 +91,34 @@ struct ProfileLoadingTests {
         #expect(e3?.field == "format")
     }
 
+    @Test func unknownKeysAnywhereAreErrorsNamingTheKey() throws {
+        let base = userProfileJSON()
+        func fail(_ json: String) -> ProfileError? {
+            #expect(throws: ProfileError.self) { try EnergyProfile.parse(Data(json.utf8), file: "u.json") }
+        }
+        let top = fail(base.replacingOccurrences(of: "\"wordBits\"", with: "\"wordbits\": 32, \"wordBits\""))
+        #expect(top?.field == "wordbits" && top?.problem.hasPrefix("unknown key") == true)
+        let term = fail(base.replacingOccurrences(of: "\"terms\": {", with: "\"terms\": {\"routingHop\": {\"pJ\": 3, \"grade\": \"survey\", \"source\": \"x\"}, "))
+        #expect(term?.field == "terms.routingHop" && term?.problem.contains("a new term needs \"counts\"") == true)
+        let counter = fail(base.replacingOccurrences(of: "\"terms\": {", with: "\"terms\": {\"hop\": {\"pJ\": 3, \"grade\": \"survey\", \"source\": \"x\", \"counts\": {\"spiks\": 1}}, "))
+        #expect(counter?.field == "terms.hop.counts.spiks" && counter?.problem.hasPrefix("unknown counter") == true)
+        let flow = fail(base.replacingOccurrences(of: "\"wordBits\"", with: "\"dataflow\": \"weight-stationary\", \"wordBits\""))
+        #expect(flow?.field == "dataflow" && flow?.problem.contains("output-stationary") == true)
+    }
+
+    @Test func everyBuiltInStatesItsDataflowAndIFPrice() throws {
+        let cat = try ProfileCatalog.load()
+        for p in cat.profiles {
+            #expect(p.dataflowStated && p.pricesIFUpdates, "\(p.name)")
+        }
+        #expect(try cat.profile(named: "cmos45-int8").dataflow == .outputStationary)
+        #expect(try cat.profile(named: "cmos45-fp32").dataflow == .eventDriven)
+    }
+
     @Test func everyBuiltInConstantCarriesGradeAndSource() throws {
         for p in try ProfileCatalog.load().profiles {
             #expect(!p.source.isEmpty)
-            for term in EnergyTerm.allCases {
+            for term in EnergyTerm.allCases where term != .ifUpdate || p.pricesIFUpdates {
                 switch p.resolved(term) {
                 case .priced(let pj, _, let source, _): #expect(pj > 0 && !source.isEmpty, "\(p.name).\(term)")
                 case .unpriced(let reason), .included(_, let reason): #expect(!reason.isEmpty)
