@@ -62,6 +62,17 @@ public final class RunRecorder: @unchecked Sendable {
         }
     }
 
+    /// The training counters of an epoch that stopped before its evaluation (a run stopped or killed mid-epoch,
+    /// counters restored from a checkpoint): stored as that epoch's training phases, so `query --energy` prices
+    /// them instead of dropping them. The epoch's full ledger, when it is later evaluated, replaces them.
+    public func partialEpoch(epoch: Int, trainLedger: EventLedger, trainSamples: Int) {
+        attempt("partial-epoch counters") {
+            try store.recordLedger(runID, epoch: epoch, ledger: trainLedger,
+                                   samples: [.trainForward: Int64(trainSamples), .trainBackward: Int64(trainSamples),
+                                             .optimizer: Int64(trainSamples)])
+        }
+    }
+
     public func checkpoint(epoch: Int, step: Int, path: String, digest: String) {
         attempt("checkpoint") { try store.recordCheckpoint(runID, CheckpointRecord(epoch: epoch, step: step, path: path, digest: digest, at: Date())) }
     }
