@@ -40,7 +40,7 @@ let package = Package(
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
 
         // 2-5. The engine.
-        .target(name: "SNNEnergy", resources: [.copy("Profiles")], swiftSettings: vector),
+        .target(name: "SNNEnergy", exclude: ["README.md"], resources: [.copy("Profiles")], swiftSettings: vector),
         .target(name: "SNNCore", dependencies: ["CBLAS"], swiftSettings: kernels),
         .target(name: "SNNModel", dependencies: ["SNNCore", "SNNEnergy", "CSystemZlib", "CSodium"], swiftSettings: vector),
         .target(name: "SNNMethods", dependencies: ["SNNModel"], swiftSettings: vector),

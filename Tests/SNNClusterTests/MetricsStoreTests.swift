@@ -212,4 +212,26 @@ struct MetricsStoreTests {
         let e2 = #expect(throws: MetricsStoreError.self) { try MetricsStore.open(path: foreign) }
         #expect(e2?.message.contains("not a metrics database") == true)
     }
+
+    @Test func partialEpochTrainingCountersArePricedNotDropped() throws {
+        let dir = try metricsTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try MetricsStore.open(path: dir.appendingPathComponent("metrics.sqlite").path)
+        try writeSampleRun(store)
+        let before = try #require(try store.loadLedger(run: "r1"))
+        // Epoch 3 stopped mid-way: only its training counters exist (12 MACs in train-forward, no evaluation).
+        var partial = EventLedger(layerNames: ["conv1", "fc1"], timesteps: 2)
+        var tf = EventCounts(); tf.macs = 12
+        partial.record(.trainForward, layer: 0, t: 0, tf)
+        try store.recordLedger("r1", epoch: 3, ledger: partial, samples: [.trainForward: 64, .trainBackward: 64, .optimizer: 64])
+        let after = try #require(try store.loadLedger(run: "r1"))
+        #expect(after.epochs == [1, 2, 3])
+        #expect(after.ledger.total(.trainForward).macs == before.ledger.total(.trainForward).macs + 12)
+        #expect(after.samples[.inference] == before.samples[.inference])   // per-sample inference figures unchanged
+        let fp = try ProfileCatalog.load().profile(named: "cmos45-fp32")
+        let e0 = before.energyReport(profile: fp), e1 = after.energyReport(profile: fp)
+        #expect(abs(e1.totalJ - e0.totalJ - 12 * 4.6e-12) < 1e-22)
+        #expect(e1.inferenceJPerSample == e0.inferenceJPerSample)
+        #expect(try store.loadLedger(run: "r1", epoch: 3)?.ledger.total(.trainForward).macs == 12)
+    }
 }

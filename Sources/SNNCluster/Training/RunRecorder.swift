@@ -66,11 +66,18 @@ public final class RunRecorder: @unchecked Sendable {
     /// failure), so those events are not lost; a resumed run that completes the epoch replaces them with the
     /// whole epoch's counts (the counters so far travel in the checkpoint).
     public func partialEpoch(_ session: TrainingSession) {
-        let n = Int64(session.trainSamplesThisEpoch)
-        guard n > 0 else { return }
-        attempt("partial epoch") {
-            try store.recordLedger(runID, epoch: session.epoch, ledger: session.trainLedger,
-                                   samples: [.trainForward: n, .trainBackward: n, .optimizer: n])
+        guard session.trainSamplesThisEpoch > 0 else { return }
+        partialEpoch(epoch: session.epoch, trainLedger: session.trainLedger, trainSamples: session.trainSamplesThisEpoch)
+    }
+
+    /// The training counters of an epoch that stopped before its evaluation (a run stopped or killed mid-epoch,
+    /// counters restored from a checkpoint): stored as that epoch's training phases, so `query --energy` prices
+    /// them instead of dropping them. The epoch's full ledger, when it is later evaluated, replaces them.
+    public func partialEpoch(epoch: Int, trainLedger: EventLedger, trainSamples: Int) {
+        attempt("partial-epoch counters") {
+            try store.recordLedger(runID, epoch: epoch, ledger: trainLedger,
+                                   samples: [.trainForward: Int64(trainSamples), .trainBackward: Int64(trainSamples),
+                                             .optimizer: Int64(trainSamples)])
         }
     }
 
