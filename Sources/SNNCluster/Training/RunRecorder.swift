@@ -22,7 +22,7 @@ public final class RunRecorder: @unchecked Sendable {
         self.runID = runID
         _ = try store.beginRun(RunRecord(runID: runID, name: setup.spec.name, method: setup.spec.method.rawValue,
                                          specJSON: setup.specJSON, seed: setup.settings.seed, startedAt: Date(),
-                                         buildID: buildID, datasetFingerprint: setup.train.fingerprint))
+                                         buildID: buildID, datasetFingerprint: BuildIdentity.dataFingerprint(train: setup.train, test: setup.test)))
     }
 
     func attempt(_ what: String, _ body: () throws -> Void) {
