@@ -13,6 +13,7 @@ extension Start {
         let session = try makeSession(setup: setup, resuming: checkpoint)
         let dir = checkpointDir ?? "runs/\(runID)"
         try checkCheckpointDirectory(dir)
+        recordDeadRuns(db: db)
         var options = CoordinatorOptions(bind: bind, minWorkers: max(minWorkers, min(localWorkers, minWorkers == 1 ? localWorkers : minWorkers)),
                                          checkpointPath: dir + "/checkpoint.ckpt")
         options.maxSteps = maxSteps

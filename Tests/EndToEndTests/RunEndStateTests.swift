@@ -65,6 +65,33 @@ import SNNCluster
         #expect(committedSteps(db: db) == 1)
     }
 
+    /// A coordinator killed with -9 cannot record its end; the next coordinator started on the same metrics
+    /// database records that run "failed" with the reason (its status file's pid is gone), instead of it staying
+    /// "running" for ever (issue 8, item 9).
+    @Test func aKilledCoordinatorsRunIsRecordedFailedByTheNextStart() throws {
+        let dir = temporaryDirectory()
+        let spec = try writeTinySpec(in: dir)
+        let db = dir + "/m.sqlite"
+        let first = try Child("snn-coord", ["start", "--spec", spec, "--bind", "tcp://127.0.0.1:\(freePort())", "--limit", "256",
+                                            "--quiet", "--db", db, "--checkpoint-dir", dir + "/ck1"], cwd: dir)
+        func runs() -> [RunRecord] { ((try? MetricsStore.open(path: db, readOnly: true).runs()) ?? []) ?? [] }
+        #expect(waitUntil(60) { runs().first.map { FileManager.default.fileExists(atPath: dir + "/m.\($0.runID).status.json") } ?? false },
+                "\(first.stderr)")
+        let killed = try #require(runs().first).runID
+        first.kill9()
+        #expect(runs().first?.status == .running)
+        let second = try Child("snn-coord", ["start", "--spec", spec, "--bind", "tcp://127.0.0.1:\(freePort())", "--limit", "256",
+                                             "--quiet", "--db", db, "--checkpoint-dir", dir + "/ck2"], cwd: dir)
+        defer { second.kill9() }
+        #expect(waitUntil(60) { runs().count == 2 }, "\(second.stderr)")
+        let record = try #require(runs().first { $0.runID == killed })
+        #expect(record.status == .failed)
+        #expect(record.finishedAt != nil)
+        let reason = try MetricsStore.open(path: db, readOnly: true).endReason(run: killed)
+        #expect(reason?.contains("ended without recording an end") == true, "\(reason ?? "nil")")
+        #expect(runs().first { $0.runID != killed }?.status == .running)
+    }
+
     /// Pids whose parent is `pid` (from /proc).
     static func children(of pid: Int32) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
