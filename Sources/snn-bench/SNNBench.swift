@@ -11,6 +11,12 @@ import SNNModel
 /// `LocalExecutor` with one micro-batch per thread), so the figures are what a standalone run achieves.
 @main
 struct SNNBench: ParsableCommand {
+    /// Switches OpenBLAS off a generic fallback core first (see `BLAS.selectCoreForThisCPU`).
+    static func main() {
+        BLAS.selectCoreForThisCPU()
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "snn-bench",
         abstract: "Measure training and inference throughput of run specs (BENCHMARKS.md workloads W1, W2).",

@@ -1,7 +1,14 @@
 import ArgumentParser
+import SNNCore
 
 @main
 struct SNNCoord: ParsableCommand {
+    /// Switches OpenBLAS off a generic fallback core first (see `BLAS.selectCoreForThisCPU`).
+    static func main() {
+        BLAS.selectCoreForThisCPU()
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "snn-coord",
         abstract: "Train spiking neural networks on a cluster of CPU machines and score their energy.",

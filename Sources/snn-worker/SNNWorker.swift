@@ -6,6 +6,12 @@ import SNNModel
 
 @main
 struct SNNWorker: ParsableCommand {
+    /// Switches OpenBLAS off a generic fallback core first (see `BLAS.selectCoreForThisCPU`).
+    static func main() {
+        BLAS.selectCoreForThisCPU()
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "snn-worker",
         abstract: "Run an snn-cluster worker: compute micro-batches for a coordinator.",
