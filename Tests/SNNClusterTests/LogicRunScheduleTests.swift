@@ -40,12 +40,14 @@ import SNNCluster
     }
 
     @Test func checkpointEveryCountsIterationsAcrossResumeNotThisInvocation() {
-        // Resumed at iteration 5 (epoch 1 step 1 of 4): every 3 iterations → after iterations 6 and 9.
+        // Resumed at iteration 5 (epoch 1 step 1 of 4): epoch 1 commits iterations 6, 7, 8; epoch 2 commits 9–12.
+        // Every 3 iterations → after 6, 9 and 12 (the last one before epoch 2's evaluation and its own checkpoint).
         var s = RunSchedule(epochs: 3, stepsPerEpoch: 4, checkpointEvery: 3)
         let log = Self.drive(&s, from: C(epoch: 1, step: 1, iteration: 5))
         #expect(log == [.trainStep, .checkpoint, .trainStep, .trainStep, .evaluate(epoch: 1), .advanceEpoch, .checkpoint,
-                        .trainStep, .checkpoint, .trainStep, .trainStep, .trainStep, .evaluate(epoch: 2), .advanceEpoch,
-                        .checkpoint, .stop(.completed)])
+                        .trainStep, .checkpoint, .trainStep, .trainStep, .trainStep, .checkpoint, .evaluate(epoch: 2),
+                        .advanceEpoch, .checkpoint, .stop(.completed)])
+        #expect(s.committed == 7)
     }
 
     @Test func maxStepsInsideAnEpochEvaluatesWhatWasTrainedCheckpointsAndStops() {
