@@ -25,13 +25,15 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        // Keras 3 `.keras` files are zip archives.
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // 1. C shims: module maps only.
         .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSystemZlib", path: "Sources/CSystemZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSodium", path: "Sources/CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         // HDF5 (Keras weights, NIR graphs): Debian's serial build, headers under /usr/include/hdf5/serial.
@@ -40,10 +42,10 @@ let package = Package(
         // 2-5. The engine.
         .target(name: "SNNEnergy", resources: [.copy("Profiles")], swiftSettings: vector),
         .target(name: "SNNCore", dependencies: ["CBLAS"], swiftSettings: kernels),
-        .target(name: "SNNModel", dependencies: ["SNNCore", "SNNEnergy", "CZlib", "CSodium"], swiftSettings: vector),
+        .target(name: "SNNModel", dependencies: ["SNNCore", "SNNEnergy", "CSystemZlib", "CSodium"], swiftSettings: vector),
         .target(name: "SNNMethods", dependencies: ["SNNModel"], swiftSettings: vector),
         // Interchange formats (HDF5 wrapper; NIR graphs): reads and writes networks of SNNModel.
-        .target(name: "SNNInterchange", dependencies: ["SNNModel", "CHDF5"], swiftSettings: vector),
+        .target(name: "SNNInterchange", dependencies: ["SNNModel", "SNNMethods", "CHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")], swiftSettings: vector),
 
         // 6. The cluster: state machines, wire, codecs, metrics.
         .target(name: "SNNCluster", dependencies: [
@@ -69,7 +71,7 @@ let package = Package(
         .testTarget(name: "SNNEnergyTests", dependencies: ["SNNEnergy", "SNNModel"], swiftSettings: vector),
         .testTarget(name: "SNNModelTests", dependencies: ["SNNModel"], swiftSettings: vector),
         .testTarget(name: "SNNMethodsTests", dependencies: ["SNNMethods"], swiftSettings: vector),
-        .testTarget(name: "SNNInterchangeTests", dependencies: ["SNNInterchange"], exclude: ["Fixtures"], swiftSettings: vector),
+        .testTarget(name: "SNNInterchangeTests", dependencies: ["SNNInterchange", "SNNMethods", .product(name: "ZIPFoundation", package: "ZIPFoundation")], exclude: ["Fixtures"], swiftSettings: vector),
         .testTarget(name: "SNNClusterTests", dependencies: ["SNNCluster"], swiftSettings: vector),
         .testTarget(name: "SNNReportTests", dependencies: ["SNNReport"], swiftSettings: vector),
         // Starts the snn-coord and snn-worker binaries as processes: `scripts/test` builds them first.

@@ -33,11 +33,17 @@ public struct MemoryClass: Sendable, Codable, Equatable {
     public var grade: EvidenceGrade
     public var source: String
     public var note: String?
+    /// Bytes the class holds (nil = unbounded, e.g. DRAM). Per-layer sizing picks the smallest class that holds
+    /// a layer's weights (or state).
+    public var capacityBytes: Int64?
+    /// The high end of a published range (e.g. DRAM 2.6 nJ against 1.3 nJ); nil = a single value.
+    public var pJPerAccessHigh: Double?
 
     public init(name: String, pJPerAccess: Double, accessBits: Int, grade: EvidenceGrade, source: String,
-                note: String? = nil) {
+                note: String? = nil, capacityBytes: Int64? = nil, pJPerAccessHigh: Double? = nil) {
         self.name = name; self.pJPerAccess = pJPerAccess; self.accessBits = accessBits
         self.grade = grade; self.source = source; self.note = note
+        self.capacityBytes = capacityBytes; self.pJPerAccessHigh = pJPerAccessHigh
     }
 
     /// Energy of one word of `wordBits` bits, assuming an access costs in proportion to its width (an
@@ -76,12 +82,23 @@ public struct EnergyProfile: Sendable, Equatable {
     public var terms: [EnergyTerm: TermPrice]
     public var memoryClasses: [String: MemoryClass]
     public var notes: [String]
+    /// How the hardware moves data (prices the full-model SNN/ANN comparison).
+    public var dataflow: Dataflow
+    /// False when the profile file did not state `dataflow` (then event-driven is assumed and reports say so).
+    public var dataflowStated: Bool
+    /// Terms the profile adds beyond `EnergyTerm` (routing hops, static power, ...).
+    public var customTerms: [CustomTerm]
 
     public init(name: String, description: String, source: String, wordBits: Int,
-                terms: [EnergyTerm: TermPrice], memoryClasses: [String: MemoryClass], notes: [String] = []) {
+                terms: [EnergyTerm: TermPrice], memoryClasses: [String: MemoryClass], notes: [String] = [],
+                dataflow: Dataflow = .eventDriven, dataflowStated: Bool = true, customTerms: [CustomTerm] = []) {
         self.name = name; self.description = description; self.source = source; self.wordBits = wordBits
         self.terms = terms; self.memoryClasses = memoryClasses; self.notes = notes
+        self.dataflow = dataflow; self.dataflowStated = dataflowStated; self.customTerms = customTerms
     }
+
+    /// True when the profile states a separate price for IF neuron updates.
+    public var pricesIFUpdates: Bool { terms[.ifUpdate] != nil }
 
     /// The resolved price of one term.
     public enum Resolved: Sendable, Equatable {

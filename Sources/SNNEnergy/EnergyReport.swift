@@ -54,6 +54,29 @@ public struct EnergyReport: Sendable, Codable, Equatable {
         public var annJPerSample: Double?
         /// snnJPerSample / annJPerSample.
         public var snnOverAnn: Double?
+        /// True when BN and pooling layers were left out on both sides (the network's layers were known).
+        public var bnAndPoolingExcluded: Bool = false
+    }
+
+    /// A profile-defined term (`CustomTerm`) summed over the priced phases; `count` may be fractional.
+    public struct CustomTermLine: Sendable, Codable, Equatable {
+        public var name: String
+        public var count: Double
+        public var counts: [String: Double]
+        public var status: String
+        public var pJPerEvent: Double?
+        public var energyJ: Double?
+        public var grade: EvidenceGrade?
+        public var source: String?
+        public var note: String?
+    }
+
+    /// One layer's raw counts per phase (keyed by `Phase.name`), for `query --energy`'s per-layer table.
+    public struct LayerCounts: Sendable, Codable, Equatable {
+        public var layer: Int
+        public var name: String
+        public var kind: String?
+        public var counts: [String: EventCounts]
     }
 
     public var profile: String
@@ -74,11 +97,18 @@ public struct EnergyReport: Sendable, Codable, Equatable {
     public var trainingJPerStep: Double?
     public var literature: LiteratureFigure?
     public var profileNotes: [String]
+    public var customTerms: [CustomTermLine] = []
+    public var layerCounts: [LayerCounts] = []
+    /// The full-model SNN/ANN comparison (needs the network's layers); printed first.
+    public var comparison: DataflowComparison?
+    /// Some inference (training) counts carry no price: the per-sample (per-step) figure is partial.
+    public var inferencePartial: Bool = false
+    public var trainingPartial: Bool = false
 
     /// The terms the profile does not price, with counts.
     public var unpriced: [TermLine] { terms.filter { $0.status == "unpriced" } }
     /// True when some counted events carry no price (totals are then partial).
-    public var isPartial: Bool { unpriced.contains { $0.count != 0 } }
+    public var isPartial: Bool { unpriced.contains { $0.count != 0 } || customTerms.contains { $0.status == "unpriced" && $0.count != 0 } }
 
     /// The E_MAC / E_AC of METHODS §3.6 (Horowitz 2014, 45 nm fp32), used when a profile prices no MAC or AC.
     public static let conventionEMACpJ = 4.6
@@ -91,39 +121,79 @@ public struct EnergyReport: Sendable, Codable, Equatable {
     ///   - trainingSteps: optimizer steps the training phases cover (0 = no per-step figure).
     ///   - annMacsPerSample: `Σ_l fanIn_l × outputs_l` of the same network run once without time, for the
     ///     SNN/ANN comparison (nil = no comparison).
+    ///   - shapes: the network's layers (one per ledger layer). With them, IF and LIF updates are priced apart,
+    ///     BN that is not per-step is folded at inference (its inference counts are not charged), the literature
+    ///     figure leaves BN and pooling out on both sides, and the full-model comparison
+    ///     (`DataflowComparison`) is computed.
     public static func price(ledger: EventLedger, profile: EnergyProfile, phases: Set<Phase> = Set(Phase.allCases),
-                             samples: Int, trainingSteps: Int = 0, annMacsPerSample: Int64? = nil) -> EnergyReport {
+                             samples: Int, trainingSteps: Int = 0, annMacsPerSample: Int64? = nil,
+                             shapes: [LayerShape]? = nil) -> EnergyReport {
         let priced = Phase.allCases.filter { phases.contains($0) }
-        let resolved = Dictionary(uniqueKeysWithValues: EnergyTerm.allCases.map { ($0, profile.resolved($0)) })
-        func pJ(_ c: EventCounts) -> Double {
-            var e = 0.0
-            for term in EnergyTerm.allCases {
-                if case .priced(let p, _, _, _) = resolved[term]! { e += Double(term.count(in: c)) * p }
-            }
-            return e
+        let shapes = shapes.flatMap { $0.count == ledger.layerNames.count ? $0 : nil }
+        let stated = EnergyTerm.allCases.filter { $0 != .ifUpdate || profile.pricesIFUpdates }
+        let resolved = Dictionary(uniqueKeysWithValues: stated.map { ($0, profile.resolved($0)) })
+        /// The counts one layer is charged in one phase, per term, and its custom-term counts.
+        func termCounts(_ c: EventCounts, layer l: Int, phase: Phase) -> [EnergyTerm: Int64] {
+            if phase == .inference, let sh = shapes?[l], sh.kind == .batchNorm, sh.foldedAtInference { return [:] }
+            let leaky = profile.pricesIFUpdates ? (shapes?[l].leaky ?? true) : true
+            var out: [EnergyTerm: Int64] = [:]
+            for t in stated { out[t] = t.count(in: c, leaky: leaky) }
+            return out
+        }
+        func folded(_ l: Int, _ phase: Phase) -> Bool {
+            phase == .inference && shapes?[l].kind == .batchNorm && shapes?[l].foldedAtInference == true
         }
 
-        var all = EventCounts()
+        var all: [EnergyTerm: Int64] = [:]
+        var customCounts = [Double](repeating: 0, count: profile.customTerms.count)
         var layers: [LayerLine] = []
+        var layerCounts: [LayerCounts] = []
         var phasePJ = [Double](repeating: 0, count: Phase.allCases.count)
+        var unpricedByPhase = [Bool](repeating: false, count: Phase.allCases.count)
         for l in ledger.layerNames.indices {
             var line = LayerLine(layer: l, name: ledger.layerNames[l], energyJ: 0, phaseEnergyJ: [:])
+            var lc = LayerCounts(layer: l, name: ledger.layerNames[l], kind: shapes?[l].kind.rawValue, counts: [:])
             var layerPJ = 0.0
             for ph in priced {
                 let c = ledger.total(ph, layer: l)
-                all += c
-                let e = pJ(c)
+                lc.counts[ph.name] = c
+                var e = 0.0
+                for (t, n) in termCounts(c, layer: l, phase: ph) {
+                    all[t, default: 0] += n
+                    switch resolved[t]! {
+                    case .priced(let p, _, _, _): e += Double(n) * p
+                    case .unpriced: if n != 0 { unpricedByPhase[ph.rawValue] = true }
+                    case .included: break
+                    }
+                }
+                if !folded(l, ph) {
+                    for (i, ct) in profile.customTerms.enumerated() {
+                        let k = ct.count(in: c)
+                        customCounts[i] += k
+                        if let p = ct.price { e += k * p.pJ } else if k != 0 { unpricedByPhase[ph.rawValue] = true }
+                    }
+                }
                 layerPJ += e
                 phasePJ[ph.rawValue] += e
                 line.phaseEnergyJ[ph.name] = e * 1e-12
             }
             line.energyJ = layerPJ * 1e-12
             layers.append(line)
+            layerCounts.append(lc)
+        }
+        // Network-level custom counter: timesteps = inference samples × T.
+        if phases.contains(.inference) {
+            for (i, ct) in profile.customTerms.enumerated() {
+                guard let k = ct.counts["timesteps"] else { continue }
+                let steps = k * Double(samples) * Double(ledger.timesteps)
+                customCounts[i] += steps
+                if let p = ct.price { phasePJ[Phase.inference.rawValue] += steps * p.pJ } else if steps != 0 { unpricedByPhase[0] = true }
+            }
         }
 
         var totalPJ = 0.0
-        let terms: [TermLine] = EnergyTerm.allCases.map { term in
-            let n = term.count(in: all)
+        let terms: [TermLine] = stated.map { term in
+            let n = all[term] ?? 0
             switch resolved[term]! {
             case .priced(let p, let grade, let source, let note):
                 let e = Double(n) * p
@@ -138,6 +208,13 @@ public struct EnergyReport: Sendable, Codable, Equatable {
                                 grade: nil, source: nil, includedIn: other, note: reason)
             }
         }
+        let custom: [CustomTermLine] = profile.customTerms.enumerated().map { i, ct in
+            let e = ct.price.map { customCounts[i] * $0.pJ * 1e-12 }
+            if let e { totalPJ += e * 1e12 }
+            return CustomTermLine(name: ct.name, count: customCounts[i], counts: ct.counts, status: ct.price == nil ? "unpriced" : "priced",
+                                  pJPerEvent: ct.price?.pJ, energyJ: e, grade: ct.price?.grade, source: ct.price?.source,
+                                  note: ct.price?.note ?? ct.unpricedReason)
+        }
 
         let inferencePJ = phasePJ[Phase.inference.rawValue]
         let trainingPJ = [Phase.trainForward, .trainBackward, .optimizer]
@@ -146,21 +223,38 @@ public struct EnergyReport: Sendable, Codable, Equatable {
 
         var literature: LiteratureFigure?
         if phases.contains(.inference), samples > 0 {
-            let inf = ledger.total(.inference)
-            let (eAC, eACFrom) = profile.pJ(.synapticOp).map { ($0, "profile \(profile.name)") }
-                ?? (conventionEACpJ, "cmos45-fp32 convention (profile \(profile.name) prices no synaptic op)")
-            let (eMAC, eMACFrom) = profile.pJ(.mac).map { ($0, "profile \(profile.name)") }
-                ?? (conventionEMACpJ, "cmos45-fp32 convention (profile \(profile.name) prices no MAC)")
-            let sops = Double(inf.synapticOps) / Double(samples)
-            let macs = Double(inf.macs) / Double(samples)
+            // Always the convention's constants (not the profile's), so the figure compares with the literature.
+            // BN and pooling are left out on both sides when the layers are known.
+            var sopsTotal: Int64 = 0, macsTotal: Int64 = 0
+            for l in ledger.layerNames.indices {
+                if let k = shapes?[l].kind, k == .batchNorm || k == .pool { continue }
+                let c = ledger.total(.inference, layer: l)
+                sopsTotal += c.synapticOps; macsTotal += c.macs
+            }
+            let eAC = conventionEACpJ, eMAC = conventionEMACpJ
+            let from = "Horowitz ISSCC 2014 45 nm fp32 (the convention's constant, whatever the profile)"
+            let sops = Double(sopsTotal) / Double(samples)
+            let macs = Double(macsTotal) / Double(samples)
             let snn = (sops * eAC + macs * eMAC) * 1e-12
             let ann = annMacsPerSample.map { Double($0) * eMAC * 1e-12 }
             literature = LiteratureFigure(
-                eACpJ: eAC, eACFrom: eACFrom, eMACpJ: eMAC, eMACFrom: eMACFrom,
+                eACpJ: eAC, eACFrom: from, eMACpJ: eMAC, eMACFrom: from,
                 synapticOpsPerSample: sops, macsPerSample: macs, snnJPerSample: snn,
                 annMacsPerSample: annMacsPerSample, annJPerSample: ann,
-                snnOverAnn: ann.flatMap { $0 > 0 ? snn / $0 : nil })
+                snnOverAnn: ann.flatMap { $0 > 0 ? snn / $0 : nil },
+                bnAndPoolingExcluded: shapes != nil)
         }
+        let comparison = shapes.flatMap { sh in
+            // Only for spiking runs: a run without a single spike (an `ann` run) has no SNN to compare.
+            phases.contains(.inference) && ledger.total(.inference).spikes > 0 ? DataflowComparison.price(ledger: ledger, shapes: sh, profile: profile, samples: samples) : nil
+        }
+        var notes = profile.notes + profile.memoryClassNotes
+        if let sh = shapes {
+            for (l, s) in sh.enumerated() where s.kind == .batchNorm && s.foldedAtInference {
+                notes.append("\(ledger.layerNames[l]): BN with statistics shared over steps, folded into the preceding weights at inference; its inference counts are listed per layer but not charged")
+            }
+        }
+        if !profile.pricesIFUpdates { notes.append("no IF-update price: every neuron update is priced as a LIF update (an upper bound for IF layers)") }
 
         return EnergyReport(
             profile: profile.name, profileDescription: profile.description, profileSource: profile.source,
@@ -170,6 +264,8 @@ public struct EnergyReport: Sendable, Codable, Equatable {
             totalJ: totalPJ * 1e-12,
             inferenceJPerSample: phases.contains(.inference) && samples > 0 ? inferencePJ * 1e-12 / Double(samples) : nil,
             trainingJPerStep: hasTraining && trainingSteps > 0 ? trainingPJ * 1e-12 / Double(trainingSteps) : nil,
-            literature: literature, profileNotes: profile.notes + profile.memoryClassNotes)
+            literature: literature, profileNotes: notes, customTerms: custom, layerCounts: layerCounts,
+            comparison: comparison, inferencePartial: unpricedByPhase[Phase.inference.rawValue],
+            trainingPartial: unpricedByPhase.dropFirst().contains(true))
     }
 }

@@ -6,7 +6,11 @@
 public enum EnergyTerm: String, CaseIterable, Sendable, Codable, Comparable {
     case mac
     case synapticOp
+    /// Neuron updates of leaky (LIF) neurons; of all neurons when the network's layers are not known.
     case neuronUpdate
+    /// Neuron updates of IF neurons (no leak multiply). Optional in a profile: when absent, IF updates are priced
+    /// as `neuronUpdate` (an upper bound) and the report says so.
+    case ifUpdate
     case spike
     case weightRead
     case membraneRead
@@ -17,17 +21,22 @@ public enum EnergyTerm: String, CaseIterable, Sendable, Codable, Comparable {
     /// Memory terms are priced through a memory size class (SRAM of some size, or DRAM).
     public var isMemory: Bool {
         switch self {
-        case .mac, .synapticOp, .neuronUpdate, .spike: false
+        case .mac, .synapticOp, .neuronUpdate, .ifUpdate, .spike: false
         default: true
         }
     }
 
-    /// The number of events of this term in `c` (memory terms count 32-bit words).
-    public func count(in c: EventCounts) -> Int64 {
+    /// The number of events of this term in `c` (memory terms count 32-bit words), with every neuron update
+    /// counted as a `neuronUpdate` (`count(in:leaky:)` splits IF from LIF when the layer is known).
+    public func count(in c: EventCounts) -> Int64 { count(in: c, leaky: true) }
+
+    /// As `count(in:)`, with the neuron updates of a layer of IF neurons (`leaky` false) counted as `ifUpdate`.
+    public func count(in c: EventCounts, leaky: Bool) -> Int64 {
         switch self {
         case .mac: c.macs
         case .synapticOp: c.synapticOps
-        case .neuronUpdate: c.neuronUpdates
+        case .neuronUpdate: leaky ? c.neuronUpdates : 0
+        case .ifUpdate: leaky ? 0 : c.neuronUpdates
         case .spike: c.spikes
         case .weightRead: c.weightReads
         case .membraneRead: c.membraneReads
@@ -42,7 +51,8 @@ public enum EnergyTerm: String, CaseIterable, Sendable, Codable, Comparable {
         switch self {
         case .mac: "MACs"
         case .synapticOp: "synaptic ops (AC)"
-        case .neuronUpdate: "neuron updates"
+        case .neuronUpdate: "neuron updates (LIF)"
+        case .ifUpdate: "neuron updates (IF)"
         case .spike: "spikes"
         case .weightRead: "weight reads (words)"
         case .membraneRead: "membrane reads (words)"

@@ -20,15 +20,23 @@ extension EnergyProfile {
     /// ```
     /// Grades: measured-silicon, pre-silicon, survey, derived, assumption. `included` must point at a term
     /// that is itself priced. Errors are `ProfileError`s naming `file` and the field.
+    ///
+    /// Also: `"dataflow": "event-driven" | "output-stationary"` (how the full-model comparison is priced; when
+    /// absent, event-driven is assumed and reports say so); `ifUpdate` is optional (absent: IF updates priced as
+    /// `neuronUpdate`); memory classes may give `"capacityBytes"` (absent = unbounded, e.g. DRAM) and
+    /// `"pJPerAccessHigh"` (the high end of a range). A term name that is not built in defines a new term and must
+    /// map counters to it: `"routingHop": {"pJ": 3, "grade": ..., "source": ..., "counts": {"spikes": 2}}`
+    /// (counters: `EventCounts.fieldNames` and `timesteps`). Every unknown key anywhere is an error naming it.
     public static func parse(_ data: Data, file: String) throws -> EnergyProfile {
         let root: Any
         do {
             root = try JSONSerialization.jsonObject(with: data)
         } catch {
-            throw ProfileError(file: file, field: "", problem: "not valid JSON (\(Self.firstLine(error)))")
+            throw ProfileError(file: file, field: "", problem: "not valid JSON (\(Self.jsonProblem(error)))")
         }
         let r = Reader(file: file)
         let obj = try r.object(root, "")
+        try r.onlyKeys(obj, ["format", "name", "description", "source", "wordBits", "dataflow", "terms", "memory", "notes"], in: "")
         let format = try r.int(obj, "format", in: "")
         guard format == formatVersion else {
             throw ProfileError(file: file, field: "format",
@@ -45,12 +53,23 @@ extension EnergyProfile {
             throw ProfileError(file: file, field: "wordBits", problem: "must be between 1 and 1024, got \(wordBits)")
         }
 
+        var dataflow = Dataflow.eventDriven
+        if obj["dataflow"] != nil {
+            let d = try r.string(obj, "dataflow", in: "")
+            guard let df = Dataflow(rawValue: d) else {
+                throw ProfileError(file: file, field: "dataflow", problem: "'\(d)' is not a dataflow (known: "
+                                   + Dataflow.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+            }
+            dataflow = df
+        }
+
         var classes: [String: MemoryClass] = [:]
         if obj["memory"] != nil {
             let mem = try r.object(obj["memory"]!, "memory")
             for (cname, value) in mem {
                 let path = "memory.\(cname)"
                 let c = try r.object(value, path)
+                try r.onlyKeys(c, ["pJPerAccess", "pJPerAccessHigh", "accessBits", "capacityBytes", "grade", "source", "note"], in: path)
                 let bits = try r.int(c, "accessBits", in: path)
                 guard bits > 0 else {
                     throw ProfileError(file: file, field: path + ".accessBits", problem: "must be positive")
@@ -58,23 +77,53 @@ extension EnergyProfile {
                 classes[cname] = MemoryClass(
                     name: cname, pJPerAccess: try r.energy(c, "pJPerAccess", in: path), accessBits: bits,
                     grade: try r.grade(c, in: path), source: try r.string(c, "source", in: path),
-                    note: try r.optionalString(c, "note", in: path))
+                    note: try r.optionalString(c, "note", in: path),
+                    capacityBytes: c["capacityBytes"] == nil ? nil : Int64(try r.energy(c, "capacityBytes", in: path)),
+                    pJPerAccessHigh: c["pJPerAccessHigh"] == nil ? nil : try r.energy(c, "pJPerAccessHigh", in: path))
             }
         }
 
         let termsObj = try r.object(obj["terms"] as Any, "terms")
-        for key in termsObj.keys where EnergyTerm(rawValue: key) == nil {
-            throw ProfileError(file: file, field: "terms.\(key)", problem: "unknown term (known: "
-                               + EnergyTerm.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+        var custom: [CustomTerm] = []
+        for key in termsObj.keys.sorted() where EnergyTerm(rawValue: key) == nil {
+            let path = "terms.\(key)"
+            let t = try r.object(termsObj[key]!, path)
+            guard t["counts"] != nil else {
+                throw ProfileError(file: file, field: path, problem: "unknown term (built in: "
+                                   + EnergyTerm.allCases.map(\.rawValue).joined(separator: ", ")
+                                   + "); a new term needs \"counts\" mapping counters to it")
+            }
+            try r.onlyKeys(t, ["pJ", "grade", "source", "note", "unpriced", "counts"], in: path)
+            let countsObj = try r.object(t["counts"]!, path + ".counts")
+            var counts: [String: Double] = [:]
+            for (cname, _) in countsObj {
+                guard CustomTerm.counterNames.contains(cname) else {
+                    throw ProfileError(file: file, field: "\(path).counts.\(cname)", problem: "unknown counter (known: "
+                                       + CustomTerm.counterNames.joined(separator: ", ") + ")")
+                }
+                counts[cname] = try r.number(countsObj, cname, in: path + ".counts")
+            }
+            guard !counts.isEmpty else { throw ProfileError(file: file, field: path + ".counts", problem: "maps no counter") }
+            if t["unpriced"] != nil {
+                guard t["pJ"] == nil else { throw ProfileError(file: file, field: path, problem: "needs exactly one of \"pJ\", \"unpriced\"") }
+                custom.append(CustomTerm(name: key, price: nil, unpricedReason: try r.string(t, "unpriced", in: path), counts: counts))
+            } else {
+                custom.append(CustomTerm(name: key, price: PricedConstant(
+                    pJ: try r.energy(t, "pJ", in: path), grade: try r.grade(t, in: path),
+                    source: try r.string(t, "source", in: path), note: try r.optionalString(t, "note", in: path)),
+                                         counts: counts))
+            }
         }
         var terms: [EnergyTerm: TermPrice] = [:]
         for term in EnergyTerm.allCases {
             let path = "terms.\(term.rawValue)"
+            if term == .ifUpdate && termsObj[term.rawValue] == nil { continue }   // optional: IF priced as neuronUpdate
             guard let value = termsObj[term.rawValue] else {
                 throw ProfileError(file: file, field: path,
                                    problem: "missing: every term must be priced, \"unpriced\" or \"included\"")
             }
             let t = try r.object(value, path)
+            try r.onlyKeys(t, ["pJ", "grade", "source", "note", "memory", "bits", "unpriced", "included", "reason"], in: path)
             let kinds = ["pJ", "memory", "unpriced", "included"].filter { t[$0] != nil }
             guard kinds.count == 1 else {
                 throw ProfileError(file: file, field: path, problem: "needs exactly one of \"pJ\", \"memory\", "
@@ -109,7 +158,7 @@ extension EnergyProfile {
         }
         for (term, price) in terms {
             if case .included(let other, _) = price {
-                switch terms[other]! {
+                switch terms[other] ?? .unpriced(reason: "") {
                 case .priced, .memory: break
                 default:
                     throw ProfileError(file: file, field: "terms.\(term.rawValue).included",
@@ -128,7 +177,8 @@ extension EnergyProfile {
             }
         }
         return EnergyProfile(name: name, description: description, source: source, wordBits: wordBits,
-                             terms: terms, memoryClasses: classes, notes: notes)
+                             terms: terms, memoryClasses: classes, notes: notes, dataflow: dataflow,
+                             dataflowStated: obj["dataflow"] != nil, customTerms: custom)
     }
 
     /// Reads and parses one profile file.
@@ -138,6 +188,13 @@ extension EnergyProfile {
             throw ProfileError(file: url.path, field: "", problem: "cannot be read (\(firstLine(error)))")
         }
         return try parse(data, file: url.path)
+    }
+
+    /// Foundation's JSON error reduced to its description ("Unexpected end of file …"), not the NSError dump.
+    static func jsonProblem(_ error: Error) -> String {
+        let ns = error as NSError
+        if let d = ns.userInfo["NSDebugDescription"] as? String { return d }
+        return firstLine(error)
     }
 
     static func firstLine(_ error: Error) -> String {
@@ -152,6 +209,13 @@ private struct Reader {
 
     func fail(_ path: String, _ key: String, _ problem: String) -> ProfileError {
         ProfileError(file: file, field: path.isEmpty ? key : (key.isEmpty ? path : "\(path).\(key)"), problem: problem)
+    }
+
+    /// Rejects a key the format does not know, naming it (a typo must not be silently ignored).
+    func onlyKeys(_ o: [String: Any], _ allowed: [String], in path: String) throws {
+        for key in o.keys.sorted() where !allowed.contains(key) {
+            throw fail(path, key, "unknown key (expected one of \(allowed.joined(separator: ", ")))")
+        }
     }
 
     func object(_ v: Any, _ path: String) throws -> [String: Any] {

@@ -35,7 +35,8 @@ public struct RunReportData: Sendable {
         var energy: EnergyReport?
         var note: String?
         if let stored = try store.loadLedger(run: id) {
-            energy = stored.energyReport(profile: profile, annMacsPerSample: annMACsPerSample(specJSON: summary.run.specJSON))
+            energy = stored.energyReport(profile: profile, annMacsPerSample: annMACsPerSample(specJSON: summary.run.specJSON),
+                                         shapes: energyShapes(specJSON: summary.run.specJSON))
         } else {
             note = "no event counts yet (they are stored at the end of each epoch)"
         }
@@ -49,6 +50,13 @@ public struct RunReportData: Sendable {
         guard let spec = try? RunSpec.decode(Data(specJSON.utf8), source: "stored spec"),
               let cfg = try? MethodFactory.networkConfig(spec) else { return nil }
         return Network(cfg).annMACsPerSample
+    }
+
+    /// The energy model's layer shapes of the stored spec's network (nil if it does not parse).
+    public static func energyShapes(specJSON: String) -> [LayerShape]? {
+        guard let spec = try? RunSpec.decode(Data(specJSON.utf8), source: "stored spec"),
+              let cfg = try? MethodFactory.networkConfig(spec) else { return nil }
+        return Network(cfg).energyShapes
     }
 
     /// Workers whose latest (non-refused) membership event is `joined`; 0 once the run is no longer running.

@@ -23,25 +23,25 @@ struct Convert: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Comma-separated time-step counts T.", valueName: "list"))
     var timesteps = "16,32,64,128,256"
 
-    @Option(name: .long, help: ArgumentHelp("Residual-elimination threshold h (METHODS §4.2).", valueName: "h"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Residual-elimination threshold h (METHODS §4.2).", valueName: "h"))
     var thresholding: Float = 0.5
 
-    @Option(name: .long, help: ArgumentHelp("Signed-bit weight quantisation (0 = float weights).", valueName: "k"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Signed-bit weight quantisation (0 = float weights).", valueName: "k"))
     var bits = 0
 
     @Option(name: .long, help: ArgumentHelp("Energy profiles, comma-separated.", valueName: "names"))
     var profile = "cmos45-fp32,loihi2018"
 
-    @Option(name: .long, help: ArgumentHelp("Time-stepped simulation on the first N test images (default all; 0 = closed form only).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Time-stepped simulation on the first N test images (default all; 0 = closed form only).", valueName: "n"))
     var simulate: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Use only the first N train and test images.", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Use only the first N train and test images.", valueName: "n"))
     var limit: Int?
 
     @Option(name: .long, help: ArgumentHelp("Directory holding the IDX files.", valueName: "dir"))
     var data = IDXDataset.defaultDirectory
 
-    @Option(name: .long, help: ArgumentHelp("Threads (default: all cores).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Threads (default: all cores).", valueName: "n"))
     var threads: Int?
 
     @Option(name: .long, help: ArgumentHelp("Where to store the converted model (default: runs/ecc-<source>.snn).", valueName: "path"))
@@ -52,6 +52,12 @@ struct Convert: ParsableCommand {
 
     @Flag(name: .long, help: "Print only the table.")
     var quiet = false
+
+    func validate() throws {
+        if let l = limit, l < 1 { throw ValidationError("--limit must be ≥ 1") }
+        if let t = threads, t < 1 { throw ValidationError("--threads must be ≥ 1") }
+        if let n = simulate, n < 0 { throw ValidationError("--simulate must be ≥ 0 (0 = closed form only)") }
+    }
 
     func run() throws {
         do {

@@ -26,7 +26,7 @@ struct ExportNIR: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Export this spec's initial network instead of a checkpoint.", valueName: "file"))
     var spec: String?
 
-    @Option(name: .long, help: ArgumentHelp("Time step Δt in seconds that NIR's time constants refer to.", valueName: "seconds"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Time step Δt in seconds that NIR's time constants refer to.", valueName: "seconds"))
     var dt: Double = NIRDiscretisation.defaultDt
 
     func validate() throws {

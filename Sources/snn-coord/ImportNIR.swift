@@ -33,10 +33,10 @@ struct ImportNIR: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The run's name (default: the NIR file's name).", valueName: "name"))
     var name: String?
 
-    @Option(name: .long, help: ArgumentHelp("Time step Δt in seconds (default: the file's, else 0.001).", valueName: "seconds"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Time step Δt in seconds (default: the file's, else 0.001).", valueName: "seconds"))
     var dt: Double?
 
-    @Option(name: .long, help: ArgumentHelp("Time steps T (default: the file's, else 8).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Time steps T (default: the file's, else 8).", valueName: "n"))
     var timesteps: Int?
 
     @Flag(name: .long, help: "Write the checkpoint as a finished run: `start --resume` then only evaluates.")

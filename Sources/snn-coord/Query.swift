@@ -25,7 +25,7 @@ struct Query: ParsableCommand {
     @Option(name: .long, help: "Output format: table, json, csv or prometheus.")
     var format: String = "table"
 
-    @Option(name: .long, help: ArgumentHelp("Also list the last N steps.", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Also list the last N steps.", valueName: "n"))
     var last: Int?
 
     @Flag(name: .long, help: "List all runs in the database.")
@@ -46,10 +46,19 @@ struct Query: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Directory of extra energy profile files (*.json).", valueName: "dir"))
     var profiles: String?
 
+    @Option(name: .long, help: ArgumentHelp("With --energy: price only this epoch's counts (default: all epochs).", valueName: "n"))
+    var epoch: Int?
+
+    @Option(name: .long, help: ArgumentHelp("With --energy: inference, train-forward, train-backward, optimizer, training or all.", valueName: "phase"))
+    var phase: String = "all"
+
     func validate() throws {
         guard ["table", "json", "csv", "prometheus"].contains(format) else { throw ValidationError("--format must be table, json, csv or prometheus") }
         if format == "prometheus" && (runs || last != nil || energy) { throw ValidationError("--format prometheus prints one run's metrics: drop --runs, --last and --energy") }
         if let l = last, l < 1 { throw ValidationError("--last must be ≥ 1") }
+        if Self.phases(phase) == nil { throw ValidationError("--phase must be inference, train-forward, train-backward, optimizer, training or all (got '\(phase)')") }
+        if let e = epoch, e < 0 { throw ValidationError("--epoch must be ≥ 0") }
+        if !energy && (epoch != nil || phase != "all") { throw ValidationError("--epoch and --phase apply to --energy; add --energy") }
     }
 
     func run() throws {
@@ -98,18 +107,35 @@ struct Query: ParsableCommand {
 
     func energyReport(store: MetricsStore, runID: String, json: Bool) throws -> String {
         let catalog = try ProfileCatalog.load(extraDirectory: profiles.map { URL(fileURLWithPath: $0) })
+        for bad in catalog.skipped {
+            FileHandle.standardError.write("snn-coord query: warning: skipped \(bad)\n".data(using: .utf8)!)
+        }
         let p = try catalog.profile(named: profile)
-        guard let stored = try store.loadLedger(run: runID) else {
+        guard let stored = try store.loadLedger(run: runID, epoch: epoch) else {
+            if let epoch { throw QueryError("run \(runID) has no event counts for epoch \(epoch) (see snn-coord query for its epochs)") }
             throw QueryError("run \(runID) has no event counts yet (they are stored at the end of each epoch)")
         }
         let record = try store.run(runID)
         var annMACs: Int64?
+        var shapes: [LayerShape]?
         if let spec = try? RunSpec.decode(Data(record.specJSON.utf8), source: "run \(runID)"),
            let cfg = try? MethodFactory.networkConfig(spec) {
             annMACs = Network(cfg).annMACsPerSample
+            shapes = Network(cfg).energyShapes
         }
-        let report = stored.energyReport(profile: p, annMacsPerSample: annMACs)
+        let report = stored.energyReport(profile: p, phases: Self.phases(phase)!, annMacsPerSample: annMACs, shapes: shapes)
         return json ? report.json() : "run \(runID) (\(record.name), \(record.method))\n" + report.text()
+    }
+}
+
+extension Query {
+    /// The phases `--phase` names, nil when it names none.
+    static func phases(_ s: String) -> Set<Phase>? {
+        switch s {
+        case "all": Set(Phase.allCases)
+        case "training": [.trainForward, .trainBackward, .optimizer]
+        default: Phase.allCases.first { $0.name == s }.map { [$0] }
+        }
     }
 }
 

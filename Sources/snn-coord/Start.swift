@@ -23,10 +23,10 @@ struct Start: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Address to listen on for workers.", valueName: "tcp://addr:port"))
     var bind = "tcp://127.0.0.1:5555"
 
-    @Option(name: .long, help: ArgumentHelp("Start N worker processes on loopback.", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Start N worker processes on loopback.", valueName: "n"))
     var localWorkers: Int = 0
 
-    @Option(name: .long, help: ArgumentHelp("Workers that must join before training starts.", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Workers that must join before training starts.", valueName: "n"))
     var minWorkers: Int = 1
 
     @Option(name: .long, help: ArgumentHelp("Continue a run from its last checkpoint (a run id or a checkpoint file).", valueName: "run"))
@@ -35,19 +35,19 @@ struct Start: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Override the spec's seed.", valueName: "s"))
     var seed: UInt64?
 
-    @Option(name: .long, help: ArgumentHelp("Override the spec's number of epochs.", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Override the spec's number of epochs.", valueName: "n"))
     var epochs: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Stop after N committed steps (tests, quick comparisons).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Stop after N committed steps (tests, quick comparisons).", valueName: "n"))
     var maxSteps: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Use only the first N training and test images.", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Use only the first N training and test images.", valueName: "n"))
     var limit: Int?
 
     @Option(name: .long, help: ArgumentHelp("Directory holding the IDX files.", valueName: "dir"))
     var data = IDXDataset.defaultDirectory
 
-    @Option(name: .long, help: ArgumentHelp("Threads for --standalone (default: all cores).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Threads for --standalone (default: all cores).", valueName: "n"))
     var threads: Int?
 
     @Option(name: .long, help: ArgumentHelp("Metrics database.", valueName: "path"))
@@ -56,7 +56,7 @@ struct Start: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Where checkpoints go (default runs/RUN-ID).", valueName: "dir"))
     var checkpointDir: String?
 
-    @Option(name: .long, help: ArgumentHelp("Also checkpoint every N steps (always at each epoch's end).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Also checkpoint every N steps (always at each epoch's end).", valueName: "n"))
     var checkpointEvery: Int?
 
     @Flag(name: .long, help: "Allow binding a non-loopback address without CURVE encryption.")
@@ -68,7 +68,7 @@ struct Start: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("File of allowed worker public keys, one per line.", valueName: "file"))
     var allow: String?
 
-    @Option(name: .long, help: ArgumentHelp("Serve /metrics (Prometheus) and a live report page on this port, on --bind's host.", valueName: "port"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Serve /metrics (Prometheus) and a live report page on this port, on --bind's host.", valueName: "port"))
     var metricsPort: Int?
 
     @Flag(name: .long, help: "Print only the summary.")

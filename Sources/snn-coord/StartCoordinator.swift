@@ -17,7 +17,7 @@ extension Start {
                                          checkpointPath: dir + "/checkpoint.ckpt")
         options.maxSteps = maxSteps
         options.checkpointEvery = checkpointEvery ?? setup.spec.training.checkpointEvery
-        options.statusPath = statusPath(db: db)
+        options.statusPath = statusPath(db: db, runID: runID)
         options.quiet = quiet
         if let key {
             let pair = try CurveKeyPair.load(path: key)
@@ -53,10 +53,12 @@ extension Start {
             server.stopRequested = { stop.requested }
             eval = try server.run()
         } catch {
+            recorder.partialEpoch(session)
             recorder.finish(digest: nil, status: "failed", reason: "\(error)")
             throw error
         }
         if server.stopping {
+            recorder.partialEpoch(session)
             recorder.finish(digest: session.digest, status: "stopped", reason: "signal \(stop.signal)")
             Progress.line("snn-coord: stopped at epoch \(session.epoch + 1) step \(session.step); checkpoint \(options.checkpointPath). Continue with --resume \(runID)")
             throw ExitCode(128 + stop.signal)
@@ -66,7 +68,8 @@ extension Start {
                                      threads: ProcessInfo.processInfo.activeProcessorCount, runID: runID,
                                      specJSON: setup.specJSON, checkpointPath: nil).evaluate(epoch: session.epoch)
         }
-        recorder.finish(digest: session.digest, status: session.finished ? "completed" : "stopped")
+        recorder.partialEpoch(session)
+        finishRecordingLosses(recorder, digest: session.digest, status: session.finished ? "completed" : "stopped")
         Progress.out(Summary.render(runID: runID, setup: setup, session: session, eval: eval!,
                                     wall: Date().timeIntervalSince(start), checkpoint: options.checkpointPath))
         try failIfMetricsLost(recorder)
@@ -74,6 +77,14 @@ extension Start {
 }
 
 extension Start {
+    /// Records the run's end; a run that lost metrics writes (full disk, removed file) ends "failed" with the
+    /// count and the first error as its reason, not "completed" (issue 8, item 9).
+    func finishRecordingLosses(_ recorder: RunRecorder, digest: String, status: String) {
+        let lost = recorder.lostWrites
+        guard lost > 0 else { return recorder.finish(digest: digest, status: status) }
+        recorder.finish(digest: digest, status: "failed", reason: "\(lost) metrics write(s) lost (first: \(recorder.firstLoss ?? "?"))")
+    }
+
     /// A run whose metrics writes failed (full disk, removed file) ends non-zero with one line saying so.
     func failIfMetricsLost(_ recorder: RunRecorder) throws {
         guard recorder.lostWrites > 0 else { return }
@@ -81,10 +92,11 @@ extension Start {
     }
 }
 
-/// The status file that sits next to the metrics database.
-func statusPath(db: String) -> String {
+/// The status file of one run, next to the metrics database: `<db without extension>.<run id>.status.json`.
+/// One file per run, so two coordinators sharing one `--db` never overwrite each other's status (issue 8, item 9).
+func statusPath(db: String, runID: String) -> String {
     let url = URL(fileURLWithPath: db)
-    return url.deletingPathExtension().path + ".status.json"
+    return url.deletingPathExtension().path + ".\(runID).status.json"
 }
 
 struct ValidationErrorLine: Error, CustomStringConvertible {
@@ -116,7 +128,8 @@ final class LocalWorkers: @unchecked Sendable {
         for i in 0..<count {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: Self.workerBinary())
-            var args = ["join", address, "--threads", "\(threads)", "--data", data, "--name", "local-\(i + 1)", "--give-up-after", "30"]
+            var args = ["join", address, "--threads", "\(threads)", "--data", data, "--name", "local-\(i + 1)", "--give-up-after", "30",
+                        "--exit-with-parent", "\(getpid())"]
             if let limit { args += ["--limit", "\(limit)"] }
             if quiet { args.append("--quiet") }
             p.arguments = args

@@ -60,16 +60,19 @@ extension Start {
                 eval = trainer.evaluate(epoch: session.epoch)
             }
         } catch {
+            recorder.partialEpoch(session)
             recorder.finish(digest: nil, status: "failed", reason: "\(error)")
             throw error
         }
         let wall = Date().timeIntervalSince(start)
         if trainer.stopped {
+            recorder.partialEpoch(session)
             recorder.finish(digest: session.digest, status: "stopped", reason: "signal \(stop.signal)")
             Progress.line("snn-coord: stopped at epoch \(session.epoch + 1) step \(session.step); checkpoint \(dir)/checkpoint.ckpt. Continue with --resume \(runID)")
             throw ExitCode(128 + stop.signal)
         }
-        recorder.finish(digest: session.digest, status: session.finished ? "completed" : "stopped")
+        recorder.partialEpoch(session)
+        finishRecordingLosses(recorder, digest: session.digest, status: session.finished ? "completed" : "stopped")
         Progress.out(Summary.render(runID: runID, setup: setup, session: session, eval: eval!, wall: wall,
                                     checkpoint: dir + "/checkpoint.ckpt"))
         try failIfMetricsLost(recorder)

@@ -5,10 +5,17 @@ import SNNCluster
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show the live workers, their throughput and last heartbeat, and the current step.",
-        discussion: "Reads the status file the running coordinator rewrites every second next to its --db.")
+        discussion: """
+            Reads the status file each running coordinator rewrites every second next to its --db \
+            (<db without extension>.<run id>.status.json, one per run). Without --run it shows every run the \
+            database lists as running, or the latest run when none is.
+            """)
 
     @Option(name: .long, help: ArgumentHelp("The coordinator's metrics database.", valueName: "path"))
     var db = "runs/metrics.sqlite"
+
+    @Option(name: .customLong("run"), help: ArgumentHelp("The run to show (default: every running run).", valueName: "id"))
+    var runID: String?
 
     @Option(name: .long, help: "Output format: table or json.")
     var format = "table"
@@ -18,7 +25,30 @@ struct Status: ParsableCommand {
     }
 
     func run() throws {
-        let path = statusPath(db: db)
+        let runIDs: [String]
+        do {
+            runIDs = try chosenRuns()
+        } catch {
+            FileHandle.standardError.write("snn-coord status: \(error)\n".data(using: .utf8)!)
+            throw ExitCode.failure
+        }
+        for (i, id) in runIDs.enumerated() {
+            if i > 0 && format == "table" { print("") }
+            try show(path: statusPath(db: db, runID: id))
+        }
+    }
+
+    /// `--run`, else the runs the database lists as running (oldest first), else the latest run.
+    private func chosenRuns() throws -> [String] {
+        if let runID { return [runID] }
+        let store = try MetricsStore.open(path: db, readOnly: true)
+        let running = try store.runs().filter { $0.status == .running }.map(\.runID)
+        if !running.isEmpty { return running }
+        guard let latest = try store.latestRun() else { throw ValidationErrorLine("\(db) holds no run yet") }
+        return [latest.runID]
+    }
+
+    private func show(path: String) throws {
         do {
             let s = try StatusSnapshot.read(from: path)
             if format == "json" {

@@ -17,8 +17,12 @@ struct TTFSReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Directory holding the IDX files.", valueName: "dir"))
     var data = IDXDataset.defaultDirectory
 
-    @Option(name: .long, help: ArgumentHelp("Use only the first N test images.", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Use only the first N test images.", valueName: "n"))
     var limit: Int?
+
+    func validate() throws {
+        if let l = limit, l < 1 { throw ValidationError("--limit must be ≥ 1") }
+    }
 
     func run() throws {
         do {

@@ -25,13 +25,13 @@ struct Join: ParsableCommand {
     @Argument(help: ArgumentHelp("The coordinator's address.", valueName: "tcp://host:port"))
     var address: String
 
-    @Option(name: .long, help: ArgumentHelp("Micro-batches computed at once (default: all cores).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Micro-batches computed at once (default: all cores).", valueName: "n"))
     var threads: Int?
 
     @Option(name: .long, help: ArgumentHelp("Directory holding the IDX files.", valueName: "dir"))
     var data = IDXDataset.defaultDirectory
 
-    @Option(name: .long, help: ArgumentHelp("Use only the first N images of each split (must match the coordinator).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Use only the first N images of each split (must match the coordinator).", valueName: "n"))
     var limit: Int?
 
     @Option(name: .long, help: ArgumentHelp("Name shown by `snn-coord status` (default: the host name).", valueName: "name"))
@@ -43,17 +43,23 @@ struct Join: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The coordinator's public key file (KEY.pub).", valueName: "file"))
     var serverKey: String?
 
-    @Option(name: .long, help: ArgumentHelp("Exit when no coordinator has answered for this many seconds (default: keep trying).", valueName: "s"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Exit when no coordinator has answered for this many seconds (default: keep trying).", valueName: "s"))
     var giveUpAfter: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Test samples whose spikes are sent at each evaluation (SPIKES; 0 = none).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Test samples whose spikes are sent at each evaluation (SPIKES; 0 = none).", valueName: "n"))
     var rasterSamples = 8
 
     @Flag(name: .long, help: "Print only warnings and errors.")
     var quiet = false
 
+    /// Set by `snn-coord start --local-workers`: exit when that coordinator process is gone.
+    @Option(name: .long, help: .hidden)
+    var exitWithParent: Int32?
+
     func validate() throws {
         if let t = threads, t < 1 { throw ValidationError("--threads must be ≥ 1") }
+        if let l = limit, l < 1 { throw ValidationError("--limit must be ≥ 1") }
+        if let g = giveUpAfter, g < 1 { throw ValidationError("--give-up-after must be ≥ 1 second") }
         if rasterSamples < 0 || rasterSamples > 1024 { throw ValidationError("--raster-samples must be 0...1024") }
         if (key == nil) != (serverKey == nil) { throw ValidationError("--key and --server-key go together") }
         if !address.hasPrefix("tcp://") && !address.hasPrefix("ipc://") { throw ValidationError("ADDRESS must look like tcp://HOST:PORT") }
@@ -68,6 +74,7 @@ struct Join: ParsableCommand {
             o.quiet = quiet
             o.rasterSamples = rasterSamples
             o.giveUpAfter = giveUpAfter.map { .seconds($0) }
+            o.parentPID = exitWithParent
             if let key, let serverKey {
                 let pair = try CurveKeyPair.load(path: key)
                 let server = try String(contentsOfFile: serverKey, encoding: .utf8)

@@ -33,6 +33,22 @@ import SNNCluster
         #expect(q.stdout.contains("    32"))
     }
 
+    /// A Keras model (the committed fixture Keras trained) converts end to end: its own accuracy, the T table.
+    @Test func convertsAKerasModel() throws {
+        let dir = temporaryDirectory()
+        let keras = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("SNNInterchangeTests/Fixtures/keras").path
+        for file in ["cnn.keras", "cnn.h5"] {
+            let r = try run("snn-coord", ["convert", "--from", keras + "/" + file, "--timesteps", "16,64", "--limit", "300",
+                                          "--simulate", "30", "--quiet", "--db", dir + "/m.sqlite", "--out", dir + "/\(file).snn"], cwd: dir, timeout: 120)
+            #expect(r.status == 0, "\(r.stderr)")
+            for s in ["CNN test accuracy", "profile cmos45-fp32", "closed-form", "time-stepped"] {
+                #expect(r.stdout.contains(s), "missing \(s): \(r.stdout)")
+            }
+            #expect(FileManager.default.fileExists(atPath: dir + "/\(file).snn"))
+        }
+    }
+
     /// Golden: every option of `convert` is documented.
     @Test func convertHelpListsEveryOption() throws {
         let r = try run("snn-coord", ["convert", "--help"])
@@ -49,8 +65,15 @@ import SNNCluster
         let train = try run("snn-coord", ["start", "--spec", spec, "--standalone", "--limit", "256", "--max-steps", "1", "--quiet",
                                           "--db", dir + "/m.sqlite", "--checkpoint-dir", dir + "/ck"], cwd: dir, timeout: 120)
         #expect(train.status == 0, "\(train.stderr)")
+        let keras = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("SNNInterchangeTests/Fixtures/keras").path
+        let truncated = dir + "/truncated.keras"
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: keras + "/cnn.keras"))
+        try bytes.prefix(bytes.count / 3).write(to: URL(fileURLWithPath: truncated))
         for (from, says) in [(dir + "/ck/checkpoint.ckpt", "method bntt"), ("/nonexistent/run", "no such checkpoint"),
-                             (dir + "/model.keras", "Keras import (.keras/.h5) is not implemented yet")] {
+                             (dir + "/model.keras", "no such file"), (truncated, "truncated"),
+                             (keras + "/maxpool.keras", "layer mp (MaxPooling2D): max pooling cannot be converted by ECC"),
+                             (keras + "/channels_first.keras", "data_format channels_first is not supported")] {
             let r = try run("snn-coord", ["convert", "--from", from, "--limit", "256", "--db", dir + "/c.sqlite"], cwd: dir)
             #expect(r.status != 0)
             #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")

@@ -35,6 +35,16 @@ func ip(_ args: String...) throws {
     if r.status != 0 { throw DeployTestError("ip \(args.joined(separator: " ")): \(r.stderr)") }
 }
 
+/// CPU time (user + system, in clock ticks, all threads) that process `pid` has used so far; nil once it is gone.
+func cpuTicks(pid: Int32) -> Int? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return nil }
+    // Fields after "(comm)": state is field 3, utime 14, stime 15 (proc(5)).
+    let fields = stat[stat.index(after: close)...].split(separator: " ")
+    guard fields.count > 12, let u = Int(fields[11]), let s = Int(fields[12]) else { return nil }
+    return u + s
+}
+
 struct DeployTestError: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }

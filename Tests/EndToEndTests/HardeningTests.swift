@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import SNNCluster
+import SNNEnergy
 
 /// Process-level faults against real `snn-coord` / `snn-worker` processes on loopback (issue 8): hostile
 /// multipart streams, corrupted checkpoints, unwritable checkpoint directories, SIGTERM, resuming on other data.
@@ -124,6 +125,51 @@ import SNNCluster
         #expect(r2.status == 0, "\(r2.stderr)")
         #expect(digest(r2.stdout) == digest(reference.stdout))
         #expect(try store.latestRun()?.status == .completed)
+        // Item 5: the epoch's event counters survive the stop (they travel in the checkpoint), so the resumed run
+        // records the same training counts, over the same samples, as the undisturbed run.
+        let refStore = try MetricsStore.open(path: dir + "/ref.sqlite", readOnly: true)
+        let refRun = try #require(try refStore.latestRun()), lastRun = try #require(try store.latestRun())
+        let refLedger = try #require(try refStore.loadLedger(run: refRun.runID, epoch: 0))
+        let resumedLedger = try #require(try store.loadLedger(run: lastRun.runID, epoch: 0))
+        #expect(resumedLedger.samples[.trainForward] == 2000)
+        #expect(resumedLedger.samples == refLedger.samples)
+        for phase in [Phase.trainForward, .trainBackward, .optimizer] {
+            #expect(resumedLedger.ledger.total(phase) == refLedger.ledger.total(phase), "\(phase.name)")
+        }
+    }
+
+    /// Item 5, standalone: a run stopped by `--max-steps` mid-epoch and resumed records the same training event
+    /// counts for that epoch, cell by cell, as a run that was never interrupted (before the fix the resumed epoch
+    /// covered only the steps after the checkpoint).
+    @Test func eventCountersOfAnInterruptedEpochSurviveTheResume() throws {
+        let dir = temporaryDirectory()
+        let spec = try writeTinySpec(in: dir)
+        let common = ["--spec", spec, "--limit", "512", "--seed", "4", "--quiet"]
+        let reference = try run("snn-coord", ["start", "--standalone", "--db", dir + "/ref.sqlite", "--checkpoint-dir", dir + "/ref"] + common, cwd: dir)
+        #expect(reference.status == 0, "\(reference.stderr)")
+        let db = dir + "/m.sqlite", ck = dir + "/ck"
+        let first = try run("snn-coord", ["start", "--standalone", "--max-steps", "5", "--db", db, "--checkpoint-dir", ck] + common, cwd: dir)
+        #expect(first.status == 0, "\(first.stderr)")
+        // The stopped run's events are kept (issue 12 item 3): 5 steps of 32 samples are on record before the resume.
+        do {
+            let store = try MetricsStore.open(path: db, readOnly: true)
+            let stopped = try #require(try store.latestRun())
+            let partial = try #require(try store.loadLedger(run: stopped.runID, epoch: 0))
+            #expect(partial.samples[.trainForward] == 160)
+            #expect(partial.ledger.total(.trainForward).synapticOps > 0)
+        }
+        let resumed = try run("snn-coord", ["start", "--standalone", "--resume", ck + "/checkpoint.ckpt", "--limit", "512", "--quiet",
+                                            "--db", db, "--checkpoint-dir", ck], cwd: dir)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(digest(resumed.stdout) == digest(reference.stdout))
+        let refStore = try MetricsStore.open(path: dir + "/ref.sqlite", readOnly: true)
+        let store = try MetricsStore.open(path: db, readOnly: true)
+        let refRun = try #require(try refStore.latestRun()), lastRun = try #require(try store.latestRun())
+        let ref = try #require(try refStore.loadLedger(run: refRun.runID, epoch: 0))
+        let got = try #require(try store.loadLedger(run: lastRun.runID, epoch: 0))
+        #expect(got.samples[.trainForward] == 512)
+        #expect(got.samples == ref.samples)
+        #expect(got.ledger == ref.ledger)
     }
 }
 
@@ -160,7 +206,9 @@ import SNNCluster
         #expect(lines.count == 1 && lines[0].contains("per micro-batch") && lines[0].contains("GiB"), "\(r.stderr)")
     }
 
-    @Test(arguments: [["--limit", "0"], ["--checkpoint-every", "0"], ["--local-workers", "2"], ["--bind", "tcp://127.0.0.1:99999"]])
+    // Negative numbers reach validation too (they used to be read as an option: "Missing value").
+    @Test(arguments: [["--limit", "0"], ["--checkpoint-every", "0"], ["--local-workers", "2"], ["--bind", "tcp://127.0.0.1:99999"],
+                      ["--limit", "-5"], ["--epochs", "-1"], ["--max-steps", "-2"], ["--threads", "-1"]])
     func invalidOptionIsRefusedBeforeTraining(extra: [String]) throws {
         let dir = temporaryDirectory()
         let r = try start(["--spec", try spec(in: dir)] + extra, dir: dir)

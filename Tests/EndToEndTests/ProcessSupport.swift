@@ -59,7 +59,12 @@ final class Child: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
+            // SIGTERM first, so a script's EXIT trap still stops what it started (slurm-local's daemons) and
+            // removes its files, and a coordinator records its end; SIGKILL after 10 s.
+            kill(process.processIdentifier, SIGTERM)
+            let term = Date().addingTimeInterval(10)
+            while process.isRunning && Date() < term { Thread.sleep(forTimeInterval: 0.05) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             // Foundation notices an exit when every holder of an inherited descriptor is gone; never wait unbounded.
             let grace = Date().addingTimeInterval(10)
             while process.isRunning && Date() < grace { Thread.sleep(forTimeInterval: 0.05) }

@@ -78,7 +78,7 @@ struct LogicClusterSimulation {
         rng = SeededGenerator(seed: seed)
         self.chaos = chaos
         coordinator = Coordinator(configuration: try! CoordinatorConfiguration(
-            minWorkers: 1, noWorkRetry: .milliseconds(200), speculateAfter: speculateAfter, maxAttempts: 1000))
+            minWorkers: 1, noWorkRetry: .milliseconds(200), speculateAfter: speculateAfter, maxAttempts: 1000, maxLosses: 1000))
         totalJobs = plans.count
         for plan in plans {
             switch plan {

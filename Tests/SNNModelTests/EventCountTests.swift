@@ -61,8 +61,43 @@ import SNNModel
         // Backward: fc2 computes dW and dx for 2 steps of 1·3·2 → 2·6·2 = 24 MACs; fc1 only dW, once: 12.
         #expect(l.total(.trainBackward, layer: 2).macs == 24)
         #expect(l.total(.trainBackward, layer: 0).macs == 12)
-        // Saved state for BPTT: each LIF writes potential + spike per neuron per step.
-        #expect(l.total(.trainForward, layer: 1).savedStateWrites == 12)
-        #expect(l.total(.trainBackward, layer: 1).savedStateReads == 12)
+        // Saved state for BPTT: each LIF writes a potential word per neuron and the spikes as bits per step.
+        #expect(l.total(.trainForward, layer: 1).savedStateWrites == 8)   // 3 potentials + 1 word of 3 spike bits, × 2 steps
+        #expect(l.total(.trainBackward, layer: 1).savedStateReads == 8)
+    }
+
+    /// Spikes [1, 1, 1, 0] on a 2×2 map → 2×2 pool → dense (1 → 2 outputs), one step.
+    func pooled(_ pool: LayerConfig) -> EventLedger {
+        let net = Network(NetworkConfig(inputShape: [2, 2, 1], timesteps: 1,
+                                        layers: [pool, .flatten, .dense(units: 2, bias: false)],
+                                        readout: .spikeCount, initializer: .xavierUniform(gain: 1)))
+        let p = [Float](repeating: 0.5, count: net.parameterCount)
+        let x = Activation(steps: 1, batch: 1, features: [2, 2, 1], data: [1, 1, 1, 0], spikeLike: true)
+        var ctx = PassContext(mode: .inference, steps: 1, parameters: p, state: p, gradients: nil, statistics: nil, ledger: net.makeLedger())
+        _ = net.forward(x, context: &ctx, caches: net.makeCaches())
+        return ctx.ledger
+    }
+
+    @Test func averagePoolingIsFoldedIntoTheNextLayerPerConstituentSpike() {
+        let l = pooled(.avgPool(size: 2))
+        // The pooled value 0.75 merges 3 spikes: 3 spikes × fan-out 2 = 6 synaptic ops (not 1 non-zero × 2),
+        // and the pool itself costs nothing (folded into the dense weights, w/4).
+        #expect(l[.inference, 0, 0].synapticOps == 0)
+        #expect(l[.inference, 2, 0].synapticOps == 6 && l[.inference, 2, 0].weightReads == 6)
+    }
+
+    @Test func maxPoolingOfSpikesIsEventDriven() {
+        let l = pooled(.maxPool(size: 2))
+        // One OR per input spike (3), then the single pooled spike × fan-out 2.
+        #expect(l[.inference, 0, 0].synapticOps == 3)
+        #expect(l[.inference, 2, 0].synapticOps == 2)
+    }
+
+    @Test func energyShapesDescribeEveryLayer() {
+        let (net, _) = toy()
+        let s = net.energyShapes
+        #expect(s.map(\.kind) == [.weighted, .spiking, .weighted, .spiking])
+        #expect(s[0].weights == 12 && s[0].annMACs == 12 && s[0].outputs == 3 && s[0].inputs == 4)
+        #expect(s[1].leaky == false)   // leak 1: IF
     }
 }

@@ -18,6 +18,10 @@ public struct CoordinatorConfiguration: Hashable, Sendable, CustomStringConverti
     /// A micro-batch whose computation fails this many times aborts the run (a deterministic failure would
     /// otherwise loop forever).
     public var maxAttempts: Int
+    /// A micro-batch whose holders were declared dead this many times while computing it aborts the run: a
+    /// micro-batch that crashes every worker given it (out of memory, a bug) would otherwise take the workers
+    /// down one by one and leave the coordinator waiting with none.
+    public var maxLosses: Int
     /// Every micro-batch handed out must be answered within this time, or it is taken back from that worker,
     /// counted as a failed attempt and handed out again: a result lost on the way (or rejected as malformed)
     /// never stalls a step while its worker stays alive.
@@ -30,7 +34,8 @@ public struct CoordinatorConfiguration: Hashable, Sendable, CustomStringConverti
         minWorkers: Int = 1,
         noWorkRetry: Duration = .milliseconds(500),
         speculateAfter: Duration? = nil,
-        maxAttempts: Int = 3
+        maxAttempts: Int = 3,
+        maxLosses: Int = 3
     ) throws(MachineConfigurationError) {
         self.heartbeatInterval = heartbeatInterval
         self.deadAfter = deadAfter
@@ -38,6 +43,7 @@ public struct CoordinatorConfiguration: Hashable, Sendable, CustomStringConverti
         self.noWorkRetry = noWorkRetry
         self.speculateAfter = speculateAfter
         self.maxAttempts = maxAttempts
+        self.maxLosses = maxLosses
         try validate()
     }
 
@@ -66,12 +72,15 @@ public struct CoordinatorConfiguration: Hashable, Sendable, CustomStringConverti
         if maxAttempts < 1 {
             throw MachineConfigurationError(setting: "maxAttempts", problem: "must be at least 1 (got \(maxAttempts))")
         }
+        if maxLosses < 1 {
+            throw MachineConfigurationError(setting: "maxLosses", problem: "must be at least 1 (got \(maxLosses))")
+        }
     }
 
     /// The effective settings on one line, for the start-up banner.
     public var description: String {
         "heartbeatInterval=\(heartbeatInterval) deadAfter=\(deadAfter) minWorkers=\(minWorkers) "
             + "noWorkRetry=\(noWorkRetry) speculateAfter=\(speculateAfter.map { "\($0)" } ?? "off") "
-            + "maxAttempts=\(maxAttempts)"
+            + "maxAttempts=\(maxAttempts) maxLosses=\(maxLosses)"
     }
 }

@@ -27,6 +27,8 @@ struct CoordinatorJob<Payload> {
     private(set) var remaining: Int
     /// Counted failures per micro-batch.
     private(set) var failures: [Int]
+    /// Holders lost (declared dead) per micro-batch.
+    private(set) var losses: [Int: Int] = [:]
     /// When the job started (for status).
     let startedAt: Instant
 
@@ -122,6 +124,12 @@ struct CoordinatorJob<Payload> {
             for h in holders where now - h.since > deadline { out.append((mb, h.worker)) }
         }
         return out
+    }
+
+    /// Counts one loss of `microBatch` (a holder declared dead while computing it); returns the losses so far.
+    mutating func recordLoss(_ microBatch: Int) -> Int {
+        losses[microBatch, default: 0] += 1
+        return losses[microBatch]!
     }
 
     /// Counts one failure of `microBatch`; returns the failures so far.

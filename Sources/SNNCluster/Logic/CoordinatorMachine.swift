@@ -137,7 +137,7 @@ public struct CoordinatorMachine<Payload> {
     {
         var out: [Directive] = []
         if workers[id] != nil {
-            let reassigned = removeWorker(id)
+            let reassigned = removeWorker(id).reassigned
             departed.insert(id)
             out.append(.log(LogRecord(level: .notice,
                                       message: "worker \(id) said hello again; treating it as a new worker")))
@@ -166,7 +166,7 @@ public struct CoordinatorMachine<Payload> {
 
     private mutating func bye(_ id: WorkerID, at now: Instant) -> [Directive] {
         guard workers[id] != nil else { return [] }
-        let reassigned = removeWorker(id)
+        let reassigned = removeWorker(id).reassigned
         departed.insert(id)
         var out: [Directive] = [
             .log(LogRecord(level: .info, message: "worker \(id) left (\(workers.count) live)")),
@@ -184,19 +184,26 @@ public struct CoordinatorMachine<Payload> {
         return [.send(to: id, .rejoinRequired)]
     }
 
-    /// Forgets a live worker and returns the micro-batches that went back to the queue because of it.
-    private mutating func removeWorker(_ id: WorkerID) -> [WorkKey] {
-        guard let record = workers.removeValue(forKey: id) else { return [] }
+    /// Forgets a live worker and returns the micro-batches that went back to the queue because of it. With
+    /// `lost`, each micro-batch it held counts one loss; the first to reach `maxLosses` is returned as
+    /// `exhausted` (the caller aborts the run).
+    private mutating func removeWorker(_ id: WorkerID, lost: Bool = false) -> (reassigned: [WorkKey], exhausted: (WorkKey, Int)?) {
+        guard let record = workers.removeValue(forKey: id) else { return ([], nil) }
         joinOrder.removeAll { $0 == id }
-        guard var job = active else { return [] }
+        guard var job = active else { return ([], nil) }
         var reassigned: [WorkKey] = []
+        var exhausted: (WorkKey, Int)?
         for key in record.inFlight.sorted() where key.job == job.id {
+            if lost {
+                let n = job.recordLoss(key.microBatch)
+                if n >= configuration.maxLosses, exhausted == nil { exhausted = (key, n) }
+            }
             if job.release(key.microBatch, from: id) {
                 reassigned.append(key)
             }
         }
         active = job
-        return reassigned
+        return (reassigned, exhausted)
     }
 
     // MARK: Time
@@ -205,13 +212,19 @@ public struct CoordinatorMachine<Payload> {
         var out: [Directive] = []
         for id in joinOrder {
             guard let record = workers[id], now - record.lastSeen > configuration.deadAfter else { continue }
-            let reassigned = removeWorker(id)
+            let (reassigned, exhausted) = removeWorker(id, lost: true)
             departed.insert(id)
             out.append(.log(LogRecord(
                 level: .warning,
                 message: "worker \(id) silent for \(now - record.lastSeen); declared dead, "
                     + "\(reassigned.count) micro-batches back in the queue")))
             out.append(.declareDead(id, reassigned: reassigned))
+            if abortReason == nil, let (key, n) = exhausted {
+                let message = "\(key) was being computed by \(n) workers that each died or fell silent (last \(id)); "
+                    + "it may crash every worker (memory, a bug): aborting the run"
+                abortReason = message
+                return out + [.log(LogRecord(level: .critical, message: message)), .abortRun(message)]
+            }
         }
         if abortReason == nil, let job = active {
             for (mb, worker) in job.overdue(configuration.itemDeadline, at: now) where abortReason == nil {

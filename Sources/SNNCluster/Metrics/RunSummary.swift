@@ -80,9 +80,9 @@ public struct StoredLedger: Sendable, Equatable {
 
     /// Prices the stored counts under `profile` (`EnergyReport.price` with this ledger's sample and step counts).
     public func energyReport(profile: EnergyProfile, phases: Set<Phase> = Set(Phase.allCases),
-                             annMacsPerSample: Int64? = nil) -> EnergyReport {
+                             annMacsPerSample: Int64? = nil, shapes: [LayerShape]? = nil) -> EnergyReport {
         EnergyReport.price(ledger: ledger, profile: profile, phases: phases,
                            samples: Int(samples[.inference] ?? 0), trainingSteps: trainingSteps,
-                           annMacsPerSample: annMacsPerSample)
+                           annMacsPerSample: annMacsPerSample, shapes: shapes)
     }
 }

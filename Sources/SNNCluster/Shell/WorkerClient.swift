@@ -21,6 +21,9 @@ public struct WorkerOptions: Sendable {
     /// Test samples whose spikes are recorded and sent (SPIKES) at each evaluation: the first N of the
     /// evaluation's first micro-batch, the same every epoch; 0 sends none.
     public var rasterSamples = 8
+    /// Exit (cleanly) once this process is no longer the child of `parentPID`: local workers of a coordinator
+    /// that was killed must not rejoin its resumed run as duplicates.
+    public var parentPID: Int32?
 
     public init(address: String, threads: Int, dataDirectory: String, name: String) {
         self.address = address; self.threads = threads; self.dataDirectory = dataDirectory; self.name = name
@@ -96,6 +99,10 @@ public final class WorkerClient {
             if ContinuousClock.now - lastTick >= .milliseconds(50) {
                 lastTick = .now
                 if try apply(machine.handle(.tick, at: now)) || stopping { return }
+                if let p = options.parentPID, getppid() != p {
+                    logger.warning("the coordinator that started this worker (pid \(p)) is gone; exiting")
+                    return
+                }
                 if let g = options.giveUpAfter, ContinuousClock.now - lastContact > g {
                     throw SetupError("no coordinator answered at \(options.address) for \(g); check the address (and --server-key for a CURVE coordinator)")
                 }
@@ -210,8 +217,17 @@ public final class WorkerClient {
         return false
     }
 
+    /// Fault injection for the end-to-end tests (never set in production): `SNN_TEST_CRASH_ON=EPOCH:STEP:MB`
+    /// makes this worker abort the moment it is given that training micro-batch, the way a worker dies on a
+    /// micro-batch it cannot compute (out of memory).
+    static let crashOn: String? = ProcessInfo.processInfo.environment["SNN_TEST_CRASH_ON"]
+
     func start(_ task: ComputeTask) {
         let item = task.item
+        if let c = Self.crashOn, item.key.phase == .train, c == "\(item.key.epoch):\(item.key.step):\(item.key.microBatch)" {
+            logger.critical("SNN_TEST_CRASH_ON=\(c): aborting on \(item.key) (test fault injection)")
+            abort()
+        }
         guard let method, let p = parameters, p.version == item.parameterVersion else {
             completions.push(task.id, item.key, .failure(SetupError("missing parameters for version \(item.parameterVersion)")))
             return

@@ -26,13 +26,19 @@ public struct Checkpoint: Sendable, Equatable {
     public var dataFingerprint: String? = nil
     /// The `--limit` the run was started with (for the refusal message); nil = the full data set.
     public var limit: Int? = nil
+    /// The current epoch's training event counters so far (the `EventLedger` flattened: cells in index order,
+    /// `EventCounts.fieldNames` per cell) and the training samples they cover, so the energy of an epoch that was
+    /// interrupted and resumed covers all of its samples. Nil in checkpoints that did not record them.
+    public var trainLedger: [Int64]? = nil
+    public var trainSamples: Int? = nil
 
     public init(runID: String, specJSON: String, epoch: Int, step: Int, iteration: Int, version: UInt64,
                 parameters: [Float], state: [Float], optimizer: OptimizerState,
-                dataFingerprint: String? = nil, limit: Int? = nil) {
+                dataFingerprint: String? = nil, limit: Int? = nil, trainLedger: [Int64]? = nil, trainSamples: Int? = nil) {
         self.runID = runID; self.specJSON = specJSON; self.epoch = epoch; self.step = step; self.iteration = iteration
         self.version = version; self.parameters = parameters; self.state = state; self.optimizer = optimizer
         self.dataFingerprint = dataFingerprint; self.limit = limit
+        self.trainLedger = trainLedger; self.trainSamples = trainSamples
     }
 
     struct Header: Codable {
@@ -42,6 +48,8 @@ public struct Checkpoint: Sendable, Equatable {
         var parameters: Int, state: Int, optimizerStep: Int, optimizerBuffers: [Int]
         var dataFingerprint: String?
         var limit: Int?
+        var trainLedger: [Int64]?
+        var trainSamples: Int?
     }
 
     static let magic = Array("SNNCKPT2".utf8)
@@ -53,7 +61,7 @@ public struct Checkpoint: Sendable, Equatable {
         let header = Header(runID: runID, specJSON: specJSON, epoch: epoch, step: step, iteration: iteration,
                             version: version, parameters: parameters.count, state: state.count,
                             optimizerStep: optimizer.step, optimizerBuffers: optimizer.buffers.map(\.count),
-                            dataFingerprint: dataFingerprint, limit: limit)
+                            dataFingerprint: dataFingerprint, limit: limit, trainLedger: trainLedger, trainSamples: trainSamples)
         guard let json = try? JSONEncoder().encode(header) else { throw CheckpointError("cannot encode checkpoint header") }
         var bytes = Checkpoint.magic
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes += $0 }
@@ -104,7 +112,7 @@ public struct Checkpoint: Sendable, Equatable {
         opt.step = h.optimizerStep; opt.buffers = bufs
         return Checkpoint(runID: h.runID, specJSON: h.specJSON, epoch: h.epoch, step: h.step, iteration: h.iteration,
                           version: h.version, parameters: p, state: s, optimizer: opt,
-                          dataFingerprint: h.dataFingerprint, limit: h.limit)
+                          dataFingerprint: h.dataFingerprint, limit: h.limit, trainLedger: h.trainLedger, trainSamples: h.trainSamples)
     }
 
     /// temp file in the same directory → write → fsync → rename → fsync(directory).

@@ -63,6 +63,9 @@ public struct ECCSweep {
                      + (step.map { String(format: ", time-stepped %.2f %% on %d images", 100 * $0.accuracy, $0.samples) } ?? ""))
             for (k, p) in profiles.enumerated() {
                 let snnJ = perInference(EnergyReport.price(ledger: ledger, profile: p, phases: [.inference], samples: samples))
+                if let c = DataflowComparison.price(ledger: ledger, shapes: snn.network.energyShapes, profile: p, samples: samples) {
+                    progress("T = \(T) " + c.summaryLine())
+                }
                 rows.append(ConversionRecord(
                     conversionID: id, source: source, modelPath: modelPath, modelDigest: digest, timesteps: T, thresholding: Double(h),
                     bits: bits, profile: p.name, cnnAccuracy: base.accuracy, closedFormAccuracy: closed.accuracy,

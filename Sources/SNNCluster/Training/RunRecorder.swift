@@ -62,6 +62,18 @@ public final class RunRecorder: @unchecked Sendable {
         }
     }
 
+    /// Records the training counters of the epoch a run ended in before finishing it (a stop, `--max-steps`, a
+    /// failure), so those events are not lost; a resumed run that completes the epoch replaces them with the
+    /// whole epoch's counts (the counters so far travel in the checkpoint).
+    public func partialEpoch(_ session: TrainingSession) {
+        let n = Int64(session.trainSamplesThisEpoch)
+        guard n > 0 else { return }
+        attempt("partial epoch") {
+            try store.recordLedger(runID, epoch: session.epoch, ledger: session.trainLedger,
+                                   samples: [.trainForward: n, .trainBackward: n, .optimizer: n])
+        }
+    }
+
     public func checkpoint(epoch: Int, step: Int, path: String, digest: String) {
         attempt("checkpoint") { try store.recordCheckpoint(runID, CheckpointRecord(epoch: epoch, step: step, path: path, digest: digest, at: Date())) }
     }

@@ -168,13 +168,22 @@ public final class TrainingSession: @unchecked Sendable {
         }
         parameters = c.parameters; state = c.state; optimizer = c.optimizer
         epoch = c.epoch; step = c.step; iteration = c.iteration; version = c.version
-        trainLedger = network.makeLedger(); trainSamplesThisEpoch = 0
+        // The epoch's counters so far travel in the checkpoint, so an interrupted epoch's energy stays whole.
+        if let flat = c.trainLedger {
+            guard let ledger = Convert.ledger(flat, like: network.makeLedger()) else {
+                throw CheckpointError("checkpoint's event counters (\(flat.count) values) do not fit the spec's network")
+            }
+            trainLedger = ledger; trainSamplesThisEpoch = c.trainSamples ?? 0
+        } else {
+            trainLedger = network.makeLedger(); trainSamplesThisEpoch = 0
+        }
     }
 
     public func checkpoint(runID: String, specJSON: String) -> Checkpoint {
         Checkpoint(runID: runID, specJSON: specJSON, epoch: epoch, step: step, iteration: iteration, version: version,
                    parameters: parameters, state: state, optimizer: optimizer,
-                   dataFingerprint: dataFingerprint, limit: dataLimit)
+                   dataFingerprint: dataFingerprint, limit: dataLimit,
+                   trainLedger: Convert.flatten(trainLedger), trainSamples: trainSamplesThisEpoch)
     }
 
     /// The data this session trains on (recorded in checkpoints, checked on resume); set by the start code.

@@ -1,4 +1,4 @@
-import CZlib
+import CSystemZlib
 import Foundation
 
 /// Reads a whole file through zlib's gz* API, which inflates gzip files and passes plain files through

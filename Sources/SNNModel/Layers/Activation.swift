@@ -12,6 +12,10 @@ public struct Activation: Sendable {
     public var features: [Int]
     public var data: [Float]
     public var spikeLike: Bool
+    /// For spike-like values: how many binary spikes one unit of value stands for. 1 for binary spikes; an average
+    /// pool of window k×k multiplies it by k² (a pooled value v merged v·k² spikes). The next weighted layer counts
+    /// one synaptic op per constituent spike per fan-out (pooling folded into that layer's weights, w/k²).
+    public var spikeMultiplicity: Int = 1
 
     public init(steps: Int, batch: Int, features: [Int], data: [Float], spikeLike: Bool = false) {
         self.steps = steps; self.batch = batch; self.features = features; self.data = data; self.spikeLike = spikeLike
@@ -40,7 +44,26 @@ public struct Activation: Sendable {
         precondition(self.steps == 1, "cannot broadcast \(self.steps) steps to \(steps)")
         var d = [Float](); d.reserveCapacity(steps * data.count)
         for _ in 0..<steps { d.append(contentsOf: data) }
-        return Activation(steps: steps, batch: batch, features: features, data: d, spikeLike: spikeLike)
+        var out = Activation(steps: steps, batch: batch, features: features, data: d, spikeLike: spikeLike)
+        out.spikeMultiplicity = spikeMultiplicity
+        return out
+    }
+
+    /// Constituent binary spikes in step `t`: Σ round(v · spikeMultiplicity) (= `nonZeros` for binary spikes).
+    public func constituentSpikes(step t: Int) -> Int64 {
+        if spikeMultiplicity == 1 { return Int64(nonZeros(step: t)) }
+        let n = stepCount, m = Float(spikeMultiplicity)
+        return data.withUnsafeBufferPointer { p in
+            var s: Int64 = 0
+            for i in (t * n)..<((t + 1) * n) where p[i] != 0 { s += Int64((abs(p[i]) * m).rounded()) }
+            return s
+        }
+    }
+
+    /// 32-bit words needed to save step-major values for the backward pass: binary spikes as bits (32 per word),
+    /// anything else one word per value.
+    public var savedWordsPerStep: Int64 {
+        spikeLike && spikeMultiplicity == 1 ? Int64((stepCount + 31) / 32) : Int64(stepCount)
     }
 
     /// Number of non-zero values in step `t`.

@@ -79,6 +79,7 @@ public final class BatchNormLayer: Layer, @unchecked Sendable {
         // Normalise + scale (+ shift): counted as one MAC per value (the affine part after folding).
         for t in 0..<x.steps {
             var e = EventCounts(); e.macs = Int64(x.stepCount)
+            if context.mode == .training { e.savedStateWrites = Int64(x.stepCount) }   // the input, read back by backward
             context.ledger.record(context.forwardPhase, layer: index, t: t, e)
         }
         return y

@@ -60,6 +60,7 @@ public final class ConvLayer: Layer, @unchecked Sendable {
             if x.spikeLike {
                 // Σ over non-zero inputs of (output positions reading that pixel) × output channels.
                 var ops: Int64 = 0
+                let m = Float(x.spikeMultiplicity)
                 x.data.withUnsafeBufferPointer { p in
                     let base = t * x.stepCount
                     for b in 0..<x.batch {
@@ -67,7 +68,9 @@ public final class ConvLayer: Layer, @unchecked Sendable {
                         for pix in 0..<(g.height * g.width) {
                             let f = Int64(fanOut[pix])
                             if f == 0 { continue }
-                            for c in 0..<g.channels where p[img + pix * g.channels + c] != 0 { ops += f }
+                            for c in 0..<g.channels where p[img + pix * g.channels + c] != 0 {
+                                ops += m == 1 ? f : f * Int64((abs(p[img + pix * g.channels + c]) * m).rounded())
+                            }
                         }
                     }
                 }
@@ -76,6 +79,7 @@ public final class ConvLayer: Layer, @unchecked Sendable {
                 e.macs = denseMACs * Int64(x.batch); e.weightReads = e.macs
             }
             if hasBias { e.synapticOps += Int64(x.batch * g.outputSize) }
+            if context.mode == .training { e.savedStateWrites = x.savedWordsPerStep }   // the input, for dW
             context.ledger.record(phase, layer: index, t: t, e)
         }
     }
@@ -112,7 +116,7 @@ public final class ConvLayer: Layer, @unchecked Sendable {
             var e = EventCounts()
             e.macs = perStep * (needInput ? 2 : 1)
             e.weightReads = needInput ? perStep : 0
-            e.savedStateReads = Int64(x.stepCount)
+            e.savedStateReads = x.savedWordsPerStep
             context.ledger.record(.trainBackward, layer: index, t: t, e)
         }
         cache.input = nil

@@ -46,13 +46,14 @@ public final class DenseLayer: Layer, @unchecked Sendable {
         for t in 0..<x.steps {
             var e = EventCounts()
             if x.spikeLike {
-                let ops = Int64(x.nonZeros(step: t)) * Int64(outputs)
+                let ops = x.constituentSpikes(step: t) * Int64(outputs)
                 e.synapticOps = ops; e.weightReads = ops
             } else {
                 let macs = Int64(x.batch) * Int64(inputs) * Int64(outputs)
                 e.macs = macs; e.weightReads = macs
             }
             if hasBias { e.synapticOps += Int64(x.batch * outputs) }
+            if context.mode == .training { e.savedStateWrites = x.savedWordsPerStep }   // the input, for dW
             context.ledger.record(phase, layer: index, t: t, e)
         }
     }
@@ -86,7 +87,7 @@ public final class DenseLayer: Layer, @unchecked Sendable {
             var e = EventCounts()
             e.macs = perStep * (needInput ? 2 : 1)
             e.weightReads = needInput ? perStep : 0
-            e.savedStateReads = Int64(x.stepCount)
+            e.savedStateReads = x.savedWordsPerStep
             context.ledger.record(.trainBackward, layer: index, t: t, e)
         }
         cache.input = nil

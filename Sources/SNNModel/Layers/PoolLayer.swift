@@ -25,6 +25,7 @@ public final class PoolLayer: Layer, @unchecked Sendable {
         let (h, w, c) = (inputShape[0], inputShape[1], inputShape[2])
         let images = x.steps * x.batch
         var y = Activation(uninitialized: x.steps, batch: x.batch, features: outputShape, spikeLike: x.spikeLike)
+        if x.spikeLike { y.spikeMultiplicity = kind == .average ? x.spikeMultiplicity * size * size : x.spikeMultiplicity }
         var arg = kind == .max ? [Int32](repeating: 0, count: y.data.count) : []
         x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in
@@ -38,9 +39,13 @@ public final class PoolLayer: Layer, @unchecked Sendable {
             }
         }
         if context.mode == .training && kind == .max { cache.indices = arg }
-        let opsPerStep = Int64(x.batch * (inputShape[0] / size) * (inputShape[1] / size) * size * size * c)
+        // Spike-like input: average pooling is folded into the next weighted layer (which counts one synaptic op
+        // per constituent spike, see `Activation.spikeMultiplicity`), so it costs nothing here; max pooling of
+        // spikes is event-driven, one OR per input spike. Real-valued input: one add (or compare) per input value.
+        let densePerStep = Int64(x.batch * (inputShape[0] / size) * (inputShape[1] / size) * size * size * c)
         for t in 0..<x.steps {
-            var e = EventCounts(); e.synapticOps = opsPerStep
+            var e = EventCounts()
+            if !x.spikeLike { e.synapticOps = densePerStep } else if kind == .max { e.synapticOps = Int64(x.nonZeros(step: t)) }
             context.ledger.record(context.forwardPhase, layer: index, t: t, e)
         }
         return y

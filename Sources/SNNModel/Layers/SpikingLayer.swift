@@ -43,7 +43,8 @@ public final class SpikingLayer: Layer, @unchecked Sendable {
             e.neuronUpdates = Int64(count)
             e.spikes = Int64(spikes.nonZeros(step: t))
             e.membraneReads = Int64(count); e.membraneWrites = Int64(count)
-            if training { e.savedStateWrites = Int64(2 * count) }
+            // Saved for BPTT: the pre-reset potential (one word) and the spike (one bit, 32 per word).
+            if training { e.savedStateWrites = Int64(count + (count + 31) / 32) }
             context.ledger.record(context.forwardPhase, layer: index, t: t, e)
         }
         if training {
@@ -71,7 +72,7 @@ public final class SpikingLayer: Layer, @unchecked Sendable {
             }
         }
         for t in 0..<steps {
-            var e = EventCounts(); e.neuronUpdates = Int64(count); e.savedStateReads = Int64(2 * count)
+            var e = EventCounts(); e.neuronUpdates = Int64(count); e.savedStateReads = Int64(count + (count + 31) / 32)
             context.ledger.record(.trainBackward, layer: index, t: t, e)
         }
         cache.output = nil; cache.buffers = []; cache.indices = []

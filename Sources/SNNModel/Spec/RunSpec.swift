@@ -77,6 +77,9 @@ public struct RunSpec: Sendable, Equatable, Codable {
     /// Decodes and validates JSON `data`; `source` names it in errors (a path, or e.g. "<coordinator>").
     public static func decode(_ data: Data, source: String) throws -> RunSpec {
         let spec: RunSpec
+        if let repeated = DuplicateJSONKeys.first(in: [UInt8](data)) {
+            throw SpecError(source: source, path: repeated, "the key appears twice in one object (JSON keeps only the last); keep one")
+        }
         do {
             spec = try makeDecoder().decode(RunSpec.self, from: data)
         } catch {

@@ -1,4 +1,4 @@
-import CZlib
+import CSystemZlib
 import Foundation
 
 /// Small IDX files written into a fresh temporary directory, gzipped (zlib gzopen/gzwrite) or plain,

@@ -32,6 +32,18 @@ import Testing
                 == "spec runs/x.json: neuron.surrogate: missing")
     }
 
+    /// A repeated key used to be decoded as its last value without a word (issue 8 item 12).
+    @Test func repeatedKeyIsRefusedWithItsPath() throws {
+        #expect(try error(SpecFixtures.minimal(("\"lr\": 0.1", "\"lr\": 0.1, \"lr\": 10")))
+                == "spec runs/x.json: training.optimizer.lr: the key appears twice in one object (JSON keeps only the last); keep one")
+        #expect(try error(SpecFixtures.minimal(("\"kernel\": 3", "\"kernel\": 3, \"kernel\": 5")))
+                .hasPrefix("spec runs/x.json: layers[0].kernel: the key appears twice"))
+        #expect(try error(SpecFixtures.minimal(("\"timesteps\": 4,", "\"timesteps\": 4, \"timesteps\": 8,")))
+                .hasPrefix("spec runs/x.json: timesteps: the key appears twice"))
+        // The same key in different objects ("type" in every layer) is fine: the minimal spec is valid.
+        #expect(SpecFixtures.error(SpecFixtures.minimal) == nil)
+    }
+
     @Test func misspelledFieldIsAnErrorNotIgnored() throws {
         let message = try error(SpecFixtures.minimal(("\"kernel\": 3", "\"kernal\": 3")))
         #expect(message == "spec runs/x.json: layers[0].kernal: unknown field (expected one of channels, kernel, stride, padding, bias)")
