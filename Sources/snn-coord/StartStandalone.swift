@@ -53,11 +53,11 @@ extension Start {
         var eval: EvaluationOutcome?
         do {
             eval = try trainer.run(quiet: quiet)
-            if eval == nil {
-                // Stopped by --max-steps (or a signal) inside an epoch: save, and evaluate what we have so the
-                // summary is honest.
+            if eval == nil && !trainer.stopped {
+                // Resumed a run whose epochs were all done: nothing was trained or evaluated; save, and evaluate
+                // what we have so the summary is honest. (--max-steps and stop requests are the schedule's.)
                 try trainer.saveCheckpoint()
-                if !trainer.stopped { eval = trainer.evaluate(epoch: session.epoch) }
+                eval = trainer.evaluate(epoch: session.epoch)
             }
         } catch {
             recorder.partialEpoch(session)

@@ -6,6 +6,9 @@ public struct CoordinatorOptions: Sendable {
     public var minWorkers: Int
     public var heartbeatInterval: Duration = .seconds(1)
     public var deadAfter: Duration = .seconds(3)
+    /// How long a worker that asked for work while none was ready waits before asking again (the NO_WORK
+    /// safety net; parked requests are normally served the moment work appears).
+    public var noWorkRetry: Duration = .milliseconds(200)
     public var maxSteps: Int?
     public var checkpointPath: String
     public var checkpointEvery: Int?

@@ -30,8 +30,8 @@ public final class CoordinatorServer {
     /// Micro-batch hand-outs for the worker timeline (`micro_batches` table), flushed per committed job.
     let timeline = MicroBatchTimeline()
     var socket: ZSocket!
-    var committedThisRun = 0
-    var finishing = false
+    /// The run's schedule (evaluate, checkpoint cadence, max-steps, stop), shared with the standalone trainer.
+    var schedule: RunSchedule
     var done = false
     var lastEvaluation: EvaluationOutcome?
     var failure: String?
@@ -62,8 +62,10 @@ public final class CoordinatorServer {
         l.logLevel = options.quiet ? .warning : .info
         self.logger = l
         let config = try CoordinatorConfiguration(heartbeatInterval: options.heartbeatInterval, deadAfter: options.deadAfter,
-                                                  minWorkers: options.minWorkers, noWorkRetry: .milliseconds(200))
+                                                  minWorkers: options.minWorkers, noWorkRetry: options.noWorkRetry)
         machine = CoordinatorMachine(configuration: config, parameterVersion: Int(session.version))
+        schedule = RunSchedule(epochs: setup.settings.epochs, stepsPerEpoch: session.stepsPerEpoch,
+                               maxSteps: options.maxSteps, checkpointEvery: options.checkpointEvery)
     }
 
     /// A stable UUID for a run id (the wire carries 16 bytes).
@@ -95,24 +97,20 @@ public final class CoordinatorServer {
         if !options.quiet { Progress.line("coordinator   listening on \(endpoint)\(options.curve != nil ? " (CURVE, \(options.curve!.allowed.keys.count) allowed worker keys)" : " (plain TCP)"); waiting for \(options.minWorkers) worker(s)") }
         defer { zap?.stop(); socket.close() }
 
-        queueNextJob()
+        perform(schedule.next(after: .started(session.cursor)))
         var lastTick = ContinuousClock.now
         while !done {
             if let frames = try receive(timeoutMs: 20) { handleFrames(frames) }
             // Drain whatever else is queued without waiting.
             while let more = try receive(timeoutMs: 0) { handleFrames(more) }
-            if stopRequested() { stopping = true; done = true }
+            // Stopped on request: the step in flight is abandoned (its work is redone on resume); the schedule
+            // checkpoints the committed state before the workers are told.
+            if !done && stopRequested() { perform(schedule.next(after: .stopRequested)) }
             if ContinuousClock.now - lastTick >= .milliseconds(50) {
                 lastTick = ContinuousClock.now
                 apply(machine.handle(.tick, at: now))
                 writeStatusIfDue()
             }
-            if let f = failure { throw SetupError(f) }
-        }
-        // Stopped on request: the step in flight is abandoned (its work is redone on resume); the committed
-        // state is checkpointed before the workers are told.
-        if stopping {
-            saveCheckpoint()
             if let f = failure { throw SetupError(f) }
         }
         // Tell workers the run is over and give the messages a moment to leave.
@@ -148,13 +146,28 @@ public final class CoordinatorServer {
 
     // MARK: - Jobs
 
-    func queueNextJob() {
-        if session.finished || finishing { done = true; return }
-        if session.step >= session.stepsPerEpoch {
-            // Resumed from a checkpoint taken after the epoch's last step but before its evaluation.
-            queueEvaluation(epoch: session.epoch)
-            return
+    /// Carries out the schedule's actions in order. After a commit (`committedVersion` set) the machine hears of
+    /// the new version after an evaluation is queued and before the next step is, as it always has.
+    func perform(_ actions: [RunSchedule.Action], committedVersion: Int? = nil) {
+        var reported = committedVersion == nil
+        func reportCommit() {
+            guard !reported, let v = committedVersion else { return }
+            reported = true
+            apply(machine.handle(.stepCommitted(version: v), at: now))
         }
+        for action in actions {
+            switch action {
+            case .trainStep: reportCommit(); queueStep()
+            case .evaluate(let e): queueEvaluation(epoch: e)
+            case .advanceEpoch: _ = session.advanceEpochIfDone()
+            case .checkpoint: saveCheckpoint()
+            case .stop(let reason): done = true; if reason == .requested { stopping = true }
+            }
+        }
+        reportCommit()
+    }
+
+    func queueStep() {
         let work = session.nextStepWork()
         let plan = StepPlan(epoch: session.epoch, step: session.step, microBatches: work.map { $0.samples.map(Int.init) })
         stepStartedAt = ContinuousClock.now
@@ -359,7 +372,6 @@ public final class CoordinatorServer {
     func commit(_ job: JobResults<StepContribution>) {
         do {
             let outcome = try session.commit(contributions: job.payloads)
-            committedThisRun += 1
             recorder?.microBatches(timeline.drain())
             let wall = ContinuousClock.now - stepStartedAt
             let wallMs = Double(wall.nanoseconds) / 1e6
@@ -385,12 +397,7 @@ public final class CoordinatorServer {
                                      rate, workers, wallMs, computeMs, codecMs, wireMs, Progress.duration(remaining)),
                               milestone: session.step % 20 == 0 || session.step == session.stepsPerEpoch)
             }
-            if let every = options.checkpointEvery, every > 0, session.iteration % every == 0 { saveCheckpoint() }
-            if let m = options.maxSteps, committedThisRun >= m { finishing = true }
-            let epochDone = session.step >= session.stepsPerEpoch
-            if epochDone || finishing { queueEvaluation(epoch: session.epoch) }
-            apply(machine.handle(.stepCommitted(version: Int(session.version)), at: now))
-            if !epochDone && !finishing { queueNextJob() }
+            perform(schedule.next(after: .stepCommitted(session.cursor)), committedVersion: Int(session.version))
         } catch {
             failure = "step \(job.epoch)/\(job.step) could not be committed: \(error)"
         }
@@ -404,15 +411,8 @@ public final class CoordinatorServer {
         recorder?.evaluation(epoch: e, eval, trainLedger: session.trainLedger, trainSamples: session.trainSamplesThisEpoch,
                              layerNames: session.network.layerNames)
         flushWire(epoch: e)
-        if !options.quiet {
-            let spikes = zip(session.network.layerNames, eval.spikesPerSample).filter { $0.1 > 0 }
-                .map { "\($0.0) \(String(format: "%.0f", $0.1))" }.joined(separator: ", ")
-            Progress.line(String(format: "epoch %d: test accuracy %.2f%%  loss %.4f  (%d steps simulated)  spikes/sample: %@",
-                                 e + 1, eval.accuracy * 100, eval.loss, eval.steps, spikes))
-        }
-        _ = session.advanceEpochIfDone()
-        saveCheckpoint()
-        queueNextJob()
+        if !options.quiet { Progress.line(Progress.epochLine(epoch: e, eval, layerNames: session.network.layerNames)) }
+        perform(schedule.next(after: .evaluated(session.cursor)))
     }
 
     func saveCheckpoint() {

@@ -43,6 +43,15 @@ public enum Progress {
     private static let barLock = NSLock()
     nonisolated(unsafe) private static var barShown = false
 
+    /// The line after an epoch's evaluation (standalone and cluster runs print the same): epoch (1-based), test
+    /// accuracy and loss, time steps simulated, and the spikes per sample of each layer that fired.
+    public static func epochLine(epoch: Int, _ eval: EvaluationOutcome, layerNames: [String]) -> String {
+        let spikes = zip(layerNames, eval.spikesPerSample).filter { $0.1 > 0 }
+            .map { "\($0.0) \(String(format: "%.0f", $0.1))" }.joined(separator: ", ")
+        return String(format: "epoch %d: test accuracy %.2f%%  loss %.4f  (%d steps simulated)  spikes/sample: %@",
+                      epoch + 1, eval.accuracy * 100, eval.loss, eval.steps, spikes)
+    }
+
     /// Writes a line to standard output and flushes it.
     public static func out(_ s: String) {
         print(s)

@@ -44,63 +44,61 @@ public final class StandaloneTrainer {
         onCheckpoint?(path)
     }
 
-    /// Runs until the spec's epochs are done (or `maxSteps` steps were committed). Returns the last evaluation.
+    /// Runs until the schedule stops: the spec's epochs are done, `maxSteps` steps were committed (then the
+    /// trained parameters are evaluated and checkpointed), or a stop was requested (checkpointed; `stopped` says
+    /// so). Returns the last evaluation.
     @discardableResult
     public func run(quiet: Bool = false) throws -> EvaluationOutcome? {
         let s = session
         let perEpoch = s.stepsPerEpoch
         let totalSteps = s.settings.epochs * perEpoch
+        var schedule = RunSchedule(epochs: s.settings.epochs, stepsPerEpoch: perEpoch, maxSteps: maxSteps,
+                                   checkpointEvery: checkpointEvery)
         var committed = 0
         var lastEval: EvaluationOutcome?
         let start = Date()
         var lastPrint = Date.distantPast
         var windowSamples = 0, windowStart = Date()
         var rate = 0.0
-        while !s.finished {
-            if let m = maxSteps, committed >= m { break }
-            if stopRequested() { stopped = true; break }
-            if s.step >= perEpoch {
-                // Resumed from a checkpoint taken after the epoch's last step but before its evaluation.
-                let e = s.epoch
-                lastEval = evaluate(epoch: e)
-                onEvaluation?(e, lastEval!)
-                _ = s.advanceEpochIfDone()
-                try saveCheckpoint()
-                continue
-            }
-            let work = s.nextStepWork()
-            let results = executor.run(work, method: s.method, data: train, parameters: s.parameters, state: s.state)
-            let outcome = try s.commit(results)
-            committed += 1
-            windowSamples += outcome.samples
-            let now = Date()
-            let dt = now.timeIntervalSince(windowStart)
-            if dt >= 1 { rate = Double(windowSamples) / dt; windowSamples = 0; windowStart = now }
-            else if rate == 0 { rate = Double(windowSamples) / max(dt, 1e-6) }
-            onStep?(outcome, rate)
-            let done = s.epoch * perEpoch + s.step
-            if !quiet && (now.timeIntervalSince(lastPrint) >= 2 || s.step == perEpoch) {
-                lastPrint = now
-                let elapsed = now.timeIntervalSince(start)
-                let eta = elapsed / Double(max(1, committed)) * Double(totalSteps - done)
-                Progress.line(String(format: "epoch %d/%d  step %d/%d  loss %.4f  acc %5.1f%%  %.0f samples/s  lr %.4g  ETA %@",
-                                     s.epoch + 1, s.settings.epochs, s.step, perEpoch, outcome.loss, outcome.accuracy * 100,
-                                     rate, outcome.learningRate, Progress.duration(eta)))
-            }
-            if let every = checkpointEvery, every > 0, s.iteration % every == 0 { try saveCheckpoint() }
-            if s.step >= perEpoch {
-                let e = s.epoch
+        var pending = schedule.next(after: .started(s.cursor))
+        while !pending.isEmpty {
+            let action = pending.removeFirst()
+            switch action {
+            case .trainStep:
+                // A stop request is honoured between steps.
+                if stopRequested() { pending = schedule.next(after: .stopRequested); continue }
+                let work = s.nextStepWork()
+                let results = executor.run(work, method: s.method, data: train, parameters: s.parameters, state: s.state)
+                let outcome = try s.commit(results)
+                committed += 1
+                windowSamples += outcome.samples
+                let now = Date()
+                let dt = now.timeIntervalSince(windowStart)
+                if dt >= 1 { rate = Double(windowSamples) / dt; windowSamples = 0; windowStart = now }
+                else if rate == 0 { rate = Double(windowSamples) / max(dt, 1e-6) }
+                onStep?(outcome, rate)
+                let done = s.epoch * perEpoch + s.step
+                if !quiet && (now.timeIntervalSince(lastPrint) >= 2 || s.step == perEpoch) {
+                    lastPrint = now
+                    let elapsed = now.timeIntervalSince(start)
+                    let eta = elapsed / Double(max(1, committed)) * Double(totalSteps - done)
+                    Progress.line(String(format: "epoch %d/%d  step %d/%d  loss %.4f  acc %5.1f%%  %.0f samples/s  lr %.4g  ETA %@",
+                                         s.epoch + 1, s.settings.epochs, s.step, perEpoch, outcome.loss, outcome.accuracy * 100,
+                                         rate, outcome.learningRate, Progress.duration(eta)))
+                }
+                pending = schedule.next(after: .stepCommitted(s.cursor))
+            case .evaluate(let e):
                 let eval = evaluate(epoch: e)
                 lastEval = eval
                 onEvaluation?(e, eval)
+                if !quiet { Progress.line(Progress.epochLine(epoch: e, eval, layerNames: s.network.layerNames)) }
+                pending = schedule.next(after: .evaluated(s.cursor))
+            case .advanceEpoch:
                 _ = s.advanceEpochIfDone()
+            case .checkpoint:
                 try saveCheckpoint()
-                if !quiet {
-                    let spikes = zip(s.network.layerNames, eval.spikesPerSample).filter { $0.1 > 0 }
-                        .map { "\($0.0) \(String(format: "%.0f", $0.1))" }.joined(separator: ", ")
-                    Progress.line(String(format: "epoch %d: test accuracy %.2f%%  loss %.4f  (%d steps simulated)  spikes/sample: %@",
-                                         e + 1, eval.accuracy * 100, eval.loss, eval.steps, spikes))
-                }
+            case .stop(let reason):
+                if reason == .requested { stopped = true }
             }
         }
         return lastEval

@@ -41,6 +41,9 @@ public final class TrainingSession: @unchecked Sendable {
 
     public var finished: Bool { epoch >= settings.epochs }
 
+    /// The cursor as the run schedule reads it.
+    public var cursor: RunSchedule.Cursor { RunSchedule.Cursor(epoch: epoch, step: step, iteration: iteration) }
+
     public func plan(epoch e: Int) -> EpochPlan {
         if let p = planCache, p.epoch == e { return p }
         let p = EpochPlan(epoch: e, samples: trainCount, batchSize: settings.batchSize,
