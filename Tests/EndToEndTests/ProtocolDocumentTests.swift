@@ -19,7 +19,7 @@ import Testing
         defer { coord.kill9() }
 
         // §5.1 build id and dataset fingerprint, computed from the data files as the document says.
-        let buildID = "snn-cluster 0.1 \(Self.arch) blas:\(BLAS.coreName)"
+        let buildID = "snn-cluster 0.1 \(Self.arch) blas:\(BLAS.coreOfTheBinaries)"
         let train = try Self.splitHash(dir: dir, prefix: "train", limit: limit)
         let test = try Self.splitHash(dir: dir, prefix: "t10k", limit: limit)
         let fingerprint = Self.sha256(Array("\(train):\(test)".utf8))

@@ -41,6 +41,16 @@ extension BLAS {
         return []
     }
 
+    /// The core the product's binaries end on, on this machine, after `selectCoreForThisCPU` (the one their build
+    /// id names); a process that does not re-execute itself (a test runner) computes it with this.
+    public static var coreOfTheBinaries: String {
+        #if os(Linux)
+        if getenv("OPENBLAS_CORETYPE") == nil, let info = readSmallFile("/proc/cpuinfo"),
+           let core = coreToForce(current: coreName, cpuFlags: cpuFlags(cpuinfo: info)) { return core }
+        #endif
+        return coreName
+    }
+
     /// Call first thing in `main`: re-executes this binary with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to
     /// a generic core on a CPU with AVX2/FMA or AVX-512 and the user did not set the variable. Returns when nothing
     /// is to be done or the re-exec failed (the process then runs on, on the generic core).
