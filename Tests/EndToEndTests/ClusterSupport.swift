@@ -83,6 +83,18 @@ func writeTinyTTFSSpec(in dir: String, epochs: Int = 1) throws -> String {
     return path
 }
 
+/// The undisturbed standalone run a fault-injection test compares with (metrics `ref.sqlite`, checkpoints `ref/`).
+func referenceRun(_ common: [String], dir: String) throws -> ProcessResult {
+    try run("snn-coord", ["start", "--standalone", "--db", dir + "/ref.sqlite", "--checkpoint-dir", dir + "/ref"] + common, cwd: dir)
+}
+
+/// The stored event ledger of the latest run in `db` for `epoch`.
+func latestLedger(db: String, epoch: Int) throws -> StoredLedger? {
+    let store = try MetricsStore.open(path: db, readOnly: true)
+    guard let run = try store.latestRun() else { return nil }
+    return try store.loadLedger(run: run.runID, epoch: epoch)
+}
+
 /// The SHA-256 the summary prints.
 func digest(_ out: String) -> String? {
     out.split(separator: "\n").first { $0.contains("sha256") }.flatMap { $0.split(separator: " ").last.map(String.init) }
@@ -90,14 +102,22 @@ func digest(_ out: String) -> String? {
 
 /// A free loopback TCP port (bind to port 0, read it back, close).
 func freePort() -> Int {
+    let (fd, port) = loopbackSocket(listening: false)
+    close(fd)
+    return port
+}
+
+/// A TCP socket bound to a free loopback port (and listening, to hold the port against other binds); the caller
+/// closes the descriptor.
+func loopbackSocket(listening: Bool) -> (fd: Int32, port: Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET); addr.sin_port = 0; addr.sin_addr.s_addr = inet_addr("127.0.0.1")
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
     _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    if listening { _ = listen(fd, 1) }
     _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-    return Int(UInt16(bigEndian: addr.sin_port))
+    return (fd, Int(UInt16(bigEndian: addr.sin_port)))
 }
 
 /// Polls until `condition` holds or `timeout` seconds pass.

@@ -32,7 +32,7 @@ import SNNCluster
         let epochs = method == "ttfs" ? 2 : 1
         let spec = method == "ttfs" ? try writeTinyTTFSSpec(in: dir, epochs: epochs) : try writeTinySpec(in: dir)
         let common = ["--spec", spec, "--limit", "3000", "--seed", "3", "--quiet"]
-        let reference = try run("snn-coord", ["start", "--standalone", "--db", dir + "/ref.sqlite", "--checkpoint-dir", dir + "/ref"] + common, cwd: dir)
+        let reference = try referenceRun(common, dir: dir)
         #expect(reference.status == 0, "\(reference.stderr)")
 
         let port = freePort(), address = "tcp://127.0.0.1:\(port)", db = dir + "/m.sqlite"
@@ -65,7 +65,7 @@ import SNNCluster
         let dir = temporaryDirectory()
         let spec = try writeTinySpec(in: dir)
         let common = ["--spec", spec, "--limit", "3000", "--seed", "11", "--quiet"]
-        let reference = try run("snn-coord", ["start", "--standalone", "--db", dir + "/ref.sqlite", "--checkpoint-dir", dir + "/ref"] + common, cwd: dir)
+        let reference = try referenceRun(common, dir: dir)
         #expect(reference.status == 0, "\(reference.stderr)")
 
         let address = "tcp://127.0.0.1:\(freePort())", db = dir + "/m.sqlite", ck = dir + "/ck"

@@ -101,7 +101,7 @@ import SNNEnergy
         let dir = temporaryDirectory()
         let spec = try writeTinySpec(in: dir)
         let common = ["--spec", spec, "--limit", "2000", "--seed", "9", "--quiet"]
-        let reference = try run("snn-coord", ["start", "--standalone", "--db", dir + "/ref.sqlite", "--checkpoint-dir", dir + "/ref"] + common, cwd: dir)
+        let reference = try referenceRun(common, dir: dir)
         #expect(reference.status == 0, "\(reference.stderr)")
         let address = "tcp://127.0.0.1:\(freePort())", db = dir + "/m.sqlite", ck = dir + "/ck"
         let coord = try Child("snn-coord", ["start", "--bind", address, "--db", db, "--checkpoint-dir", ck] + common, cwd: dir)
@@ -127,10 +127,8 @@ import SNNEnergy
         #expect(try store.latestRun()?.status == .completed)
         // Item 5: the epoch's event counters survive the stop (they travel in the checkpoint), so the resumed run
         // records the same training counts, over the same samples, as the undisturbed run.
-        let refStore = try MetricsStore.open(path: dir + "/ref.sqlite", readOnly: true)
-        let refRun = try #require(try refStore.latestRun()), lastRun = try #require(try store.latestRun())
-        let refLedger = try #require(try refStore.loadLedger(run: refRun.runID, epoch: 0))
-        let resumedLedger = try #require(try store.loadLedger(run: lastRun.runID, epoch: 0))
+        let refLedger = try #require(try latestLedger(db: dir + "/ref.sqlite", epoch: 0))
+        let resumedLedger = try #require(try latestLedger(db: db, epoch: 0))
         #expect(resumedLedger.samples[.trainForward] == 2000)
         #expect(resumedLedger.samples == refLedger.samples)
         for phase in [Phase.trainForward, .trainBackward, .optimizer] {
@@ -145,28 +143,21 @@ import SNNEnergy
         let dir = temporaryDirectory()
         let spec = try writeTinySpec(in: dir)
         let common = ["--spec", spec, "--limit", "512", "--seed", "4", "--quiet"]
-        let reference = try run("snn-coord", ["start", "--standalone", "--db", dir + "/ref.sqlite", "--checkpoint-dir", dir + "/ref"] + common, cwd: dir)
+        let reference = try referenceRun(common, dir: dir)
         #expect(reference.status == 0, "\(reference.stderr)")
         let db = dir + "/m.sqlite", ck = dir + "/ck"
         let first = try run("snn-coord", ["start", "--standalone", "--max-steps", "5", "--db", db, "--checkpoint-dir", ck] + common, cwd: dir)
         #expect(first.status == 0, "\(first.stderr)")
         // The stopped run's events are kept (issue 12 item 3): 5 steps of 32 samples are on record before the resume.
-        do {
-            let store = try MetricsStore.open(path: db, readOnly: true)
-            let stopped = try #require(try store.latestRun())
-            let partial = try #require(try store.loadLedger(run: stopped.runID, epoch: 0))
-            #expect(partial.samples[.trainForward] == 160)
-            #expect(partial.ledger.total(.trainForward).synapticOps > 0)
-        }
+        let partial = try #require(try latestLedger(db: db, epoch: 0))
+        #expect(partial.samples[.trainForward] == 160)
+        #expect(partial.ledger.total(.trainForward).synapticOps > 0)
         let resumed = try run("snn-coord", ["start", "--standalone", "--resume", ck + "/checkpoint.ckpt", "--limit", "512", "--quiet",
                                             "--db", db, "--checkpoint-dir", ck], cwd: dir)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(digest(resumed.stdout) == digest(reference.stdout))
-        let refStore = try MetricsStore.open(path: dir + "/ref.sqlite", readOnly: true)
-        let store = try MetricsStore.open(path: db, readOnly: true)
-        let refRun = try #require(try refStore.latestRun()), lastRun = try #require(try store.latestRun())
-        let ref = try #require(try refStore.loadLedger(run: refRun.runID, epoch: 0))
-        let got = try #require(try store.loadLedger(run: lastRun.runID, epoch: 0))
+        let ref = try #require(try latestLedger(db: dir + "/ref.sqlite", epoch: 0))
+        let got = try #require(try latestLedger(db: db, epoch: 0))
         #expect(got.samples[.trainForward] == 512)
         #expect(got.samples == ref.samples)
         #expect(got.ledger == ref.ledger)

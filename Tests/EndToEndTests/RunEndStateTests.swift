@@ -9,15 +9,8 @@ import SNNCluster
         let dir = temporaryDirectory()
         let spec = try writeTinySpec(in: dir)
         // Hold the port with a plain listening socket so the coordinator's bind fails.
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, port) = loopbackSocket(listening: true)
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET); addr.sin_port = 0; addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = listen(fd, 1)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        let port = Int(UInt16(bigEndian: addr.sin_port))
         let db = dir + "/m.sqlite"
         let r = try run("snn-coord", ["start", "--spec", spec, "--bind", "tcp://127.0.0.1:\(port)", "--limit", "256", "--quiet",
                                       "--db", db, "--checkpoint-dir", dir + "/ck"], cwd: dir, timeout: 60)

@@ -43,12 +43,17 @@ extension BLAS {
 
     /// The core the product's binaries end on, on this machine, after `selectCoreForThisCPU` (the one their build
     /// id names); a process that does not re-execute itself (a test runner) computes it with this.
-    public static var coreOfTheBinaries: String {
+    public static var coreOfTheBinaries: String { coreToSelect() ?? coreName }
+
+    /// The core `selectCoreForThisCPU` switches to on this machine, nil when it keeps OpenBLAS's choice (the user
+    /// set `OPENBLAS_CORETYPE`, OpenBLAS recognised the CPU, or the CPU has neither AVX2+FMA nor AVX-512).
+    static func coreToSelect() -> String? {
         #if os(Linux)
-        if getenv("OPENBLAS_CORETYPE") == nil, let info = readSmallFile("/proc/cpuinfo"),
-           let core = coreToForce(current: coreName, cpuFlags: cpuFlags(cpuinfo: info)) { return core }
+        guard getenv("OPENBLAS_CORETYPE") == nil, let info = readSmallFile("/proc/cpuinfo") else { return nil }
+        return coreToForce(current: coreName, cpuFlags: cpuFlags(cpuinfo: info))
+        #else
+        return nil
         #endif
-        return coreName
     }
 
     /// Call first thing in `main`: re-executes this binary with `OPENBLAS_CORETYPE` set when OpenBLAS fell back to
@@ -56,8 +61,7 @@ extension BLAS {
     /// is to be done or the re-exec failed (the process then runs on, on the generic core).
     public static func selectCoreForThisCPU() {
         #if os(Linux)
-        guard getenv("OPENBLAS_CORETYPE") == nil, let info = readSmallFile("/proc/cpuinfo"),
-              let core = coreToForce(current: coreName, cpuFlags: cpuFlags(cpuinfo: info)) else { return }
+        guard let core = coreToSelect() else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
         var args = CommandLine.arguments.map { strdup($0) }
         args.append(nil)

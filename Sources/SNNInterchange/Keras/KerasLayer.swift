@@ -15,16 +15,6 @@ enum KerasLayer: Equatable {
     /// Dropout and other layers that do nothing at inference.
     case identity(name: String)
 
-    /// The class name as Keras writes it, for the weight-file layout of `.keras` files (see `KerasWeights`).
-    var className: String? {
-        switch self {
-        case .conv: "Conv2D"
-        case .dense: "Dense"
-        case .batchNorm: "BatchNormalization"
-        default: nil
-        }
-    }
-
     var name: String {
         switch self {
         case .input: "input"
