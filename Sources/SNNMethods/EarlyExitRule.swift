@@ -1,12 +1,14 @@
+import SNNModel
+
 /// BNTT's temporal early exit (METHODS §3.5, as we specify it): from the per-step mean scale γ̄_t, run inference
 /// only for the steps before the first t where γ̄_t falls below η (convention "before"), or up to and including
 /// that step ("at"). The same exit applies to every input.
 public struct EarlyExitRule: Sendable, Equatable {
-    public enum Convention: String, Sendable { case before, at }
+    public typealias Convention = EarlyExitSpec.Convention
     public var threshold: Float
     public var convention: Convention
     /// How the per-layer γ means of one step are combined before the comparison (`inference.earlyExit.aggregate`).
-    public enum Aggregate: String, Sendable { case mean, min, max }
+    public typealias Aggregate = EarlyExitSpec.Aggregate
     public var aggregate: Aggregate
 
     public init(threshold: Float, convention: Convention = .before, aggregate: Aggregate = .mean) {

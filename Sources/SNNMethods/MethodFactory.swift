@@ -3,23 +3,13 @@ import SNNModel
 
 /// Builds the network and the method a run spec describes.
 public enum MethodFactory {
+    /// The LIF kernel's parameters and surrogate of a validated neuron spec.
     public static func neuron(_ n: NeuronSpec) throws(MethodError) -> (LIFParameters, Surrogate) {
-        guard let reset = ResetMode(rawValue: n.reset) else { throw MethodError("neuron.reset: '\(n.reset)' (expected soft or hard)") }
-        guard let cmp = ThresholdComparison(rawValue: n.compare) else { throw MethodError("neuron.compare: '\(n.compare)' (expected > or >=)") }
-        let p = LIFParameters(leak: n.leak, threshold: n.threshold, alpha: n.alpha, inputGain: n.inputGain,
-                              reset: reset, comparison: cmp, initialPotential: n.initialPotential)
-        let s: Surrogate
-        switch n.surrogate.kind {
-        case "triangular": s = .triangular(scale: n.surrogate.scale ?? 0.3)
-        case "atan", "sigmoid":
-            // These surrogates have one parameter, α; a `scale` would be silently ignored, so it is refused.
-            if let scale = n.surrogate.scale {
-                throw MethodError("neuron.surrogate.scale: \(scale) is not used by the \(n.surrogate.kind) surrogate (only triangular has a scale); set neuron.surrogate.alpha instead, or remove scale")
-            }
-            s = n.surrogate.kind == "atan" ? .atan(alpha: n.surrogate.alpha ?? 2) : .sigmoid(alpha: n.surrogate.alpha ?? 4)
-        default: throw MethodError("neuron.surrogate.kind: '\(n.surrogate.kind)' (expected triangular, atan or sigmoid)")
+        // atan and sigmoid have one parameter, α: a `scale` would be silently ignored, so it is refused.
+        if let scale = n.surrogate.scale, n.surrogate.kind != .triangular {
+            throw MethodError("neuron.surrogate.scale: \(scale) is not used by the \(n.surrogate.kind.rawValue) surrogate (only triangular has a scale); set neuron.surrogate.alpha instead, or remove scale")
         }
-        return (p, s)
+        return (n.lifParameters, n.surrogate.surrogate)
     }
 
     public static func networkConfig(_ spec: RunSpec) throws(MethodError) -> NetworkConfig {
@@ -35,10 +25,10 @@ public enum MethodFactory {
                     let t = spec.ttfs ?? TTFSSpec()
                     layers.append(.temporalKernel(TemporalKernel(tau: t.tau, delay: t.delay, window: t.window)))
                 } else if spec.method == .dsr {
-                    guard let d = n.dsr, let model = DSRNeuronModel(rawValue: d.model) else {
+                    guard let d = n.dsr else {
                         throw MethodError("neuron.dsr: method dsr needs {\"model\": \"if\" | \"lif\"}")
                     }
-                    layers.append(.dsrSpiking(DSRParameters(model: model, alpha: n.alpha, thresholdFloor: d.thresholdFloor,
+                    layers.append(.dsrSpiking(DSRParameters(model: d.model, alpha: n.alpha, thresholdFloor: d.thresholdFloor,
                                                             tau: d.tau, dt: d.dt), threshold: n.threshold))
                 } else {
                     let (p, g) = try neuron(n)
@@ -56,13 +46,8 @@ public enum MethodFactory {
         case .spikeCount: readout = .spikeCount
         case .rate: readout = .rate
         }
-        let initializer: WeightInitializer
-        switch spec.training.initialization.kind {
-        case "kaiming-normal": initializer = .kaimingNormal(gain: spec.training.initialization.gain)
-        default: initializer = .xavierUniform(gain: spec.training.initialization.gain)
-        }
         return NetworkConfig(inputShape: spec.input.shape, timesteps: spec.timesteps, layers: layers,
-                             readout: readout, initializer: initializer)
+                             readout: readout, initializer: spec.training.initialization.initializer)
     }
 
     public static func encoder(_ spec: RunSpec) -> InputEncoder {
@@ -81,13 +66,7 @@ public enum MethodFactory {
         case .bntt:
             var rule: EarlyExitRule?
             if let e = spec.inference.earlyExit {
-                guard let conv = EarlyExitRule.Convention(rawValue: e.convention) else {
-                    throw MethodError("inference.earlyExit.convention: '\(e.convention)' (expected before or at)")
-                }
-                guard let aggregate = EarlyExitRule.Aggregate(rawValue: e.aggregate) else {
-                    throw MethodError("inference.earlyExit.aggregate: '\(e.aggregate)' (expected mean, min or max)")
-                }
-                rule = EarlyExitRule(threshold: e.threshold, convention: conv, aggregate: aggregate)
+                rule = EarlyExitRule(threshold: e.threshold, convention: e.convention, aggregate: e.aggregate)
             }
             return try BNTT(network: net, encoder: enc, earlyExit: rule)
         case .dsr:
@@ -100,20 +79,18 @@ public enum MethodFactory {
     }
 
     /// Optimizer, schedule and batching of a spec.
-    public static func optimizer(_ o: OptimizerSpec) throws(MethodError) -> OptimizerKind {
+    public static func optimizer(_ o: OptimizerSpec) -> OptimizerKind {
         switch o.kind {
-        case "sgd": return .sgd(momentum: o.momentum, weightDecay: o.weightDecay, nesterov: o.nesterov)
-        case "adam": return .adam(beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon, weightDecay: o.weightDecay, decoupled: o.decoupled)
-        default: throw MethodError("training.optimizer.kind: '\(o.kind)' (expected sgd or adam)")
+        case .sgd: .sgd(momentum: o.momentum, weightDecay: o.weightDecay, nesterov: o.nesterov)
+        case .adam: .adam(beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon, weightDecay: o.weightDecay, decoupled: o.decoupled)
         }
     }
 
-    public static func schedule(_ s: ScheduleSpec) throws(MethodError) -> LearningRateSchedule {
+    public static func schedule(_ s: ScheduleSpec) -> LearningRateSchedule {
         switch s.kind {
-        case "constant": return .constant
-        case "step": return .step(milestones: s.milestones, factor: s.factor)
-        case "cosine": return .cosine(warmupIterations: s.warmupIterations)
-        default: throw MethodError("training.schedule.kind: '\(s.kind)' (expected constant, step or cosine)")
+        case .constant: .constant
+        case .step: .step(milestones: s.milestones, factor: s.factor)
+        case .cosine: .cosine(warmupIterations: s.warmupIterations)
         }
     }
 }

@@ -60,7 +60,7 @@ struct ImportNIR: ParsableCommand {
             let ckpt = checkpointOut ?? (specOut.hasSuffix(".json") ? String(specOut.dropLast(5)) : specOut) + ".ckpt"
             let checkpoint = Checkpoint.imported(runID: RunID.make(name: runName), specJSON: String(decoding: specJSON, as: UTF8.self),
                                                  parameters: result.parameters, state: result.state,
-                                                 optimizer: try MethodFactory.optimizer(result.spec.training.optimizer),
+                                                 optimizer: MethodFactory.optimizer(result.spec.training.optimizer),
                                                  epoch: finished ? result.spec.training.epochs : 0)
             try checkpoint.write(to: ckpt)
             let layers = result.spec.layers.map(\.typeName).joined(separator: ", ")

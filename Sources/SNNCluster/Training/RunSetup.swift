@@ -26,8 +26,8 @@ public struct RunSetup: @unchecked Sendable {
         let method = try MethodFactory.make(spec)
         let t = spec.training
         let settings = TrainingSettings(epochs: t.epochs, batchSize: t.batchSize, microBatch: t.microBatch, seed: t.seed,
-                                        optimizer: try MethodFactory.optimizer(t.optimizer), learningRate: t.optimizer.lr,
-                                        schedule: try MethodFactory.schedule(t.schedule))
+                                        optimizer: MethodFactory.optimizer(t.optimizer), learningRate: t.optimizer.lr,
+                                        schedule: MethodFactory.schedule(t.schedule))
         try checkResources(spec: spec, network: method.network)
         let train = try IDXDataset.load(directory: dataDirectory, split: .train, limit: trainLimit)
         let test = try IDXDataset.load(directory: dataDirectory, split: .test, limit: testLimit)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Which spiking neuron a DSR layer runs (METHODS §2.2). The raw values are the short names used in configs.
-public enum DSRNeuronModel: String, Sendable, Codable {
+public enum DSRNeuronModel: String, Sendable, Codable, CaseIterable {
     /// Integrate-and-fire: `U' = U + I`, output amplitude `V_th`, representation = plain firing rate.
     case integrateAndFire = "if"
     /// Leaky integrate-and-fire: `U' = β·U + (1−β)·I`, output amplitude `V_th/Δt`, representation = weighted rate.

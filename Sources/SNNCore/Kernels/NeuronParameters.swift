@@ -3,7 +3,7 @@
 /// `soft` subtracts the threshold θ (BNTT, DSR, ECC: the residual above θ is kept, so rates are not floored);
 /// `hard` sets the potential to 0 (SpikingJelly's default IF/LIF). The reset is a constant in the backward graph
 /// (detached), as in every reference implementation.
-public enum ResetMode: String, Sendable, Codable {
+public enum ResetMode: String, Sendable, Codable, CaseIterable {
     /// `U ← U − θ·s`.
     case soft
     /// `U ← U·(1 − s)`, i.e. 0 after a spike.
@@ -14,7 +14,7 @@ public enum ResetMode: String, Sendable, Codable {
 ///
 /// BNTT fires on `U > θ`; DSR and SpikingJelly fire on `U ≥ α·θ`. The difference decides oracle spike steps
 /// whenever a potential lands exactly on the threshold.
-public enum ThresholdComparison: String, Sendable, Codable {
+public enum ThresholdComparison: String, Sendable, Codable, CaseIterable {
     case greater = ">"
     case greaterOrEqual = ">="
 }

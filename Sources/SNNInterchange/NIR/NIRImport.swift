@@ -52,7 +52,7 @@ public enum NIRImport {
             guard scale != 1 else { return w }
             return w.enumerated().map { $0.offset < count ? Float(Double($0.element) * scale) : $0.element }
         }
-        let surrogate = original?.neuron.surrogate ?? SurrogateSpec(kind: "atan", alpha: 2)
+        let surrogate = original?.neuron.surrogate ?? SurrogateSpec(kind: .atan, alpha: 2)
 
         for node in chain {
             let label = "node '\(node.name)' (\(node.type))"
@@ -151,7 +151,7 @@ public enum NIRImport {
         }
         var input = InputSpec(shape: NIRLayout.ourShape(shape0(chain)), encoding: .direct)
         if let o = original, o.input.shape == input.shape { input = o.input }
-        let training = original?.training ?? TrainingSpec(epochs: 1, batchSize: 128, microBatch: 32, optimizer: OptimizerSpec(kind: "adam", lr: 1e-3))
+        let training = original?.training ?? TrainingSpec(epochs: 1, batchSize: 128, microBatch: 32, optimizer: OptimizerSpec(kind: .adam, lr: 1e-3))
         let spec = RunSpec(name: name, method: .bptt, timesteps: steps, input: input, neuron: first, layers: layers,
                            output: OutputSpec(readout: readout), training: training)
         do { try spec.validate() } catch { throw NIRError("the imported network is not a valid run spec: \(error)") }
@@ -288,7 +288,7 @@ public enum NIRImport {
         guard threshold > 0, threshold.isFinite, gain != 0, gain.isFinite else {
             throw NIRError("\(label): v_threshold \(threshold) and input gain \(gain) must be positive and non-zero")
         }
-        return NeuronSpec(leak: leak, threshold: Float(threshold), alpha: 1, inputGain: gain, reset: "hard", compare: ">",
+        return NeuronSpec(leak: leak, threshold: Float(threshold), alpha: 1, inputGain: gain, reset: .hard, compare: .greater,
                           initialPotential: 0, surrogate: surrogate)
     }
 }

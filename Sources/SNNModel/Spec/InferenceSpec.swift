@@ -31,14 +31,16 @@ public struct InferenceSpec: Sendable, Equatable, Codable {
 /// `aggregate` `"mean"` (default), `"min"` or `"max"` over layers; `convention` `"before"` (default) or `"at"`.
 /// Needs at least one `batchnorm` layer with `perStep` true.
 public struct EarlyExitSpec: Sendable, Equatable, Codable {
+    /// How the per-layer γ means of one step are combined before the comparison.
+    public enum Aggregate: String, Sendable, CaseIterable { case mean, min, max }
+    /// Whether inference stops before the first step under the threshold or includes it.
+    public enum Convention: String, Sendable, CaseIterable { case before, at }
+
     public var threshold: Float
-    public var aggregate: String
-    public var convention: String
+    public var aggregate: Aggregate
+    public var convention: Convention
 
-    public static let aggregates = ["mean", "min", "max"]
-    public static let conventions = ["before", "at"]
-
-    public init(threshold: Float, aggregate: String = "mean", convention: String = "before") {
+    public init(threshold: Float, aggregate: Aggregate = .mean, convention: Convention = .before) {
         self.threshold = threshold
         self.aggregate = aggregate
         self.convention = convention
@@ -48,20 +50,20 @@ public struct EarlyExitSpec: Sendable, Equatable, Codable {
     public func exitSteps(gammaBar: [Float]) -> Int {
         guard let first = gammaBar.firstIndex(where: { $0 < threshold }) else { return gammaBar.count }
         let step = first + 1
-        return max(1, convention == "at" ? step : step - 1)
+        return max(1, convention == .at ? step : step - 1)
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.strictContainer(fields: ["threshold", "aggregate", "convention"])
         threshold = try c.required("threshold")
-        aggregate = try c.optional("aggregate", default: "mean")
-        convention = try c.optional("convention", default: "before")
+        aggregate = try c.optionalChoice("aggregate", named: "aggregate", default: .mean)
+        convention = try c.optionalChoice("convention", named: "convention", default: .before)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: SpecKey.self)
         try c.encode(threshold, forKey: SpecKey("threshold"))
-        try c.encode(aggregate, forKey: SpecKey("aggregate"))
-        try c.encode(convention, forKey: SpecKey("convention"))
+        try c.encode(aggregate.rawValue, forKey: SpecKey("aggregate"))
+        try c.encode(convention.rawValue, forKey: SpecKey("convention"))
     }
 }

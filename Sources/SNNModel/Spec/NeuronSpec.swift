@@ -1,3 +1,5 @@
+import SNNCore
+
 /// A spiking neuron's parameters (METHODS §2.2, §3.2, §5):
 ///
 ///     U_t = leak · U_{t−1} + inputGain · I_t          (U_0 = initialPotential)
@@ -19,9 +21,9 @@ public struct NeuronSpec: Sendable, Equatable, Codable {
     /// Factor on the input current (DSR LIF uses 1 − β); default 1.
     public var inputGain: Float
     /// `"soft"` (subtract the threshold, the default) or `"hard"` (reset to 0).
-    public var reset: String
+    public var reset: ResetMode
     /// `">"` (the default; BNTT) or `">="` (DSR, snnTorch).
-    public var compare: String
+    public var compare: ThresholdComparison
     /// U_0; default 0.
     public var initialPotential: Float
     public var surrogate: SurrogateSpec
@@ -29,11 +31,8 @@ public struct NeuronSpec: Sendable, Equatable, Codable {
     /// trainable V_th and `alpha` the firing factor α. Ignored by the other methods (as `surrogate` is by DSR).
     public var dsr: DSRNeuronSpec?
 
-    public static let resets = ["soft", "hard"]
-    public static let comparisons = [">", ">="]
-
-    public init(leak: Float = 1, threshold: Float = 1, alpha: Float = 1, inputGain: Float = 1, reset: String = "soft",
-                compare: String = ">", initialPotential: Float = 0, surrogate: SurrogateSpec, dsr: DSRNeuronSpec? = nil) {
+    public init(leak: Float = 1, threshold: Float = 1, alpha: Float = 1, inputGain: Float = 1, reset: ResetMode = .soft,
+                compare: ThresholdComparison = .greater, initialPotential: Float = 0, surrogate: SurrogateSpec, dsr: DSRNeuronSpec? = nil) {
         self.dsr = dsr
         self.leak = leak
         self.threshold = threshold
@@ -60,8 +59,8 @@ public struct NeuronSpec: Sendable, Equatable, Codable {
         threshold = try c.optional("threshold", default: base?.threshold ?? 1)
         alpha = try c.optional("alpha", default: base?.alpha ?? 1)
         inputGain = try c.optional("inputGain", default: base?.inputGain ?? 1)
-        reset = try c.optional("reset", default: base?.reset ?? "soft")
-        compare = try c.optional("compare", default: base?.compare ?? ">")
+        reset = try c.optionalChoice("reset", named: "reset", default: base?.reset ?? .soft)
+        compare = try c.optionalChoice("compare", named: "comparison", default: base?.compare ?? .greater)
         initialPotential = try c.optional("initialPotential", default: base?.initialPotential ?? 0)
         dsr = try c.optional("dsr") ?? base?.dsr
         if let base, !c.contains(SpecKey("surrogate")) {
@@ -79,8 +78,8 @@ public struct NeuronSpec: Sendable, Equatable, Codable {
         try c.encode(threshold, forKey: SpecKey("threshold"))
         try c.encode(alpha, forKey: SpecKey("alpha"))
         try c.encode(inputGain, forKey: SpecKey("inputGain"))
-        try c.encode(reset, forKey: SpecKey("reset"))
-        try c.encode(compare, forKey: SpecKey("compare"))
+        try c.encode(reset.rawValue, forKey: SpecKey("reset"))
+        try c.encode(compare.rawValue, forKey: SpecKey("compare"))
         try c.encode(initialPotential, forKey: SpecKey("initialPotential"))
         try c.encode(surrogate, forKey: SpecKey("surrogate"))
         try c.encodeIfPresent(dsr, forKey: SpecKey("dsr"))
@@ -93,7 +92,7 @@ public struct NeuronSpec: Sendable, Equatable, Codable {
 /// V_th/dt. Both fire at U' ≥ α·V_th, reset by V_th, and clamp the trainable V_th below by `thresholdFloor` (V_b).
 public struct DSRNeuronSpec: Sendable, Equatable, Codable {
     /// `"if"` or `"lif"`.
-    public var model: String
+    public var model: DSRNeuronModel
     /// V_b; default 0.01 (the reference's IF recipe).
     public var thresholdFloor: Float
     /// LIF τ; default 1.
@@ -101,16 +100,15 @@ public struct DSRNeuronSpec: Sendable, Equatable, Codable {
     /// LIF Δt; default 0.05 (the reference's LIF default).
     public var dt: Float
 
-    public static let models = ["if", "lif"]
     static let fields = ["model", "thresholdFloor", "tau", "dt"]
 
-    public init(model: String, thresholdFloor: Float = 0.01, tau: Float = 1, dt: Float = 0.05) {
+    public init(model: DSRNeuronModel, thresholdFloor: Float = 0.01, tau: Float = 1, dt: Float = 0.05) {
         self.model = model; self.thresholdFloor = thresholdFloor; self.tau = tau; self.dt = dt
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.strictContainer(fields: Self.fields)
-        model = try c.required("model")
+        model = try c.requiredChoice("model", named: "DSR neuron model")
         thresholdFloor = try c.optional("thresholdFloor", default: 0.01)
         tau = try c.optional("tau", default: 1)
         dt = try c.optional("dt", default: 0.05)
@@ -118,7 +116,7 @@ public struct DSRNeuronSpec: Sendable, Equatable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: SpecKey.self)
-        try c.encode(model, forKey: SpecKey("model"))
+        try c.encode(model.rawValue, forKey: SpecKey("model"))
         try c.encode(thresholdFloor, forKey: SpecKey("thresholdFloor"))
         try c.encode(tau, forKey: SpecKey("tau"))
         try c.encode(dt, forKey: SpecKey("dt"))
@@ -136,25 +134,27 @@ public struct DSRNeuronSpec: Sendable, Equatable, Codable {
 /// with the same (or no) `kind` changes only the fields it gives; one with another `kind` replaces the
 /// run's surrogate entirely.
 public struct SurrogateSpec: Sendable, Equatable, Codable {
-    /// `"triangular"`, `"atan"` or `"sigmoid"`.
-    public var kind: String
+    /// The surrogate's shape (see the type's documentation).
+    public enum Kind: String, Sendable, CaseIterable {
+        case triangular, atan, sigmoid
+    }
+
+    public var kind: Kind
     /// Multiplier of the derivative; nil = the kind's default (`effectiveScale`).
     public var scale: Float?
     /// Sharpness; nil = the kind's default (`effectiveAlpha`).
     public var alpha: Float?
 
-    public static let kinds = ["triangular", "atan", "sigmoid"]
-
-    public init(kind: String, scale: Float? = nil, alpha: Float? = nil) {
+    public init(kind: Kind, scale: Float? = nil, alpha: Float? = nil) {
         self.kind = kind
         self.scale = scale
         self.alpha = alpha
     }
 
     /// `scale`, or the kind's default: 0.3 for triangular, 1 otherwise.
-    public var effectiveScale: Float { scale ?? (kind == "triangular" ? 0.3 : 1) }
+    public var effectiveScale: Float { scale ?? (kind == .triangular ? 0.3 : 1) }
     /// `alpha`, or the kind's default: 2 for atan, 4 for sigmoid (unused by triangular).
-    public var effectiveAlpha: Float { alpha ?? (kind == "sigmoid" ? 4 : 2) }
+    public var effectiveAlpha: Float { alpha ?? (kind == .sigmoid ? 4 : 2) }
 
     static let fields = ["kind", "scale", "alpha"]
 
@@ -165,13 +165,14 @@ public struct SurrogateSpec: Sendable, Equatable, Codable {
     /// Decodes a surrogate; with a `base`, a missing `kind` or the base's kind merges over the base.
     init(from decoder: any Decoder, over base: SurrogateSpec?) throws {
         let c = try decoder.strictContainer(fields: Self.fields)
-        let givenKind: String? = try c.optional("kind")
+        let givenKind: Kind? = try c.optionalChoice("kind", named: "surrogate")
         if let base, givenKind == nil || givenKind == base.kind {
             kind = base.kind
             scale = try c.optional("scale") ?? base.scale
             alpha = try c.optional("alpha") ?? base.alpha
         } else {
-            kind = try c.required("kind")
+            guard let givenKind else { kind = try c.requiredChoice("kind", named: "surrogate"); scale = nil; alpha = nil; return }
+            kind = givenKind
             scale = try c.optional("scale")
             alpha = try c.optional("alpha")
         }
@@ -179,7 +180,7 @@ public struct SurrogateSpec: Sendable, Equatable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: SpecKey.self)
-        try c.encode(kind, forKey: SpecKey("kind"))
+        try c.encode(kind.rawValue, forKey: SpecKey("kind"))
         try c.encodeIfPresent(scale, forKey: SpecKey("scale"))
         try c.encodeIfPresent(alpha, forKey: SpecKey("alpha"))
     }

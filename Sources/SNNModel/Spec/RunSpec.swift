@@ -125,7 +125,7 @@ public struct RunSpec: Sendable, Equatable, Codable {
         input = try c.required("input")
         // TTFS neurons are set by `ttfs`; the run's neuron is then optional (and unused).
         let isTTFS = (try? c.decode(MethodKind.self, forKey: SpecKey("method"))) == .ttfs
-        neuron = isTTFS ? try c.optional("neuron", default: NeuronSpec(surrogate: SurrogateSpec(kind: "triangular")))
+        neuron = isTTFS ? try c.optional("neuron", default: NeuronSpec(surrogate: SurrogateSpec(kind: .triangular)))
                         : try c.required("neuron")
         // Layers decode one by one so that spiking layers' partial neuron overrides merge over `neuron`.
         guard c.contains(SpecKey("layers")) else {

@@ -30,7 +30,6 @@ extension RunSpec {
             }
         }
         if let d = neuron.dsr {
-            try Self.checkChoice(d.model, DSRNeuronSpec.models, "neuron.dsr.model", "DSR neuron model")
             try check(d.thresholdFloor.isFinite && d.thresholdFloor > 0, "neuron.dsr.thresholdFloor", "must be > 0 (got \(d.thresholdFloor))")
             try check(d.tau.isFinite && d.tau > 0, "neuron.dsr.tau", "must be > 0 (got \(d.tau))")
             try check(d.dt.isFinite && d.dt > 0, "neuron.dsr.dt", "must be > 0 (got \(d.dt))")
@@ -57,15 +56,12 @@ extension RunSpec {
         try check(neuron.inputGain.isFinite && neuron.inputGain != 0, "\(path).inputGain",
                   "must be a non-zero number (got \(neuron.inputGain))")
         try check(neuron.initialPotential.isFinite, "\(path).initialPotential", "must be a finite number")
-        try checkChoice(neuron.reset, NeuronSpec.resets, "\(path).reset", "reset")
-        try checkChoice(neuron.compare, NeuronSpec.comparisons, "\(path).compare", "comparison")
         let surrogate = neuron.surrogate
-        try checkChoice(surrogate.kind, SurrogateSpec.kinds, "\(path).surrogate.kind", "surrogate")
         if let scale = surrogate.scale {
             try check(scale.isFinite && scale > 0, "\(path).surrogate.scale", "must be > 0 (got \(scale))")
         }
         if let alpha = surrogate.alpha {
-            try check(surrogate.kind != "triangular", "\(path).surrogate.alpha",
+            try check(surrogate.kind != .triangular, "\(path).surrogate.alpha",
                       "does not apply to the triangular surrogate (its width is fixed); remove it or use scale")
             try check(alpha.isFinite && alpha > 0, "\(path).surrogate.alpha", "must be > 0 (got \(alpha))")
         }
@@ -110,7 +106,6 @@ extension RunSpec {
             try check(every >= 1, "training.checkpointEvery", "must be ≥ 1 step (got \(every)); leave it out for per-epoch checkpoints")
         }
         let o = t.optimizer
-        try Self.checkChoice(o.kind, OptimizerSpec.kinds, "training.optimizer.kind", "optimizer")
         try check(o.lr.isFinite && o.lr > 0, "training.optimizer.lr", "must be > 0 (got \(o.lr))")
         try check(o.momentum.isFinite && o.momentum >= 0 && o.momentum < 1, "training.optimizer.momentum",
                   "must be in [0, 1) (got \(o.momentum))")
@@ -118,10 +113,9 @@ extension RunSpec {
         try check(o.beta1.isFinite && o.beta1 >= 0 && o.beta1 < 1, "training.optimizer.beta1", "must be in [0, 1) (got \(o.beta1))")
         try check(o.beta2.isFinite && o.beta2 >= 0 && o.beta2 < 1, "training.optimizer.beta2", "must be in [0, 1) (got \(o.beta2))")
         try check(o.epsilon.isFinite && o.epsilon > 0, "training.optimizer.epsilon", "must be > 0 (got \(o.epsilon))")
-        try check(!o.nesterov || o.kind == "sgd", "training.optimizer.nesterov", "applies to sgd only; remove it for adam")
+        try check(!o.nesterov || o.kind == .sgd, "training.optimizer.nesterov", "applies to sgd only; remove it for adam")
 
         let s = t.schedule
-        try Self.checkChoice(s.kind, ScheduleSpec.kinds, "training.schedule.kind", "schedule")
         for (i, m) in s.milestones.enumerated() {
             try check(m.isFinite && m > 0 && m <= 1, "training.schedule.milestones[\(i)]",
                       "must be a fraction of the epochs in (0, 1] (got \(m))")
@@ -131,7 +125,6 @@ extension RunSpec {
         try check(s.factor.isFinite && s.factor > 0, "training.schedule.factor", "must be > 0 (got \(s.factor))")
         try check(s.warmupIterations >= 0, "training.schedule.warmupIterations", "must be ≥ 0 (got \(s.warmupIterations))")
 
-        try Self.checkChoice(t.initialization.kind, InitSpec.kinds, "training.initialization.kind", "initialization")
         try check(t.initialization.gain.isFinite && t.initialization.gain > 0, "training.initialization.gain",
                   "must be > 0 (got \(t.initialization.gain))")
     }
@@ -139,8 +132,6 @@ extension RunSpec {
     private func validateInference() throws {
         guard let exit = inference.earlyExit else { return }
         try check(exit.threshold.isFinite && exit.threshold >= 0, "inference.earlyExit.threshold", "must be ≥ 0 (got \(exit.threshold))")
-        try Self.checkChoice(exit.aggregate, EarlyExitSpec.aggregates, "inference.earlyExit.aggregate", "aggregate")
-        try Self.checkChoice(exit.convention, EarlyExitSpec.conventions, "inference.earlyExit.convention", "convention")
         let hasPerStepBN = layers.contains { if case .batchNorm(let bn) = $0 { bn.perStep } else { false } }
         try check(hasPerStepBN, "inference.earlyExit",
                   "needs a batchnorm layer with \"perStep\": true (early exit reads its per-step scales); add one or remove earlyExit")
@@ -152,11 +143,5 @@ extension RunSpec {
 
     static func check(_ condition: Bool, _ path: String, _ message: @autoclosure () -> String) throws {
         guard condition else { throw SpecError(path: path, message()) }
-    }
-
-    static func checkChoice(_ value: String, _ allowed: [String], _ path: String, _ what: String) throws {
-        guard allowed.contains(value) else {
-            throw SpecError(path: path, "unknown \(what) '\(value)' (expected \(allowed.joined(separator: ", ")))")
-        }
     }
 }

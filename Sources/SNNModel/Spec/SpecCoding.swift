@@ -42,6 +42,37 @@ extension KeyedDecodingContainer where Key == SpecKey {
         try withValuePath(key, T.self) { try decodeIfPresent(T.self, forKey: SpecKey(key)) } ?? fallback
     }
 
+    /// A string field that must be one of `T`'s raw values, decoded once into `T`; anything else is an error
+    /// naming the field and listing the values (`unknown reset 'x' (expected soft, hard)`).
+    func requiredChoice<T: RawRepresentable & CaseIterable>(_ key: String, named what: String) throws -> T
+    where T.RawValue == String {
+        try Self.choice(try required(key, as: String.self), named: what, at: codingPath + [SpecKey(key)])
+    }
+
+    /// `requiredChoice`, or `fallback` when the field is absent or `null`.
+    func optionalChoice<T: RawRepresentable & CaseIterable>(_ key: String, named what: String, default fallback: T) throws -> T
+    where T.RawValue == String {
+        guard let raw = try optional(key, as: String.self) else { return fallback }
+        return try Self.choice(raw, named: what, at: codingPath + [SpecKey(key)])
+    }
+
+    /// `requiredChoice`, or nil when the field is absent or `null`.
+    func optionalChoice<T: RawRepresentable & CaseIterable>(_ key: String, named what: String) throws -> T?
+    where T.RawValue == String {
+        guard let raw = try optional(key, as: String.self) else { return nil }
+        return try Self.choice(raw, named: what, at: codingPath + [SpecKey(key)]) as T
+    }
+
+    private static func choice<T: RawRepresentable & CaseIterable>(_ raw: String, named what: String,
+                                                                  at path: [any CodingKey]) throws -> T
+    where T.RawValue == String {
+        guard let value = T(rawValue: raw) else {
+            let expected = T.allCases.map(\.rawValue).joined(separator: ", ")
+            throw SpecFieldProblem(codingPath: path, message: "unknown \(what) '\(raw)' (expected \(expected))")
+        }
+        return value
+    }
+
     /// The field's value, or nil when it is absent or `null`.
     func optional<T: Decodable>(_ key: String, as type: T.Type = T.self) throws -> T? {
         try withValuePath(key, T.self) { try decodeIfPresent(T.self, forKey: SpecKey(key)) }

@@ -64,7 +64,8 @@ public struct TrainingSpec: Sendable, Equatable, Codable {
 /// `beta1` 0.9, `beta2` 0.999, `epsilon` 1e-8 (Adam); `decoupled` false (true = AdamW-style decay
 /// `w −= lr·wd·w` instead of adding `wd·w` to the gradient).
 public struct OptimizerSpec: Sendable, Equatable, Codable {
-    public var kind: String
+    public enum Kind: String, Sendable, CaseIterable { case sgd, adam }
+    public var kind: Kind
     public var lr: Float
     public var momentum: Float
     public var weightDecay: Float
@@ -74,9 +75,7 @@ public struct OptimizerSpec: Sendable, Equatable, Codable {
     public var epsilon: Float
     public var decoupled: Bool
 
-    public static let kinds = ["sgd", "adam"]
-
-    public init(kind: String, lr: Float, momentum: Float = 0.9, weightDecay: Float = 0, nesterov: Bool = false,
+    public init(kind: Kind, lr: Float, momentum: Float = 0.9, weightDecay: Float = 0, nesterov: Bool = false,
                 beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, decoupled: Bool = false) {
         self.kind = kind
         self.lr = lr
@@ -93,7 +92,7 @@ public struct OptimizerSpec: Sendable, Equatable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.strictContainer(fields: Self.fields)
-        kind = try c.required("kind")
+        kind = try c.requiredChoice("kind", named: "optimizer")
         lr = try c.required("lr")
         momentum = try c.optional("momentum", default: 0.9)
         weightDecay = try c.optional("weightDecay", default: 0)
@@ -106,7 +105,7 @@ public struct OptimizerSpec: Sendable, Equatable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: SpecKey.self)
-        try c.encode(kind, forKey: SpecKey("kind"))
+        try c.encode(kind.rawValue, forKey: SpecKey("kind"))
         try c.encode(lr, forKey: SpecKey("lr"))
         try c.encode(momentum, forKey: SpecKey("momentum"))
         try c.encode(weightDecay, forKey: SpecKey("weightDecay"))
@@ -129,14 +128,13 @@ public struct OptimizerSpec: Sendable, Equatable, Codable {
 /// JSON: `kind` required (when the object is given); `milestones` [0.5, 0.7, 0.9], `factor` 0.1,
 /// `warmupIterations` 0. The whole object defaults to `{"kind": "constant"}`.
 public struct ScheduleSpec: Sendable, Equatable, Codable {
-    public var kind: String
+    public enum Kind: String, Sendable, CaseIterable { case constant, step, cosine }
+    public var kind: Kind
     public var milestones: [Double]
     public var factor: Float
     public var warmupIterations: Int
 
-    public static let kinds = ["constant", "step", "cosine"]
-
-    public init(kind: String = "constant", milestones: [Double] = [0.5, 0.7, 0.9], factor: Float = 0.1, warmupIterations: Int = 0) {
+    public init(kind: Kind = .constant, milestones: [Double] = [0.5, 0.7, 0.9], factor: Float = 0.1, warmupIterations: Int = 0) {
         self.kind = kind
         self.milestones = milestones
         self.factor = factor
@@ -147,7 +145,7 @@ public struct ScheduleSpec: Sendable, Equatable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.strictContainer(fields: Self.fields)
-        kind = try c.required("kind")
+        kind = try c.requiredChoice("kind", named: "schedule")
         milestones = try c.optional("milestones", default: [0.5, 0.7, 0.9])
         factor = try c.optional("factor", default: 0.1)
         warmupIterations = try c.optional("warmupIterations", default: 0)
@@ -155,7 +153,7 @@ public struct ScheduleSpec: Sendable, Equatable, Codable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: SpecKey.self)
-        try c.encode(kind, forKey: SpecKey("kind"))
+        try c.encode(kind.rawValue, forKey: SpecKey("kind"))
         try c.encode(milestones, forKey: SpecKey("milestones"))
         try c.encode(factor, forKey: SpecKey("factor"))
         try c.encode(warmupIterations, forKey: SpecKey("warmupIterations"))
@@ -169,25 +167,27 @@ public struct ScheduleSpec: Sendable, Equatable, Codable {
 /// JSON: `{"kind": "xavier-uniform", "gain": 2}`; `kind` required (when given), `gain` 1. The whole object
 /// defaults to xavier-uniform with gain 1.
 public struct InitSpec: Sendable, Equatable, Codable {
-    public var kind: String
+    public enum Kind: String, Sendable, CaseIterable {
+        case xavierUniform = "xavier-uniform"
+        case kaimingNormal = "kaiming-normal"
+    }
+    public var kind: Kind
     public var gain: Float
 
-    public static let kinds = ["xavier-uniform", "kaiming-normal"]
-
-    public init(kind: String = "xavier-uniform", gain: Float = 1) {
+    public init(kind: Kind = .xavierUniform, gain: Float = 1) {
         self.kind = kind
         self.gain = gain
     }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.strictContainer(fields: ["kind", "gain"])
-        kind = try c.required("kind")
+        kind = try c.requiredChoice("kind", named: "initialization")
         gain = try c.optional("gain", default: 1)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: SpecKey.self)
-        try c.encode(kind, forKey: SpecKey("kind"))
+        try c.encode(kind.rawValue, forKey: SpecKey("kind"))
         try c.encode(gain, forKey: SpecKey("gain"))
     }
 }

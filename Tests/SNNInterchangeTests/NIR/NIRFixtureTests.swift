@@ -27,7 +27,7 @@ import SNNModel
         // τ 5 ms, r 5 at Δt 1 ms: λ = 1 − 1/5, g = 1·5/5 (README's forward-Euler mapping).
         #expect(result.spec.neuron.leak == Float(1 - 1e-3 / Double(Float(5e-3))))
         #expect(result.spec.neuron.inputGain == Float(1e-3 * 5 / Double(Float(5e-3))))
-        #expect(result.spec.neuron.reset == "hard" && result.spec.neuron.compare == ">")
+        #expect(result.spec.neuron.reset == .hard && result.spec.neuron.compare == .greater)
     }
 
     @Test func convIFPoolFlattenReproducesTheReferenceSpikeCountsExactly() throws {

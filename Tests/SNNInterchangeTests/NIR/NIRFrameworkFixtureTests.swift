@@ -54,7 +54,7 @@ import SNNModel
         #expect(result.spec.input.shape == [784])
         // β 0.9 and 0.8 come back exactly; the input gain is exactly 1; zero reset, strict comparison.
         #expect(neurons(result.spec).map(\.leak) == [Float(0.9), Float(0.8)])
-        #expect(neurons(result.spec).allSatisfy { $0.inputGain == 1 && $0.reset == "hard" && $0.compare == ">" && $0.threshold == 1 })
+        #expect(neurons(result.spec).allSatisfy { $0.inputGain == 1 && $0.reset == .hard && $0.compare == .greater && $0.threshold == 1 })
     }
 
     @Test func convNetOfLeakyNeuronsReproducesSnnTorchsSpikeCounts() throws {

@@ -31,7 +31,7 @@ enum Inference {
             case .spiking(let s):
                 let n = s.neuron ?? spec.neuron
                 layers.append(.spiking(LIFParameters(leak: n.leak, threshold: n.threshold, alpha: n.alpha, inputGain: n.inputGain,
-                                                     reset: ResetMode(rawValue: n.reset)!, comparison: ThresholdComparison(rawValue: n.compare)!,
+                                                     reset: n.reset, comparison: n.compare,
                                                      initialPotential: n.initialPotential), .atan(alpha: 2)))
             case .avgPool(let p): layers.append(.avgPool(size: p.size))
             case .maxPool(let p): layers.append(.maxPool(size: p.size))
@@ -42,7 +42,7 @@ enum Inference {
         let readout: ReadoutKind = spec.output.readout == .spikeCount ? .spikeCount : spec.output.readout == .rate ? .rate : .meanPotential
         let gain = spec.training.initialization.gain
         return NetworkConfig(inputShape: spec.input.shape, timesteps: spec.timesteps, layers: layers, readout: readout,
-                             initializer: spec.training.initialization.kind == "kaiming-normal" ? .kaimingNormal(gain: gain) : .xavierUniform(gain: gain))
+                             initializer: spec.training.initialization.kind == .kaimingNormal ? .kaimingNormal(gain: gain) : .xavierUniform(gain: gain))
     }
 
     /// Index of the first maximum of each row.

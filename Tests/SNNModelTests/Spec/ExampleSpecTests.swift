@@ -34,10 +34,10 @@ import Testing
         #expect(try spec.shapes() == [[28, 28, 1], [784], [512], [512], [10], [10]])
         #expect(spec.method == .bptt && spec.timesteps == 8)
         #expect(spec.input.encoding == .direct && spec.input.normalize == nil)
-        #expect(spec.neuron == NeuronSpec(leak: 0.5, threshold: 1, reset: "soft", compare: ">=",
-                                          surrogate: SurrogateSpec(kind: "atan", alpha: 2)))
+        #expect(spec.neuron == NeuronSpec(leak: 0.5, threshold: 1, reset: .soft, compare: .greaterOrEqual,
+                                          surrogate: SurrogateSpec(kind: .atan, alpha: 2)))
         #expect(spec.output.readout == .spikeCount)
-        #expect(spec.training.optimizer.kind == "adam" && spec.training.optimizer.lr == 1e-3)
+        #expect(spec.training.optimizer.kind == .adam && spec.training.optimizer.lr == 1e-3)
         #expect(spec.training.batchSize == 128 && spec.training.microBatch == 64 && spec.training.epochs == 3)
         #expect(spec.training.microBatchesPerStep == 2)
     }
@@ -49,7 +49,7 @@ import Testing
         #expect(shapes.last == [10])
         #expect(spec.method == .bntt && spec.output.readout == .meanPotential)
         #expect(spec.input.encoding == .poisson && spec.input.normalize == Normalization(mean: 0.2860, std: 0.3530))
-        #expect(spec.training.schedule.kind == "step" && spec.training.initialization.gain == 2)
+        #expect(spec.training.schedule.kind == .step && spec.training.initialization.gain == 2)
         #expect(spec.inference.earlyExit?.threshold == 0.2)
         let bnLayers = spec.layers.compactMap { if case .batchNorm(let bn) = $0 { bn } else { nil } }
         #expect(bnLayers.count == 3)
