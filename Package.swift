@@ -56,12 +56,17 @@ let package = Package(
         // Run reports: chart geometry (SVG), the HTML report and live page, the Prometheus exposition and its server.
         .target(name: "SNNReport", dependencies: ["SNNCluster"], swiftSettings: vector),
 
+        // Command-line option groups the executables share (same names, checks and defaults everywhere).
+        .target(name: "SNNCommandLine", dependencies: [
+            "SNNModel", "SNNEnergy", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], swiftSettings: vector),
+
         // 7. Executables.
         .executableTarget(name: "snn-coord", dependencies: [
-            "SNNCluster", "SNNInterchange", "SNNReport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "SNNCluster", "SNNInterchange", "SNNReport", "SNNCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: vector),
         .executableTarget(name: "snn-worker", dependencies: [
-            "SNNCluster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "SNNCluster", "SNNCommandLine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: vector),
         .executableTarget(name: "snn-bench", dependencies: [
             "SNNCluster", .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SNNCluster
+import SNNCommandLine
 import SNNEnergy
 import SNNMethods
 import SNNModel
@@ -35,27 +36,19 @@ struct Convert: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Time-stepped simulation on the first N test images (default all; 0 = closed form only).", valueName: "n"))
     var simulate: Int?
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Use only the first N train and test images.", valueName: "n"))
-    var limit: Int?
+    @OptionGroup(title: "Data") var dataset: DatasetOptions
 
-    @Option(name: .long, help: ArgumentHelp("Directory holding the IDX files.", valueName: "dir"))
-    var data = IDXDataset.defaultDirectory
-
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Threads (default: all cores).", valueName: "n"))
-    var threads: Int?
+    @OptionGroup var compute: ThreadsOption
 
     @Option(name: .long, help: ArgumentHelp("Where to store the converted model (default: runs/ecc-<source>.snn).", valueName: "path"))
     var out: String?
 
-    @Option(name: .long, help: ArgumentHelp("Metrics database.", valueName: "path"))
-    var db = "runs/metrics.sqlite"
+    @OptionGroup var database: MetricsDatabaseOption
 
     @Flag(name: .long, help: "Print only the table.")
     var quiet = false
 
     func validate() throws {
-        if let l = limit, l < 1 { throw ValidationError("--limit must be ≥ 1") }
-        if let t = threads, t < 1 { throw ValidationError("--threads must be ≥ 1") }
         if let n = simulate, n < 0 { throw ValidationError("--simulate must be ≥ 0 (0 = closed form only)") }
     }
 
@@ -70,16 +63,16 @@ struct Convert: ParsableCommand {
             let catalog = try ProfileCatalog.load()
             let profiles = try profile.split(separator: ",").map { try catalog.profile(named: String($0)) }
             let (cnn, source) = try loadCNN()
-            let train = try IDXDataset.load(directory: data, split: .train, limit: limit)
-            let test = try IDXDataset.load(directory: data, split: .test, limit: limit)
+            let train = try IDXDataset.load(directory: dataset.data, split: .train, limit: dataset.limit)
+            let test = try IDXDataset.load(directory: dataset.data, split: .test, limit: dataset.limit)
             guard train.pixelsPerImage == cnn.inputCount else {
-                throw SetupError("--from \(from): the model takes \(cnn.inputShape) inputs but \(data) holds \(train.rows)x\(train.columns) images")
+                throw SetupError("--from \(from): the model takes \(cnn.inputShape) inputs but \(dataset.data) holds \(train.rows)x\(train.columns) images")
             }
             let sweep = ECCSweep(cnn: cnn, source: source, train: train, test: test,
-                                 executors: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+                                 executors: compute.resolved)
             let name = ((from as NSString).lastPathComponent as NSString).deletingPathExtension
             let rows = try sweep.run(timesteps: ts.map { $0! }, thresholding: thresholding, bits: bits, profiles: profiles,
-                                     modelPath: out ?? "runs/ecc-\(name).snn", stepped: simulate, db: db,
+                                     modelPath: out ?? "runs/ecc-\(name).snn", stepped: simulate, db: database.path,
                                      progress: { if !quiet { Progress.line($0) } })
             print(renderConversionTable(rows))
         } catch let e as ExitCode { throw e } catch {

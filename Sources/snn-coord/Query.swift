@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SNNCluster
+import SNNCommandLine
 import SNNEnergy
 import SNNMethods
 import SNNModel
@@ -16,14 +17,13 @@ struct Query: ParsableCommand {
           snn-coord query --energy --profile loihi2018
         """)
 
-    @Option(name: .long, help: ArgumentHelp("Metrics database.", valueName: "path"))
-    var db = "runs/metrics.sqlite"
+    @OptionGroup var database: MetricsDatabaseOption
 
     @Option(name: .customLong("run"), help: ArgumentHelp("Run id (default: the latest run).", valueName: "id"))
     var runID: String?
 
-    @Option(name: .long, help: "Output format: table, json, csv or prometheus.")
-    var format: String = "table"
+    @Option(name: .long, help: "Output format.")
+    var format: QueryOutputFormat = .table
 
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Also list the last N steps.", valueName: "n"))
     var last: Int?
@@ -40,25 +40,19 @@ struct Query: ParsableCommand {
     @Flag(name: .long, help: "Price the run's event counts under a hardware profile.")
     var energy = false
 
-    @Option(name: .long, help: ArgumentHelp("Energy profile (cmos45-fp32, cmos45-int8, loihi2018, truenorth2014, or one of --profiles).", valueName: "name"))
-    var profile: String = ProfileCatalog.defaultProfileName
-
-    @Option(name: .long, help: ArgumentHelp("Directory of extra energy profile files (*.json).", valueName: "dir"))
-    var profiles: String?
+    @OptionGroup(title: "Energy profile") var energyProfile: EnergyProfileOptions
 
     @Option(name: .long, help: ArgumentHelp("With --energy: price only this epoch's counts (default: all epochs).", valueName: "n"))
     var epoch: Int?
 
-    @Option(name: .long, help: ArgumentHelp("With --energy: inference, train-forward, train-backward, optimizer, training or all.", valueName: "phase"))
-    var phase: String = "all"
+    @Option(name: .long, help: ArgumentHelp("With --energy: the phases to price (training = train-forward, train-backward and optimizer).", valueName: "phase"))
+    var phase: EnergyPhaseSelection = .all
 
     func validate() throws {
-        guard ["table", "json", "csv", "prometheus"].contains(format) else { throw ValidationError("--format must be table, json, csv or prometheus") }
-        if format == "prometheus" && (runs || last != nil || energy) { throw ValidationError("--format prometheus prints one run's metrics: drop --runs, --last and --energy") }
+        if format == .prometheus && (runs || last != nil || energy) { throw ValidationError("--format prometheus prints one run's metrics: drop --runs, --last and --energy") }
         if let l = last, l < 1 { throw ValidationError("--last must be ≥ 1") }
-        if Self.phases(phase) == nil { throw ValidationError("--phase must be inference, train-forward, train-backward, optimizer, training or all (got '\(phase)')") }
         if let e = epoch, e < 0 { throw ValidationError("--epoch must be ≥ 0") }
-        if !energy && (epoch != nil || phase != "all") { throw ValidationError("--epoch and --phase apply to --energy; add --energy") }
+        if !energy && (epoch != nil || phase != .all) { throw ValidationError("--epoch and --phase apply to --energy; add --energy") }
     }
 
     func run() throws {
@@ -76,12 +70,20 @@ struct Query: ParsableCommand {
         }
     }
 
+    var db: String { database.path }
+    var profile: String { energyProfile.profile }
+    var profiles: String? { energyProfile.profiles }
+
     func render() throws -> String {
         guard FileManager.default.fileExists(atPath: db) else {
             throw QueryError("\(db): no metrics database here; pass --db PATH (runs write runs/metrics.sqlite by default)")
         }
         let store = try MetricsStore.open(path: db, readOnly: true)
-        let fmt: QueryFormat = format == "json" ? .json : format == "csv" ? .csv : .table
+        let fmt: QueryFormat = switch format {
+        case .json: .json
+        case .csv: .csv
+        case .table, .prometheus: .table
+        }
         if runs { return renderRuns(try store.runs(), format: fmt) }
         if let conversion {
             let rows = try store.conversions(id: conversion == "latest" ? nil : conversion)
@@ -93,7 +95,7 @@ struct Query: ParsableCommand {
             guard let latest = try store.latestRun() else { throw QueryError("\(db): holds no runs yet") }
             id = latest.runID
         }
-        if format == "prometheus" {
+        if format == .prometheus {
             // The same exposition `snn-coord start --metrics-port` serves at /metrics, energy under --profile.
             let p = try SNNEnergyProfileRef.load(profile, extraDirectory: profiles)
             return PrometheusExposition.render(try RunReportData.load(store: store, runID: id, profile: p.profile, profileName: p.name))
@@ -123,19 +125,8 @@ struct Query: ParsableCommand {
             annMACs = Network(cfg).annMACsPerSample
             shapes = Network(cfg).energyShapes
         }
-        let report = stored.energyReport(profile: p, phases: Self.phases(phase)!, annMacsPerSample: annMACs, shapes: shapes)
+        let report = stored.energyReport(profile: p, phases: phase.phases, annMacsPerSample: annMACs, shapes: shapes)
         return json ? report.json() : "run \(runID) (\(record.name), \(record.method))\n" + report.text()
-    }
-}
-
-extension Query {
-    /// The phases `--phase` names, nil when it names none.
-    static func phases(_ s: String) -> Set<Phase>? {
-        switch s {
-        case "all": Set(Phase.allCases)
-        case "training": [.trainForward, .trainBackward, .optimizer]
-        default: Phase.allCases.first { $0.name == s }.map { [$0] }
-        }
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SNNCluster
+import SNNCommandLine
 import SNNEnergy
 import SNNReport
 
@@ -17,24 +18,22 @@ struct Report: ParsableCommand {
     @Argument(help: ArgumentHelp("Run id (default: the latest run).", valueName: "run"))
     var runID: String?
 
-    @Option(name: .long, help: ArgumentHelp("Metrics database.", valueName: "path"))
-    var db = "runs/metrics.sqlite"
+    @OptionGroup var database: MetricsDatabaseOption
 
     @Option(name: .long, help: ArgumentHelp("Output file (default runs/report-RUN.html next to --db).", valueName: "file.html"))
     var out: String?
 
-    @Option(name: .long, help: ArgumentHelp("Energy profile for the energy charts.", valueName: "name"))
-    var profile: String = ProfileCatalog.defaultProfileName
+    /// Prices the energy charts.
+    @OptionGroup(title: "Energy profile") var energyProfile: EnergyProfileOptions
 
-    @Option(name: .long, help: ArgumentHelp("Directory of extra energy profile files (*.json).", valueName: "dir"))
-    var profiles: String?
+    var db: String { database.path }
 
     func run() throws {
         do {
             guard FileManager.default.fileExists(atPath: db) else {
                 throw ReportError("\(db): no metrics database here; pass --db PATH (runs write runs/metrics.sqlite by default)")
             }
-            let p = try SNNEnergyProfileRef.load(profile, extraDirectory: profiles)
+            let p = try SNNEnergyProfileRef.load(energyProfile.profile, extraDirectory: energyProfile.profiles)
             let store = try MetricsStore.open(path: db, readOnly: true)
             let data = try RunReportData.load(store: store, runID: runID, profile: p.profile, profileName: p.name)
             let path = out ?? ((db as NSString).deletingLastPathComponent as NSString)

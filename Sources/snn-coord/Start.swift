@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SNNCluster
+import SNNCommandLine
 import SNNCore
 import SNNModel
 
@@ -10,7 +11,7 @@ struct Start: ParsableCommand {
         discussion: """
         With --standalone the run trains on this machine's cores without workers. Otherwise the coordinator binds \
         --bind and waits for --min-workers workers (start them with `snn-worker join`, or let --local-workers N \
-        start N on loopback). Progress goes to standard error; the final summary (test accuracy, SHA-256 of the \
+        start N on loopback; --threads then applies to --standalone only). Progress goes to standard error; the final summary (test accuracy, SHA-256 of the \
         parameters) to standard output. Metrics go to --db; `snn-coord query` reads them at any time.
         """)
 
@@ -41,17 +42,12 @@ struct Start: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Stop after N committed steps (tests, quick comparisons).", valueName: "n"))
     var maxSteps: Int?
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Use only the first N training and test images.", valueName: "n"))
-    var limit: Int?
+    @OptionGroup(title: "Data") var dataset: DatasetOptions
 
-    @Option(name: .long, help: ArgumentHelp("Directory holding the IDX files.", valueName: "dir"))
-    var data = IDXDataset.defaultDirectory
+    /// Threads of `--standalone` (a coordinator's workers choose their own with `snn-worker join --threads`).
+    @OptionGroup var compute: ThreadsOption
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Threads for --standalone (default: all cores).", valueName: "n"))
-    var threads: Int?
-
-    @Option(name: .long, help: ArgumentHelp("Metrics database.", valueName: "path"))
-    var db = "runs/metrics.sqlite"
+    @OptionGroup var database: MetricsDatabaseOption
 
     @Option(name: .long, help: ArgumentHelp("Where checkpoints go (default runs/RUN-ID).", valueName: "dir"))
     var checkpointDir: String?
@@ -74,12 +70,15 @@ struct Start: ParsableCommand {
     @Flag(name: .long, help: "Print only the summary.")
     var quiet = false
 
+    var data: String { dataset.data }
+    var limit: Int? { dataset.limit }
+    var db: String { database.path }
+
     func validate() throws {
         try validateRanges()
         if spec == nil && resume == nil { throw ValidationError("give --spec FILE (or --resume RUN)") }
         if localWorkers < 0 { throw ValidationError("--local-workers must be ≥ 0") }
         if minWorkers < 1 { throw ValidationError("--min-workers must be ≥ 1") }
-        if let t = threads, t < 1 { throw ValidationError("--threads must be ≥ 1") }
         if let m = maxSteps, m < 1 { throw ValidationError("--max-steps must be ≥ 1") }
         if let e = epochs, e < 1 { throw ValidationError("--epochs must be ≥ 1") }
         if let p = metricsPort, !(0...65535).contains(p) { throw ValidationError("--metrics-port must be 0...65535") }

@@ -7,7 +7,6 @@ import SNNModel
 extension Start {
     /// Option values that parse but cannot work (issue 8 item 12): refused before anything starts.
     func validateRanges() throws {
-        if let l = limit, l < 1 { throw ValidationError("--limit must be ≥ 1 (or leave it out for the whole data set)") }
         if let c = checkpointEvery, c < 1 { throw ValidationError("--checkpoint-every must be ≥ 1 (checkpoints are always written at each epoch's end)") }
         if standalone && localWorkers > 0 { throw ValidationError("--local-workers starts cluster workers; it cannot be combined with --standalone (use --threads)") }
         if let port = bind.split(separator: ":").last.flatMap({ Int($0) }), !(0...65535).contains(port) {

@@ -30,7 +30,7 @@ extension Start {
         let session = try makeSession(setup: setup, resuming: checkpoint)
         let dir = checkpointDir ?? "runs/\(runID)"
         try checkCheckpointDirectory(dir)
-        let nThreads = threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let nThreads = compute.resolved
         if !quiet {
             Progress.line("snn-coord: standalone run \(runID)\(checkpoint != nil ? " (resumed at epoch \(session.epoch + 1) step \(session.step))" : "")")
             Progress.line(setup.description)

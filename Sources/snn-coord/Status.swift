@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SNNCluster
+import SNNCommandLine
 
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,18 +12,15 @@ struct Status: ParsableCommand {
             database lists as running, or the latest run when none is.
             """)
 
-    @Option(name: .long, help: ArgumentHelp("The coordinator's metrics database.", valueName: "path"))
-    var db = "runs/metrics.sqlite"
+    @OptionGroup var database: MetricsDatabaseOption
 
     @Option(name: .customLong("run"), help: ArgumentHelp("The run to show (default: every running run).", valueName: "id"))
     var runID: String?
 
-    @Option(name: .long, help: "Output format: table or json.")
-    var format = "table"
+    @Option(name: .long, help: "Output format.")
+    var format: StatusOutputFormat = .table
 
-    func validate() throws {
-        guard ["table", "json"].contains(format) else { throw ValidationError("--format must be table or json") }
-    }
+    var db: String { database.path }
 
     func run() throws {
         let runIDs: [String]
@@ -33,7 +31,7 @@ struct Status: ParsableCommand {
             throw ExitCode.failure
         }
         for (i, id) in runIDs.enumerated() {
-            if i > 0 && format == "table" { print("") }
+            if i > 0 && format == .table { print("") }
             try show(path: statusPath(db: db, runID: id))
         }
     }
@@ -51,7 +49,7 @@ struct Status: ParsableCommand {
     private func show(path: String) throws {
         do {
             let s = try StatusSnapshot.read(from: path)
-            if format == "json" {
+            if format == .json {
                 let enc = JSONEncoder(); enc.outputFormatting = [.prettyPrinted, .sortedKeys]
                 print(String(decoding: try enc.encode(s), as: UTF8.self)); return
             }

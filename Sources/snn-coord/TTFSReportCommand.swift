@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SNNCluster
+import SNNCommandLine
 import SNNMethods
 import SNNModel
 
@@ -14,15 +15,8 @@ struct TTFSReportCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Checkpoint of a ttfs run (it holds the spec).", valueName: "file"))
     var checkpoint: String
 
-    @Option(name: .long, help: ArgumentHelp("Directory holding the IDX files.", valueName: "dir"))
-    var data = IDXDataset.defaultDirectory
-
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Use only the first N test images.", valueName: "n"))
-    var limit: Int?
-
-    func validate() throws {
-        if let l = limit, l < 1 { throw ValidationError("--limit must be ≥ 1") }
-    }
+    /// Only the test split is read.
+    @OptionGroup(title: "Data") var dataset: DatasetOptions
 
     func run() throws {
         do {
@@ -31,7 +25,7 @@ struct TTFSReportCommand: ParsableCommand {
             guard let method = try MethodFactory.make(spec) as? TTFS else {
                 throw SetupError("\(checkpoint): the run's method is \(spec.method.rawValue), not ttfs; give a ttfs checkpoint")
             }
-            let test = try IDXDataset.load(directory: data, split: .test, limit: limit)
+            let test = try IDXDataset.load(directory: dataset.data, split: .test, limit: dataset.limit)
             print(method.report(parameters: ck.parameters, state: ck.state, data: test).rendered, terminator: "")
         } catch {
             FileHandle.standardError.write("snn-coord ttfs-report: \(error)\n".data(using: .utf8)!)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SNNCluster
+import SNNCommandLine
 import SNNCore
 import SNNModel
 
@@ -23,7 +24,7 @@ struct Join: ParsableCommand {
         abstract: "Join the coordinator at ADDRESS and compute until the run is over.",
         discussion: """
         The worker builds the model from the coordinator's run spec, checks that its dataset and build match the \
-        coordinator's (a mismatch is refused with the reason), then pulls micro-batches: one per thread at a time. \
+        coordinator's (a mismatch is refused with the reason), then pulls micro-batches: one per thread at a time (--threads). Give the coordinator's --limit, if any. \
         If the coordinator goes silent (restart, --resume) the worker reconnects by itself.
         Example: snn-worker join tcp://10.0.0.1:5555 --threads 16 --key worker.key --server-key coord.key.pub
         """)
@@ -31,14 +32,11 @@ struct Join: ParsableCommand {
     @Argument(help: ArgumentHelp("The coordinator's address.", valueName: "tcp://host:port"))
     var address: String
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Micro-batches computed at once (default: all cores).", valueName: "n"))
-    var threads: Int?
+    /// One micro-batch per thread is computed at once.
+    @OptionGroup var compute: ThreadsOption
 
-    @Option(name: .long, help: ArgumentHelp("Directory holding the IDX files.", valueName: "dir"))
-    var data = IDXDataset.defaultDirectory
-
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Use only the first N images of each split (must match the coordinator).", valueName: "n"))
-    var limit: Int?
+    /// `--limit` must match the coordinator's (the dataset fingerprint covers it).
+    @OptionGroup(title: "Data") var dataset: DatasetOptions
 
     @Option(name: .long, help: ArgumentHelp("Name shown by `snn-coord status` (default: the host name).", valueName: "name"))
     var name: String?
@@ -63,8 +61,6 @@ struct Join: ParsableCommand {
     var exitWithParent: Int32?
 
     func validate() throws {
-        if let t = threads, t < 1 { throw ValidationError("--threads must be ≥ 1") }
-        if let l = limit, l < 1 { throw ValidationError("--limit must be ≥ 1") }
         if let g = giveUpAfter, g < 1 { throw ValidationError("--give-up-after must be ≥ 1 second") }
         if rasterSamples < 0 || rasterSamples > 1024 { throw ValidationError("--raster-samples must be 0...1024") }
         if (key == nil) != (serverKey == nil) { throw ValidationError("--key and --server-key go together") }
@@ -74,9 +70,9 @@ struct Join: ParsableCommand {
     func run() throws {
         Runtime.configure()
         do {
-            var o = WorkerOptions(address: address, threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-                                  dataDirectory: data, name: name ?? ProcessInfo.processInfo.hostName)
-            o.limit = limit
+            var o = WorkerOptions(address: address, threads: compute.resolved,
+                                  dataDirectory: dataset.data, name: name ?? ProcessInfo.processInfo.hostName)
+            o.limit = dataset.limit
             o.quiet = quiet
             o.rasterSamples = rasterSamples
             o.giveUpAfter = giveUpAfter.map { .seconds($0) }

@@ -32,11 +32,46 @@ import Testing
         }
     }
 
+    /// Formats and phases are enums: a value outside them is refused by the parser, naming the option and
+    /// every accepted value.
     @Test func badFormatsAreOneClearLine() throws {
         let s = try run("snn-coord", ["status", "--format", "yaml"])
-        #expect(s.status != 0 && s.stderr.contains("--format must be table or json"))
+        #expect(s.status != 0 && s.stderr.contains("'yaml' is invalid for '--format <format>'") && s.stderr.contains("'table' and 'json'"))
         let q = try run("snn-coord", ["query", "--format", "xml"])
-        #expect(q.status != 0 && q.stderr.contains("--format must be table, json, csv or prometheus"))
+        #expect(q.status != 0 && q.stderr.contains("'xml' is invalid for '--format <format>'")
+                && q.stderr.contains("'table', 'json', 'csv' or 'prometheus'"))
+        let p = try run("snn-coord", ["query", "--energy", "--phase", "forward"])
+        #expect(p.status != 0 && p.stderr.contains("'forward' is invalid for '--phase <phase>'") && p.stderr.contains("train-forward"))
+    }
+
+    /// The shared option groups: every command that reads data, computes or records metrics names the options
+    /// the same way, with the same help, default and range check.
+    @Test func sharedOptionsAreTheSameEverywhere() throws {
+        let dataCommands: [(String, [String])] = [("snn-coord", ["start"]), ("snn-coord", ["convert"]),
+                                                  ("snn-coord", ["ttfs-report"]), ("snn-worker", ["join"])]
+        for (tool, command) in dataCommands {
+            let help = try run(tool, command + ["--help"]).stdout
+            #expect(help.contains("--data <dir>") && help.contains("Directory holding the IDX files.")
+                    && help.contains("/usr/share/datasets/fashion-mnist"), "\(command)")
+            #expect(help.contains("--limit <n>") && help.contains("Use only the first N images of each split"), "\(command)")
+        }
+        let badLimit: [(String, [String])] = [("snn-coord", ["start", "--standalone", "--spec", "x.json"]),
+                                              ("snn-coord", ["convert", "--from", "x.ckpt"]),
+                                              ("snn-coord", ["ttfs-report", "--checkpoint", "x.ckpt"]),
+                                              ("snn-worker", ["join", "tcp://127.0.0.1:1"])]
+        for (tool, command) in badLimit {
+            let r = try run(tool, command + ["--limit", "0"])
+            #expect(r.status != 0 && r.stderr.contains("--limit must be ≥ 1 (got 0)"), "\(command): \(r.stderr)")
+        }
+        for (tool, command) in [("snn-coord", ["start", "--standalone", "--spec", "x.json"]), ("snn-coord", ["convert", "--from", "x.ckpt"]),
+                                ("snn-worker", ["join", "tcp://127.0.0.1:1"])] {
+            let r = try run(tool, command + ["--threads", "0"])
+            #expect(r.status != 0 && r.stderr.contains("--threads must be ≥ 1 (got 0)"), "\(command): \(r.stderr)")
+        }
+        for command in ["start", "convert", "query", "status", "report"] {
+            let help = try run("snn-coord", [command, "--help"]).stdout
+            #expect(help.contains("--db <path>") && help.contains("(default: runs/metrics.sqlite)"), "\(command)")
+        }
     }
 
     @Test func reportWithoutDatabaseNamesTheFix() throws {

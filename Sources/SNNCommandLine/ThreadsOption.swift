@@ -1,0 +1,19 @@
+import ArgumentParser
+import Foundation
+
+/// How many cores a command computes on (`start --standalone`, `convert`, `snn-worker join`, where it is also the
+/// number of micro-batches in flight at once). Absent: every core the process may use.
+public struct ThreadsOption: ParsableArguments {
+    @Option(name: .long, parsing: .unconditional,
+            help: ArgumentHelp("Threads to compute on (default: all cores).", valueName: "n"))
+    public var threads: Int?
+
+    public init() {}
+
+    /// `--threads`, or the active processor count.
+    public var resolved: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+
+    public func validate() throws {
+        if let t = threads, t < 1 { throw ValidationError("--threads must be ≥ 1 (got \(t))") }
+    }
+}
