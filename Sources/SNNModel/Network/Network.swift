@@ -92,7 +92,7 @@ public final class Network: @unchecked Sendable {
 
     /// Logits from the last layer's output.
     public func readout(_ y: Activation) -> [Float] {
-        if config.readout == .rate, let dsr = layers.last as? DSRSpikingLayer { return dsr.rate(y) }
+        if config.readout == .rate, let r = layers.last as? any RateReadout { return r.rate(y) }
         let k = y.featureCount, n = y.batch * k
         var logits = [Float](repeating: 0, count: n)
         let scale: Float = config.readout == .spikeCount ? 1 : 1 / Float(y.steps)
@@ -107,8 +107,8 @@ public final class Network: @unchecked Sendable {
     public func backward(gradLogits: [Float], last: Activation, context: inout PassContext, caches: [LayerCache]) {
         let n = last.stepCount
         var dy: Activation
-        if config.readout == .rate, let dsr = layers.last as? DSRSpikingLayer {
-            dy = dsr.rateBackward(gradLogits, like: last)
+        if config.readout == .rate, let r = layers.last as? any RateReadout {
+            dy = r.rateBackward(gradLogits, like: last)
         } else {
             let scale: Float = config.readout == .spikeCount ? 1 : 1 / Float(last.steps)
             var d = [Float](repeating: 0, count: last.steps * n)
