@@ -133,7 +133,7 @@ struct Query: ParsableCommand {
                 annMACs = Network(cfg).annMACsPerSample
                 shapes = Network(cfg).energyShapes
             }
-            microBatches = try store.microBatches(run: runID, epochs: stored.epochs, microBatch: spec.training.microBatch)
+            microBatches = try store.microBatchCount(run: runID, epochs: stored.epochs, microBatch: spec.training.microBatch)
         }
         let report = stored.energyReport(profile: p, phases: Self.phases(phase)!, annMacsPerSample: annMACs, shapes: shapes,
                                          microBatches: microBatches)

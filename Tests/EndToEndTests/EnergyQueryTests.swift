@@ -84,6 +84,23 @@ import SNNEnergy
         _ = dir
     }
 
+    /// A run stopped mid-epoch (--max-steps 3 of 8) keeps that epoch's training counters; they are priced, with the
+    /// derived gradient-buffer traffic of its 3 steps × 4 micro-batches.
+    @Test func aRunStoppedMidEpochKeepsItsTrainingCounts() throws {
+        let dir = temporaryDirectory()
+        let spec = try writeTinySpec(in: dir)
+        let r = try run("snn-coord", ["start", "--spec", spec, "--standalone", "--limit", "256", "--max-steps", "3", "--quiet",
+                                      "--db", dir + "/m.sqlite", "--checkpoint-dir", dir + "/ck"], cwd: dir, timeout: 300)
+        #expect(r.status == 0, "\(r.stderr)")
+        let t = try report(dir + "/m.sqlite", ["--phase", "training"])
+        #expect(t.trainingSteps == 3)
+        let forward = t.layerCounts.reduce(Int64(0)) { $0 + ($1.counts["train-forward"]?.synapticOps ?? 0) + ($1.counts["train-forward"]?.macs ?? 0) }
+        #expect(forward > 0)
+        let params = t.layerCounts.reduce(Int64(0)) { $0 + ($1.counts["optimizer"]?.weightReads ?? 0) } / 3
+        #expect(params > 0 && t.derivedTerms.first { $0.name == "gradient_rmw" }?.count == 2 * params * 12)
+        #expect(t.trainingJPerStep.map { $0 > 0 } == true)
+    }
+
     @Test func badValuesAreOneLineAndANonZeroExit() throws {
         let (_, db) = try trainedRun()
         let cases: [([String], String)] = [

@@ -89,9 +89,9 @@ struct MetricsConversionEnergyTests {
         let store = try MetricsStore.open(path: dir.appendingPathComponent("m.sqlite").path)
         try writeSampleRun(store)
         // Steps of 64, 64, 32 (epoch 1) and 64, 64 (epoch 2) samples, ⌈s / micro-batch⌉ each.
-        #expect(try store.microBatches(run: "r1", microBatch: 16) == 4 + 4 + 2 + 4 + 4)
-        #expect(try store.microBatches(run: "r1", epochs: [1], microBatch: 16) == 10)
-        #expect(try store.microBatches(run: "r1", microBatch: 48) == 2 + 2 + 1 + 2 + 2)
-        #expect(try store.microBatches(run: "nope", microBatch: 16) == 0)
+        #expect(try store.microBatchCount(run: "r1", microBatch: 16) == 4 + 4 + 2 + 4 + 4)
+        #expect(try store.microBatchCount(run: "r1", epochs: [1], microBatch: 16) == 10)
+        #expect(try store.microBatchCount(run: "r1", microBatch: 48) == 2 + 2 + 1 + 2 + 2)
+        #expect(try store.microBatchCount(run: "nope", microBatch: 16) == 0)
     }
 }

@@ -3,7 +3,7 @@
 extension MetricsStore {
     /// Micro-batches the run's committed steps were made of, in the given epochs (nil = all): a step of `s` samples is
     /// cut into `⌈s / microBatch⌉` micro-batches (`EpochPlan.microBatches(step:)`: fixed size, the last one smaller).
-    public func microBatches(run runID: String, epochs: [Int]? = nil, microBatch: Int) throws -> Int {
+    public func microBatchCount(run runID: String, epochs: [Int]? = nil, microBatch: Int) throws -> Int {
         guard microBatch > 0 else { return 0 }
         let rows = try locked { db in
             try db.query("SELECT epoch, samples FROM steps WHERE run_id = ?1", [.text(runID)])

@@ -79,7 +79,7 @@ public struct StoredLedger: Sendable, Equatable {
     public var trainingSteps: Int
 
     /// Prices the stored counts under `profile` (`EnergyReport.price` with this ledger's sample and step counts).
-    /// `microBatches`: the micro-batches of those steps (`MetricsStore.microBatches`), for the derived
+    /// `microBatches`: the micro-batches of those steps (`MetricsStore.microBatchCount`), for the derived
     /// gradient-buffer and write-back traffic (0 = not derived).
     public func energyReport(profile: EnergyProfile, phases: Set<Phase> = Set(Phase.allCases),
                              annMacsPerSample: Int64? = nil, shapes: [LayerShape]? = nil, microBatches: Int = 0) -> EnergyReport {
