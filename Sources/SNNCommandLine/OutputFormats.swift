@@ -19,6 +19,12 @@ public enum EnergyPhaseSelection: String, CaseIterable, ExpressibleByArgument, S
     case trainBackward = "train-backward"
     case optimizer
 
+    /// Parses a raw value, or `train` as a short name of `training`.
+    public init?(argument: String) {
+        guard let value = argument == "train" ? .training : Self(rawValue: argument) else { return nil }
+        self = value
+    }
+
     /// The counter phases this selection covers (`training` = forward, backward and optimizer).
     public var phases: Set<Phase> {
         switch self {

@@ -30,12 +30,32 @@ public struct EnergyReport: Sendable, Codable, Equatable {
         public var energyJ: Double
         /// Keyed by `Phase.name`.
         public var phaseEnergyJ: [String: Double]
+        /// Names of the phases in which this layer has counts the profile does not price (its figure is then partial).
+        public var partialPhases: [String] = []
     }
 
     /// One phase's priced energy.
     public struct PhaseLine: Sendable, Codable, Equatable {
         public var phase: String
         public var energyJ: Double
+        /// Some of this phase's counts carry no price: the figure is partial.
+        public var partial: Bool = false
+    }
+
+    /// A training term derived from the recorded counts (`TrainingMemoryTraffic`), not a counter field.
+    public struct DerivedTermLine: Sendable, Codable, Equatable {
+        /// `gradient_rmw`, `gradient_reads` or `weight_write_back`.
+        public var name: String
+        public var phase: String
+        public var count: Int64
+        /// Words per layer (ledger order).
+        public var perLayer: [Int64]
+        /// "priced" or "unpriced".
+        public var status: String
+        public var pJPerEvent: Double?
+        public var energyJ: Double?
+        /// How the count was formed and how it is priced (or why not).
+        public var note: String
     }
 
     /// The METHODS §3.6 (Panda-lab) figure `SOPs × E_AC + MACs × E_MAC` per inference sample, and the same-topology
@@ -99,6 +119,8 @@ public struct EnergyReport: Sendable, Codable, Equatable {
     public var profileNotes: [String]
     public var customTerms: [CustomTermLine] = []
     public var layerCounts: [LayerCounts] = []
+    /// Training memory traffic derived from the counts (gradient buffer, optimizer write-back); empty when not derivable.
+    public var derivedTerms: [DerivedTermLine] = []
     /// The full-model SNN/ANN comparison (needs the network's layers); printed first.
     public var comparison: DataflowComparison?
     /// Some inference (training) counts carry no price: the per-sample (per-step) figure is partial.
@@ -108,7 +130,10 @@ public struct EnergyReport: Sendable, Codable, Equatable {
     /// The terms the profile does not price, with counts.
     public var unpriced: [TermLine] { terms.filter { $0.status == "unpriced" } }
     /// True when some counted events carry no price (totals are then partial).
-    public var isPartial: Bool { unpriced.contains { $0.count != 0 } || customTerms.contains { $0.status == "unpriced" && $0.count != 0 } }
+    public var isPartial: Bool {
+        unpriced.contains { $0.count != 0 } || customTerms.contains { $0.status == "unpriced" && $0.count != 0 }
+            || derivedTerms.contains { $0.status == "unpriced" && $0.count != 0 }
+    }
 
     /// The E_MAC / E_AC of METHODS §3.6 (Horowitz 2014, 45 nm fp32), used when a profile prices no MAC or AC.
     public static let conventionEMACpJ = 4.6
@@ -119,6 +144,8 @@ public struct EnergyReport: Sendable, Codable, Equatable {
     ///   - phases: the phases to price (default all).
     ///   - samples: inference samples the ledger's `.inference` counts cover (0 = no per-sample figures).
     ///   - trainingSteps: optimizer steps the training phases cover (0 = no per-step figure).
+    ///   - microBatches: micro-batches those steps were made of (0 = unknown: the gradient buffer and write-back
+    ///     traffic, `TrainingMemoryTraffic`, is then not derived and the notes say so).
     ///   - annMacsPerSample: `Σ_l fanIn_l × outputs_l` of the same network run once without time, for the
     ///     SNN/ANN comparison (nil = no comparison).
     ///   - shapes: the network's layers (one per ledger layer). With them, IF and LIF updates are priced apart,
@@ -126,7 +153,7 @@ public struct EnergyReport: Sendable, Codable, Equatable {
     ///     figure leaves BN and pooling out on both sides, and the full-model comparison
     ///     (`DataflowComparison`) is computed.
     public static func price(ledger: EventLedger, profile: EnergyProfile, phases: Set<Phase> = Set(Phase.allCases),
-                             samples: Int, trainingSteps: Int = 0, annMacsPerSample: Int64? = nil,
+                             samples: Int, trainingSteps: Int = 0, microBatches: Int = 0, annMacsPerSample: Int64? = nil,
                              shapes: [LayerShape]? = nil) -> EnergyReport {
         let priced = Phase.allCases.filter { phases.contains($0) }
         let shapes = shapes.flatMap { $0.count == ledger.layerNames.count ? $0 : nil }
@@ -150,6 +177,7 @@ public struct EnergyReport: Sendable, Codable, Equatable {
         var layerCounts: [LayerCounts] = []
         var phasePJ = [Double](repeating: 0, count: Phase.allCases.count)
         var unpricedByPhase = [Bool](repeating: false, count: Phase.allCases.count)
+        var layerUnpriced = [Set<Phase>](repeating: [], count: ledger.layerNames.count)
         for l in ledger.layerNames.indices {
             var line = LayerLine(layer: l, name: ledger.layerNames[l], energyJ: 0, phaseEnergyJ: [:])
             var lc = LayerCounts(layer: l, name: ledger.layerNames[l], kind: shapes?[l].kind.rawValue, counts: [:])
@@ -162,7 +190,7 @@ public struct EnergyReport: Sendable, Codable, Equatable {
                     all[t, default: 0] += n
                     switch resolved[t]! {
                     case .priced(let p, _, _, _): e += Double(n) * p
-                    case .unpriced: if n != 0 { unpricedByPhase[ph.rawValue] = true }
+                    case .unpriced: if n != 0 { unpricedByPhase[ph.rawValue] = true; layerUnpriced[l].insert(ph) }
                     case .included: break
                     }
                 }
@@ -170,7 +198,7 @@ public struct EnergyReport: Sendable, Codable, Equatable {
                     for (i, ct) in profile.customTerms.enumerated() {
                         let k = ct.count(in: c)
                         customCounts[i] += k
-                        if let p = ct.price { e += k * p.pJ } else if k != 0 { unpricedByPhase[ph.rawValue] = true }
+                        if let p = ct.price { e += k * p.pJ } else if k != 0 { unpricedByPhase[ph.rawValue] = true; layerUnpriced[l].insert(ph) }
                     }
                 }
                 layerPJ += e
@@ -180,6 +208,41 @@ public struct EnergyReport: Sendable, Codable, Equatable {
             line.energyJ = layerPJ * 1e-12
             layers.append(line)
             layerCounts.append(lc)
+        }
+        // Training memory traffic derived from the counts (gradient buffer, optimizer gradient read and write-back).
+        var derived: [DerivedTermLine] = []
+        var derivedPJ = 0.0
+        var notes: [String] = []
+        if priced.contains(where: { $0 != .inference }) {
+            if let traffic = TrainingMemoryTraffic.derive(ledger: ledger, optimizerSteps: trainingSteps, microBatches: microBatches) {
+                let weightWord = profile.pJ(.weightRead)
+                for term in traffic.terms where priced.contains(term.phase) {
+                    let how = traffic.derivation(term.name)
+                    var line = DerivedTermLine(name: term.name, phase: term.phase.name, count: term.total, perLayer: term.perLayer,
+                                               status: "unpriced", pJPerEvent: nil, energyJ: nil, note: how)
+                    if let p = weightWord {
+                        line.status = "priced"; line.pJPerEvent = p; line.energyJ = Double(term.total) * p * 1e-12
+                        line.note = how + "; priced as a weight word (the gradient buffer beside the weights, writes as reads)"
+                        derivedPJ += Double(term.total) * p
+                        phasePJ[term.phase.rawValue] += Double(term.total) * p
+                        for l in layers.indices where term.perLayer[l] != 0 {
+                            let e = Double(term.perLayer[l]) * p * 1e-12
+                            layers[l].energyJ += e
+                            layers[l].phaseEnergyJ[term.phase.name, default: 0] += e
+                        }
+                    } else {
+                        line.note = how + "; UNPRICED: profile \(profile.name) prices weight memory only inside another constant (or not at all), and no chip constant covers a gradient buffer"
+                        if term.total != 0 { unpricedByPhase[term.phase.rawValue] = true }
+                        for l in layers.indices where term.perLayer[l] != 0 { layerUnpriced[l].insert(term.phase) }
+                    }
+                    derived.append(line)
+                }
+            } else if ledger.total(.optimizer).weightReads > 0 {
+                notes.append("gradient-buffer read-modify-writes and the optimizer's weight write-back are not derived: the micro-batch count of these steps is not known to this report")
+            }
+        }
+        for l in layers.indices {
+            layers[l].partialPhases = priced.filter { layerUnpriced[l].contains($0) }.map(\.name)
         }
         // Network-level custom counter: timesteps = inference samples × T.
         if phases.contains(.inference) {
@@ -191,7 +254,7 @@ public struct EnergyReport: Sendable, Codable, Equatable {
             }
         }
 
-        var totalPJ = 0.0
+        var totalPJ = derivedPJ
         let terms: [TermLine] = stated.map { term in
             let n = all[term] ?? 0
             switch resolved[term]! {
@@ -248,7 +311,7 @@ public struct EnergyReport: Sendable, Codable, Equatable {
             // Only for spiking runs: a run without a single spike (an `ann` run) has no SNN to compare.
             phases.contains(.inference) && ledger.total(.inference).spikes > 0 ? DataflowComparison.price(ledger: ledger, shapes: sh, profile: profile, samples: samples) : nil
         }
-        var notes = profile.notes + profile.memoryClassNotes
+        notes = profile.notes + profile.memoryClassNotes + notes
         if let sh = shapes {
             for (l, s) in sh.enumerated() where s.kind == .batchNorm && s.foldedAtInference {
                 notes.append("\(ledger.layerNames[l]): BN with statistics shared over steps, folded into the preceding weights at inference; its inference counts are listed per layer but not charged")
@@ -260,12 +323,12 @@ public struct EnergyReport: Sendable, Codable, Equatable {
             profile: profile.name, profileDescription: profile.description, profileSource: profile.source,
             phases: priced.map(\.name), samples: samples, trainingSteps: trainingSteps, terms: terms,
             layers: layers,
-            phaseTotals: priced.map { PhaseLine(phase: $0.name, energyJ: phasePJ[$0.rawValue] * 1e-12) },
+            phaseTotals: priced.map { PhaseLine(phase: $0.name, energyJ: phasePJ[$0.rawValue] * 1e-12, partial: unpricedByPhase[$0.rawValue]) },
             totalJ: totalPJ * 1e-12,
             inferenceJPerSample: phases.contains(.inference) && samples > 0 ? inferencePJ * 1e-12 / Double(samples) : nil,
             trainingJPerStep: hasTraining && trainingSteps > 0 ? trainingPJ * 1e-12 / Double(trainingSteps) : nil,
             literature: literature, profileNotes: notes, customTerms: custom, layerCounts: layerCounts,
-            comparison: comparison, inferencePartial: unpricedByPhase[Phase.inference.rawValue],
+            derivedTerms: derived, comparison: comparison, inferencePartial: unpricedByPhase[Phase.inference.rawValue],
             trainingPartial: unpricedByPhase.dropFirst().contains(true))
     }
 }

@@ -38,14 +38,27 @@ extension EnergyReport {
                 t.add([c.name, ReportFormat.real(c.count, 8), "UNPRICED", "-", "", how + "; " + (c.note ?? "")])
             }
         }
+        for d in derivedTerms {
+            let label = TrainingMemoryTraffic.label(d.name) + " [\(d.phase)]"
+            if d.status == "priced" {
+                t.add([label, ReportFormat.count(d.count), ReportFormat.real(d.pJPerEvent, 6), ReportFormat.joules(d.energyJ ?? 0),
+                       "derived", d.note])
+            } else {
+                t.add([label, ReportFormat.count(d.count), "UNPRICED", "-", "", d.note])
+            }
+        }
         out.append(t.render())
         out.append("")
 
         var lt = ReportTable(headers: ["layer", "energy \(p)"] + phases, rightAligned: nil)
         for l in layers {
-            lt.add([l.name, ReportFormat.joules(l.energyJ)] + phases.map { ReportFormat.joules(l.phaseEnergyJ[$0] ?? 0) })
+            /// A figure with unpriced counts behind it is marked: "(partial)".
+            func mark(_ partial: Bool) -> String { partial ? " (partial)" : "" }
+            lt.add([l.name, ReportFormat.joules(l.energyJ) + mark(!l.partialPhases.isEmpty)]
+                   + phases.map { ReportFormat.joules(l.phaseEnergyJ[$0] ?? 0) + mark(l.partialPhases.contains($0)) })
         }
-        lt.add(["total", ReportFormat.joules(totalJ)] + phaseTotals.map { ReportFormat.joules($0.energyJ) })
+        lt.add(["total", ReportFormat.joules(totalJ) + (isPartial ? " (partial)" : "")]
+               + phaseTotals.map { ReportFormat.joules($0.energyJ) + ($0.partial ? " (partial)" : "") })
         out.append(lt.render())
         out.append("")
 
@@ -60,6 +73,9 @@ extension EnergyReport {
         }
         for u in unpriced {
             out.append("UNPRICED \(p): \(u.term.label) \(ReportFormat.count(u.count)) (not counted, not zero): \(u.note ?? "")")
+        }
+        for d in derivedTerms where d.status == "unpriced" && d.count != 0 {
+            out.append("UNPRICED \(p): \(TrainingMemoryTraffic.label(d.name)) \(ReportFormat.count(d.count)) (not counted, not zero): \(d.note)")
         }
         if let lit = literature {
             out.append("")

@@ -35,8 +35,10 @@ public struct RunReportData: Sendable {
         var energy: EnergyReport?
         var note: String?
         if let stored = try store.loadLedger(run: id) {
+            let microBatch = (try? RunSpec.decode(Data(summary.run.specJSON.utf8), source: "stored spec"))?.training.microBatch ?? 0
             energy = stored.energyReport(profile: profile, annMacsPerSample: annMACsPerSample(specJSON: summary.run.specJSON),
-                                         shapes: energyShapes(specJSON: summary.run.specJSON))
+                                         shapes: energyShapes(specJSON: summary.run.specJSON),
+                                         microBatches: try store.microBatchCount(run: id, epochs: stored.epochs, microBatch: microBatch))
         } else {
             note = "no event counts yet (they are stored at the end of each epoch)"
         }

@@ -42,21 +42,28 @@ struct Query: ParsableCommand {
 
     @OptionGroup(title: "Energy profile") var energyProfile: EnergyProfileOptions
 
-    @Option(name: .long, help: ArgumentHelp("With --energy: price only this epoch's counts (default: all epochs).", valueName: "n"))
-    var epoch: Int?
+    /// Parsed by `checkOptions()` (not by the argument parser), so a bad value is one line naming it, like every other.
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("With --energy: price only this epoch's counts, numbered from 1 as the summary shows them (default: all epochs).", valueName: "n"))
+    var epoch: String?
 
-    @Option(name: .long, help: ArgumentHelp("With --energy: the phases to price (training = train-forward, train-backward and optimizer).", valueName: "phase"))
+    @Option(name: .long, help: ArgumentHelp("With --energy: the phases to price (training, or train = train-forward, train-backward and optimizer).", valueName: "phase"))
     var phase: EnergyPhaseSelection = .all
 
-    func validate() throws {
-        if format == .prometheus && (runs || last != nil || energy) { throw ValidationError("--format prometheus prints one run's metrics: drop --runs, --last and --energy") }
-        if let l = last, l < 1 { throw ValidationError("--last must be ≥ 1") }
-        if let e = epoch, e < 0 { throw ValidationError("--epoch must be ≥ 0") }
-        if !energy && (epoch != nil || phase != .all) { throw ValidationError("--epoch and --phase apply to --energy; add --energy") }
+    /// Checks how the options combine; a bad value is one line on stderr naming it and the fix, exit status 1.
+    func checkOptions() throws {
+        if format == .prometheus && (runs || last != nil || energy) { throw QueryError("--format prometheus prints one run's metrics: drop --runs, --last and --energy") }
+        if let l = last, l < 1 { throw QueryError("--last must be ≥ 1") }
+        if let e = epoch, Int(e).map({ $0 < 1 }) ?? true { throw QueryError("--epoch must be an epoch number ≥ 1 (got '\(e)'; snn-coord query lists the run's epochs)") }
+        if !energy && (epoch != nil || phase != .all) { throw QueryError("--epoch and --phase apply to --energy; add --energy") }
+        if energy && format == .csv { throw QueryError("--energy prints a table or JSON: use --format table or --format json (got csv)") }
     }
+
+    /// `--epoch` as a number, 1-based as the summary prints epochs (valid after `checkOptions()`).
+    var epochNumber: Int? { epoch.flatMap { Int($0) } }
 
     func run() throws {
         do {
+            try checkOptions()
             repeat {
                 let out = try render()
                 if watch { print("\u{1B}[2J\u{1B}[H", terminator: "") }
@@ -113,19 +120,25 @@ struct Query: ParsableCommand {
             FileHandle.standardError.write("snn-coord query: warning: skipped \(bad)\n".data(using: .utf8)!)
         }
         let p = try catalog.profile(named: profile)
-        guard let stored = try store.loadLedger(run: runID, epoch: epoch) else {
+        let epoch = epochNumber
+        // The store numbers epochs from 0; the summary (and --epoch) from 1.
+        guard let stored = try store.loadLedger(run: runID, epoch: epoch.map { $0 - 1 }) else {
             if let epoch { throw QueryError("run \(runID) has no event counts for epoch \(epoch) (see snn-coord query for its epochs)") }
             throw QueryError("run \(runID) has no event counts yet (they are stored at the end of each epoch)")
         }
         let record = try store.run(runID)
         var annMACs: Int64?
         var shapes: [LayerShape]?
-        if let spec = try? RunSpec.decode(Data(record.specJSON.utf8), source: "run \(runID)"),
-           let cfg = try? MethodFactory.networkConfig(spec) {
-            annMACs = Network(cfg).annMACsPerSample
-            shapes = Network(cfg).energyShapes
+        var microBatches = 0
+        if let spec = try? RunSpec.decode(Data(record.specJSON.utf8), source: "run \(runID)") {
+            if let cfg = try? MethodFactory.networkConfig(spec) {
+                annMACs = Network(cfg).annMACsPerSample
+                shapes = Network(cfg).energyShapes
+            }
+            microBatches = try store.microBatchCount(run: runID, epochs: stored.epochs, microBatch: spec.training.microBatch)
         }
-        let report = stored.energyReport(profile: p, phases: phase.phases, annMacsPerSample: annMACs, shapes: shapes)
+        let report = stored.energyReport(profile: p, phases: phase.phases, annMacsPerSample: annMACs, shapes: shapes,
+                                         microBatches: microBatches)
         return json ? report.json() : "run \(runID) (\(record.name), \(record.method))\n" + report.text()
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import SNNCommandLine
 import SNNCore
 
 @main
@@ -6,7 +7,7 @@ struct SNNCoord: ParsableCommand {
     /// Switches OpenBLAS off a generic fallback core first (see `BLAS.selectCoreForThisCPU`).
     static func main() {
         BLAS.selectCoreForThisCPU()
-        main(nil)
+        mainWithOneLineErrors()
     }
 
     static let configuration = CommandConfiguration(

@@ -10,7 +10,7 @@ struct SNNWorker: ParsableCommand {
     /// Switches OpenBLAS off a generic fallback core first (see `BLAS.selectCoreForThisCPU`).
     static func main() {
         BLAS.selectCoreForThisCPU()
-        main(nil)
+        mainWithOneLineErrors()
     }
 
     static let configuration = CommandConfiguration(

@@ -204,7 +204,8 @@ import SNNEnergy
         let dir = temporaryDirectory()
         let r = try start(["--spec", try spec(in: dir)] + extra, dir: dir)
         #expect(r.status == 64, "\(extra): \(r.stderr)")
-        #expect(r.stderr.hasPrefix("Error: \(extra[0])"), "\(r.stderr)")
+        #expect(r.stderr.hasPrefix("snn-coord start: \(extra[0])"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "one line: \(r.stderr)")
         #expect(committedSteps(db: dir + "/m.sqlite") == 0)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SNNEnergy
 
 /// One row of an ECC conversion sweep: a time-step count T and what the SNN and its source CNN did at it.
 public struct ConversionRecord: Sendable, Equatable {
@@ -21,6 +22,9 @@ public struct ConversionRecord: Sendable, Equatable {
     public var snnJoulesPerInference: Double?
     public var cnnJoulesPerInference: Double?
     public var at: Double
+    /// The v2 energy figures (SNN and equivalent ANN under the same memory model, intervals, ratios); nil for rows
+    /// recorded by older builds. Stored in the `conversion_energy` table.
+    public var energy: ConversionEnergy? = nil
 
     public init(conversionID: String, source: String, modelPath: String, modelDigest: String, timesteps: Int, thresholding: Double,
                 bits: Int, profile: String, cnnAccuracy: Double, closedFormAccuracy: Double, closedFormSamples: Int,
@@ -59,6 +63,7 @@ extension MetricsStore {
                               r.snnJoulesPerInference.map { .real($0) } ?? .null, r.cnnJoulesPerInference.map { .real($0) } ?? .null,
                               .real(r.at)])
                 }
+                try recordConversionEnergy(rows, db)
             }
         }
     }
@@ -74,7 +79,7 @@ extension MetricsStore {
                       case .text(let t) = latest else { return [] }
                 target = t
             }
-            return try db.query("""
+            return try withConversionEnergy(try db.query("""
                 SELECT conversion_id, source, model_path, model_digest, timesteps, thresholding, bits, profile, cnn_accuracy,
                        closed_accuracy, closed_samples, stepped_accuracy, stepped_samples, closed_spikes_per_sample,
                        stepped_spikes_per_sample, sops_per_sample, snn_j_per_inference, cnn_j_per_inference, at
@@ -88,29 +93,47 @@ extension MetricsStore {
                                         closedFormSpikesPerSample: r[13].double ?? 0, steppedSpikesPerSample: r[14].double,
                                         synapticOpsPerSample: r[15].double ?? 0, snnJoulesPerInference: r[16].double,
                                         cnnJoulesPerInference: r[17].double, at: r[18].double ?? 0)
-            }
+            }, db)
         }
     }
 }
 
 /// The T table of a conversion, as `snn-coord convert` prints it and `snn-coord query --conversion` shows it again.
+///
+/// Energy per inference (µJ) is the v2 model's (`ConversionEnergy`, as `snn-coord query --energy` prints for a run):
+/// the SNN under the profile's dataflow and per-layer memory model, the CNN's topology (the equivalent ANN) under the
+/// same memory model, each as nominal [low – high], their ratio, then the literature-style compute-only ratio. Rows
+/// recorded by older builds (no v2 figures) show their stored single figures.
 public func renderConversionTable(_ rows: [ConversionRecord]) -> String {
     guard let first = rows.first else { return "no conversion recorded" }
     func pct(_ x: Double?) -> String { x.map { String(format: "%6.2f %%", 100 * $0) } ?? "     —  " }
     func num(_ x: Double?) -> String { x.map { String(format: "%10.0f", $0) } ?? "         —" }
     func uj(_ x: Double?) -> String { x.map { String(format: "%9.3f", $0 * 1e6) } ?? "        —" }
+    func g(_ x: Double) -> String { String(format: "%.4g", x * 1e6) }
+    func interval(_ i: DataflowComparison.Interval?) -> String { i.map { "\(g($0.nominal)) [\(g($0.low)) – \(g($0.high))]" } ?? "—" }
+    func ratio(_ r: DataflowComparison.Interval?) -> String {
+        r.map { String(format: "%.3g (%.3g, %.3g)", $0.nominal, $0.low, $0.high) } ?? "—"
+    }
     var out = "conversion \(first.conversionID)  from \(first.source)  h = \(first.thresholding)  bits = \(first.bits)\n"
     out += "model \(first.modelPath)  sha256 \(first.modelDigest)\n"
     out += "CNN test accuracy \(pct(first.cnnAccuracy));  closed form on \(first.closedFormSamples) test images, time-stepped on \(first.steppedSamples)\n"
     for profile in Array(Set(rows.map(\.profile))).sorted() {
         let rs = rows.filter { $0.profile == profile }
         out += "\nprofile \(profile): energy per inference in µJ (CNN \(uj(rs.first?.cnnJoulesPerInference).trimmingCharacters(in: .whitespaces)) µJ)\n"
-        out += "     T  closed-form  time-stepped   spikes/sample (closed, stepped)   SOPs/sample   SNN µJ    CNN µJ\n"
-        for r in rs {
-            out += String(format: "%6d", r.timesteps) + "  " + pct(r.closedFormAccuracy) + "     " + pct(r.steppedAccuracy) + "    "
-                + num(r.closedFormSpikesPerSample) + " " + num(r.steppedSpikesPerSample) + "          "
-                + num(r.synapticOpsPerSample) + "  " + uj(r.snnJoulesPerInference) + " " + uj(r.cnnJoulesPerInference) + "\n"
+        if let e = rs.first?.energy {
+            out += "  \(e.dataflow); SNN and CNN (the equivalent ANN) under the same per-layer memory model, nominal [low – high];"
+                + " SNN/ANN nominal (low-memory, high-memory); literature = SOPs × 0.9 + MACs × 4.6 pJ vs ANN MACs × 4.6 pJ, compute only\n"
         }
+        var t = ReportTable(headers: ["     T", "closed-form", "time-stepped", "spikes/sample closed", "stepped", "SOPs/sample",
+                                      "SNN µJ", "CNN µJ", "SNN/ANN", "literature"])
+        for r in rs {
+            let snn = r.energy.map { interval($0.snnJ) + ($0.snnPartial ? " partial" : "") } ?? uj(r.snnJoulesPerInference).trimmingCharacters(in: .whitespaces)
+            let cnn = r.energy.map { interval($0.annJ) } ?? uj(r.cnnJoulesPerInference).trimmingCharacters(in: .whitespaces)
+            t.add(["\(r.timesteps)", pct(r.closedFormAccuracy), pct(r.steppedAccuracy), num(r.closedFormSpikesPerSample),
+                   num(r.steppedSpikesPerSample), num(r.synapticOpsPerSample), snn, cnn, ratio(r.energy?.ratio),
+                   r.energy?.literatureRatio.map { String(format: "%.3g", $0) } ?? "—"].map { $0.trimmingCharacters(in: .whitespaces) })
+        }
+        out += t.render().split(separator: "\n").map { "  " + $0 }.joined(separator: "\n") + "\n"
     }
     return out
 }

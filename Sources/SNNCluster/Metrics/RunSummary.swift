@@ -79,10 +79,12 @@ public struct StoredLedger: Sendable, Equatable {
     public var trainingSteps: Int
 
     /// Prices the stored counts under `profile` (`EnergyReport.price` with this ledger's sample and step counts).
+    /// `microBatches`: the micro-batches of those steps (`MetricsStore.microBatchCount`), for the derived
+    /// gradient-buffer and write-back traffic (0 = not derived).
     public func energyReport(profile: EnergyProfile, phases: Set<Phase> = Set(Phase.allCases),
-                             annMacsPerSample: Int64? = nil, shapes: [LayerShape]? = nil) -> EnergyReport {
+                             annMacsPerSample: Int64? = nil, shapes: [LayerShape]? = nil, microBatches: Int = 0) -> EnergyReport {
         EnergyReport.price(ledger: ledger, profile: profile, phases: phases,
-                           samples: Int(samples[.inference] ?? 0), trainingSteps: trainingSteps,
+                           samples: Int(samples[.inference] ?? 0), trainingSteps: trainingSteps, microBatches: microBatches,
                            annMacsPerSample: annMacsPerSample, shapes: shapes)
     }
 }

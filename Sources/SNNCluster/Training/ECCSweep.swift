@@ -45,10 +45,6 @@ public struct ECCSweep {
         progress("λ = \(lambdas.map { String(format: "%.4g", $0) }.joined(separator: ", "))")
         progress("converted model \(modelPath) sha256 \(digest)")
         let base = ECCInference.cnn(cnn, data: test, executors: executors)
-        // A profile that leaves some counted event unpriced (loihi2018 has no MAC price) gives no figure ("—"), not a
-        // partial one that would look like a total.
-        func perInference(_ r: EnergyReport) -> Double? { r.isPartial ? nil : r.inferenceJPerSample }
-        let cnnJ = profiles.map { perInference(EnergyReport.price(ledger: base.ledger, profile: $0, phases: [.inference], samples: base.samples)) }
         progress(String(format: "CNN test accuracy %.2f %%", 100 * base.accuracy))
         let id = "ecc-" + String(digest.prefix(8)) + "-" + String(UInt64(Date().timeIntervalSince1970))
         var rows: [ConversionRecord] = []
@@ -61,18 +57,21 @@ public struct ECCSweep {
             let ledger = step?.ledger ?? closed.ledger, samples = step?.samples ?? closed.samples
             progress(String(format: "T = %d: closed form %.2f %%", T, 100 * closed.accuracy)
                      + (step.map { String(format: ", time-stepped %.2f %% on %d images", 100 * $0.accuracy, $0.samples) } ?? ""))
-            for (k, p) in profiles.enumerated() {
-                let snnJ = perInference(EnergyReport.price(ledger: ledger, profile: p, phases: [.inference], samples: samples))
-                if let c = DataflowComparison.price(ledger: ledger, shapes: snn.network.energyShapes, profile: p, samples: samples) {
-                    progress("T = \(T) " + c.summaryLine())
-                }
-                rows.append(ConversionRecord(
+            for p in profiles {
+                // The v2 model, as `snn-coord query --energy` prices a run: the SNN and the CNN's topology under the same
+                // memory model. A partial SNN figure (an unpriced count) or an ANN the profile cannot price gives "—".
+                let c = DataflowComparison.price(ledger: ledger, shapes: snn.network.energyShapes, profile: p, samples: samples)
+                if let c { progress("T = \(T) " + c.summaryLine()) }
+                let snnJ = c.flatMap { $0.isPartial ? nil : $0.snnJ.nominal }, cnnJ = c?.annJ?.nominal
+                var row = ConversionRecord(
                     conversionID: id, source: source, modelPath: modelPath, modelDigest: digest, timesteps: T, thresholding: Double(h),
                     bits: bits, profile: p.name, cnnAccuracy: base.accuracy, closedFormAccuracy: closed.accuracy,
                     closedFormSamples: closed.samples, steppedAccuracy: step?.accuracy, steppedSamples: step?.samples ?? 0,
                     closedFormSpikesPerSample: closed.spikesPerSample, steppedSpikesPerSample: step?.spikesPerSample,
                     synapticOpsPerSample: step?.synapticOpsPerSample ?? closed.synapticOpsPerSample,
-                    snnJoulesPerInference: snnJ, cnnJoulesPerInference: cnnJ[k], at: Date().timeIntervalSince1970))
+                    snnJoulesPerInference: snnJ, cnnJoulesPerInference: cnnJ, at: Date().timeIntervalSince1970)
+                row.energy = ConversionEnergy(c)
+                rows.append(row)
             }
         }
         if let db { try MetricsStore.open(path: db).recordConversion(rows) }
