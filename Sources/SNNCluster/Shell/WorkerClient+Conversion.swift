@@ -99,6 +99,12 @@ extension WorkerClient {
         guard let k = wire[item.key], let kind = ConversionTaskKind(wirePhase: k.phase) else {
             return fail("conversion work \(item.key) of unknown kind")
         }
+        // Fault injection for the end-to-end tests (never set in production): `SNN_TEST_CRASH_ON=ecc:JOB:MB` aborts
+        // this worker the moment it is given micro-batch MB of conversion job JOB (the key's epoch).
+        if let c = Self.crashOn, c == "ecc:\(k.epoch):\(k.microBatch)" {
+            logger.critical("SNN_TEST_CRASH_ON=\(c): aborting on \(k) (test fault injection)")
+            abort()
+        }
         guard state.holds(version: item.parameterVersion) else { return fail("missing parameters for version \(item.parameterVersion)") }
         let data = kind.readsTrainingSet ? train : test
         guard item.sampleIDs.allSatisfy({ $0 >= 0 && $0 < data.count }) else {
