@@ -45,7 +45,7 @@ struct Convert: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Directory holding the IDX files.", valueName: "dir"))
     var data = IDXDataset.defaultDirectory
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Threads (default: all cores).", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Threads when running in this process (default: all cores).", valueName: "n"))
     var threads: Int?
 
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Run sharded over N workers that join --bind (`snn-worker join ADDRESS`).", valueName: "n"))
@@ -76,6 +76,9 @@ struct Convert: ParsableCommand {
         if let n = workers, n < 1 { throw ValidationError("--workers must be ≥ 1") }
         if let n = localWorkers, n < 1 { throw ValidationError("--local-workers must be ≥ 1") }
         if workers != nil && localWorkers != nil { throw ValidationError("give --workers N (workers you start) or --local-workers N, not both") }
+        if threads != nil && (workers != nil || localWorkers != nil) {
+            throw ValidationError("--threads is for the in-process path; with workers, give each `snn-worker join` its --threads (local workers share the cores)")
+        }
         if bind != nil && workers == nil && localWorkers == nil { throw ValidationError("--bind needs --workers N or --local-workers N") }
         if joinTimeout < 1 { throw ValidationError("--join-timeout must be ≥ 1 second") }
         if let b = bind, !CoordinatorOptions.isLoopback(b) {
