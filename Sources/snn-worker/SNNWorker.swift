@@ -25,7 +25,8 @@ struct Join: ParsableCommand {
         discussion: """
         The worker builds the model from the coordinator's run spec, checks that its dataset and build match the \
         coordinator's (a mismatch is refused with the reason), then pulls micro-batches: one per thread at a time (--threads). Give the coordinator's --limit, if any. \
-        If the coordinator goes silent (restart, --resume) the worker reconnects by itself.
+        If the coordinator goes silent (restart, --resume) the worker reconnects by itself. The same command serves an \
+        ECC conversion (`snn-coord convert --workers N`): the coordinator's spec says which.
         Example: snn-worker join tcp://10.0.0.1:5555 --threads 16 --key worker.key --server-key coord.key.pub
         """)
 

@@ -83,7 +83,8 @@ import Testing
     @Test func workerHelpShowsJoin() throws {
         let r = try run("snn-worker", ["join", "--help"])
         #expect(r.status == 0)
-        for s in ["USAGE: snn-worker join <tcp://host:port>", "--threads <n>", "--data <dir>", "--key <file>", "--server-key <file>", "--raster-samples <n>"] {
+        for s in ["USAGE: snn-worker join <tcp://host:port>", "--threads <n>", "--data <dir>", "--key <file>", "--server-key <file>", "--raster-samples <n>",
+                  "serves an ECC conversion"] {
             #expect(r.stdout.contains(s), "missing \(s)")
         }
     }

@@ -59,7 +59,9 @@ public final class WorkerClient {
     var lastContact = ContinuousClock.now
     /// Set by a `stop` directive, wherever it was handled.
     var stopping = false
-    public private(set) var resultsSent = 0
+    public internal(set) var resultsSent = 0
+    /// [conversion hook] Set while this worker serves an ECC conversion (WorkerClient+Conversion.swift).
+    var conversion: ConversionWorkerState?
 
     public init(options: WorkerOptions) throws {
         self.options = options
@@ -129,9 +131,10 @@ public final class WorkerClient {
         switch decoded.message {
         case .welcome(let w):
             runID = decoded.runId
-            if w.specJSON != specJSON || method == nil {
+            if w.specJSON != specJSON || (method == nil && conversion == nil) {
                 specJSON = w.specJSON
-                do {
+                build: do {
+                    if try welcomeConversion(w.specJSON) { break build }   // [conversion hook]
                     let spec = try RunSpec.decode(Data(w.specJSON), source: "coordinator's spec")
                     method = try MethodFactory.make(spec)
                     self.spec = spec
@@ -148,6 +151,7 @@ public final class WorkerClient {
         case .refuse(let r):
             try apply(machine.handle(.refused(Convert.refusalReason(r)), at: now))
         case .work(let a):
+            if let c = conversion { try conversionWork(a, state: c); return }   // [conversion hook]
             runSeed = a.seed
             if let p = a.parameters, let m = method {
                 let n = m.network.parameterCount
@@ -185,6 +189,7 @@ public final class WorkerClient {
                 send(.requestWork(WorkRequest(freeSlots: UInt16(clamping: max(1, n)), knownParameterVersion: UInt64(max(0, parameters?.version ?? 0)))))
             case .startCompute(let task): start(task)
             case .sendResult(let item):
+                if let c = conversion { sendConversionResult(item, state: c); continue }   // [conversion hook]
                 guard let done = justFinished, done.key == item.key else { continue }
                 sendResult(done.result, item: item)
             case let .sendFailure(item, reason):
@@ -223,6 +228,7 @@ public final class WorkerClient {
     static let crashOn: String? = ProcessInfo.processInfo.environment["SNN_TEST_CRASH_ON"]
 
     func start(_ task: ComputeTask) {
+        if let c = conversion { startConversion(task, state: c); return }   // [conversion hook]
         let item = task.item
         if let c = Self.crashOn, item.key.phase == .train, c == "\(item.key.epoch):\(item.key.step):\(item.key.microBatch)" {
             logger.critical("SNN_TEST_CRASH_ON=\(c): aborting on \(item.key) (test fault injection)")

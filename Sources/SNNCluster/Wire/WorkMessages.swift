@@ -2,6 +2,15 @@
 public enum WirePhase: UInt8, Sendable, CaseIterable {
     case train = 0
     case evaluate = 1
+    // [conversion hook] The work of an ECC conversion (`snn-coord convert --workers`, Wire/ConversionMessages.swift).
+    /// λ statistics: the maximum of every activation point of the folded CNN over the micro-batch.
+    case eccLambda = 2
+    /// The folded CNN's own test accuracy on the micro-batch.
+    case eccCNN = 3
+    /// Closed-form SNN inference (METHODS §4.2) at T = the key's step.
+    case eccClosedForm = 4
+    /// Time-stepped IF simulation (METHODS §4.4) at T = the key's step.
+    case eccTimeStepped = 5
 }
 
 /// Which dataset split the sample indices refer to.

@@ -19,7 +19,7 @@ public struct ECCEvaluation: Sendable {
     public var spikesPerSample: Double { samples == 0 ? 0 : Double(spikesPerLayer.reduce(0, +)) / Double(samples) }
     public var synapticOpsPerSample: Double { samples == 0 ? 0 : Double(ledger.total(.inference).synapticOps) / Double(samples) }
 
-    mutating func add(_ o: ECCEvaluation) {
+    public mutating func add(_ o: ECCEvaluation) {
         samples += o.samples; correct += o.correct
         spikesPerLayer = zip(spikesPerLayer, o.spikesPerLayer).map(+)
         outputCounts += o.outputCounts
@@ -252,21 +252,7 @@ public enum ECCInference {
             }
             lock.lock(); correct += local; lock.unlock()
         }
-        var ledger = EventLedger(layerNames: cnn.names, timesteps: 1)
-        for (i, l) in cnn.layers.enumerated() {
-            var e = EventCounts()
-            switch l {
-            case let .conv(g, _, _):
-                e.macs = Int64(g.validTaps()) * Int64(g.channels * g.outChannels) * Int64(n)
-                e.weightReads = e.macs; e.synapticOps = Int64(g.outputSize * n)
-            case let .dense(i, o, _, _):
-                e.macs = Int64(i * o * n); e.weightReads = e.macs; e.synapticOps = Int64(o * n)
-            case .avgPool(let size, _):
-                e.synapticOps = Int64(l.outputCount * size * size * n)
-            case .flatten: break
-            }
-            ledger.record(.inference, layer: i, t: 0, e)
-        }
+        let ledger = cnnLedger(cnn, samples: n)
         return (n == 0 ? 0 : Double(correct) / Double(n), ledger, n)
     }
 }
