@@ -215,14 +215,14 @@ public struct EnergyReport: Sendable, Codable, Equatable {
         var notes: [String] = []
         if priced.contains(where: { $0 != .inference }) {
             if let traffic = TrainingMemoryTraffic.derive(ledger: ledger, optimizerSteps: trainingSteps, microBatches: microBatches) {
-                let weightWord = profile.pJ(.weightRead)
                 for term in traffic.terms where priced.contains(term.phase) {
                     let how = traffic.derivation(term.name)
                     var line = DerivedTermLine(name: term.name, phase: term.phase.name, count: term.total, perLayer: term.perLayer,
                                                status: "unpriced", pJPerEvent: nil, energyJ: nil, note: how)
-                    if let p = weightWord {
+                    if let p = TrainingMemoryTraffic.pJPerWord(term.name, profile: profile) {
                         line.status = "priced"; line.pJPerEvent = p; line.energyJ = Double(term.total) * p * 1e-12
-                        line.note = how + "; priced as a weight word (the gradient buffer beside the weights, writes as reads)"
+                        line.note = how + (term.name == "weight_write_back" ? "; one weight word in the weights' memory class (writes as reads)"
+                                           : "; one \(TrainingMemoryTraffic.gradientWordBits)-bit gradient word in the weights' memory class (writes as reads)")
                         derivedPJ += Double(term.total) * p
                         phasePJ[term.phase.rawValue] += Double(term.total) * p
                         for l in layers.indices where term.perLayer[l] != 0 {

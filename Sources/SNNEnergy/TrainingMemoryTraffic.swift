@@ -11,10 +11,11 @@
 ///
 /// Derivation, per layer `l`: the trainer records one optimizer-phase weight read per parameter per step, so
 /// `P_l = optimizer weight reads_l / steps`; then gradient read-modify-write words `= 2 · P_l · micro-batches`
-/// (train-backward), gradient reads `= P_l · steps` and weight write-backs `= P_l · steps` (optimizer). Every word is
-/// priced as one weight word (the gradient buffer lives beside the weights: the profile's `weightRead` memory class and
-/// word size, writes priced as reads); a profile whose weight reads are inside another constant or unpriced leaves
-/// these words UNPRICED (no chip constant covers a gradient buffer).
+/// (train-backward), gradient reads `= P_l · steps` and weight write-backs `= P_l · steps` (optimizer). The words live
+/// in the weights' memory class (the profile's `weightRead` class, writes priced as reads): a weight write-back is one
+/// weight word (the profile's weight width), a gradient word is `gradientWordBits` (32) whatever the weight width
+/// (gradients are accumulated in fp32 or int32); a profile whose weight reads are inside another constant or unpriced
+/// leaves these words UNPRICED (no chip constant covers a gradient buffer).
 public struct TrainingMemoryTraffic: Sendable, Codable, Equatable {
     /// One derived term: its name, the phase it belongs to, its words per layer.
     public struct Term: Sendable, Codable, Equatable {
@@ -51,6 +52,24 @@ public struct TrainingMemoryTraffic: Sendable, Codable, Equatable {
             terms: [Term(name: "gradient_rmw", phase: .trainBackward, perLayer: params.map { 2 * $0 * mb }),
                     Term(name: "gradient_reads", phase: .optimizer, perLayer: params.map { $0 * steps }),
                     Term(name: "weight_write_back", phase: .optimizer, perLayer: params.map { $0 * steps })])
+    }
+
+    /// Bits of one gradient word (fp32 or an int32 accumulator), whatever the weights' width.
+    public static let gradientWordBits = 32
+
+    /// The price of one word of derived term `name` under `profile`: in the class of its weight reads, at the weight
+    /// width for a write-back and at `gradientWordBits` for a gradient word; nil when weight reads are not priced
+    /// (included in another constant, or unpriced).
+    public static func pJPerWord(_ name: String, profile: EnergyProfile) -> Double? {
+        switch profile.terms[.weightRead] {
+        case .memory(let className, let wordBits)?:
+            guard let m = profile.memoryClasses[className] else { return nil }
+            return m.pJ(perWordOf: name == "weight_write_back" ? wordBits : gradientWordBits)
+        case .priced(let c)?:
+            return c.pJ
+        default:
+            return nil
+        }
     }
 
     /// Human-readable label of a derived term, for tables.

@@ -79,6 +79,12 @@ struct MetricsConversionEnergyTests {
         try store.recordConversion([row("cmos45-fp32", energy: nil, snnJ: 2.5e-6, cnnJ: 1.25e-6)])
         let back = try store.conversions()
         #expect(back.count == 1 && back[0].energy == nil)
+        // µJ ≥ 10,000 print without an exponent.
+        var big = row("cmos45-fp32", energy: ConversionEnergy(dataflow: "event-driven", snnJ: .init(low: 3.321e-4, nominal: 3.855e-3, high: 2.4821e-2),
+                                                              snnPartial: false, annJ: nil, ratio: nil, literatureRatio: nil), snnJ: nil, cnnJ: nil)
+        big.conversionID = "ecc-big"
+        try store.recordConversion([big])
+        #expect(renderConversionTable(try store.conversions(id: "ecc-big")).contains("3855 [332.1 – 24821]"))
         let table = renderConversionTable(back)
         #expect(table.contains("2.500") && table.contains("1.250") && table.contains("(CNN 1.250 µJ)"), "\(table)")
     }

@@ -109,7 +109,8 @@ public func renderConversionTable(_ rows: [ConversionRecord]) -> String {
     func pct(_ x: Double?) -> String { x.map { String(format: "%6.2f %%", 100 * $0) } ?? "     —  " }
     func num(_ x: Double?) -> String { x.map { String(format: "%10.0f", $0) } ?? "         —" }
     func uj(_ x: Double?) -> String { x.map { String(format: "%9.3f", $0 * 1e6) } ?? "        —" }
-    func g(_ x: Double) -> String { String(format: "%.4g", x * 1e6) }
+    /// µJ with 4 significant digits, without an exponent (24820, not 2.482e+04).
+    func g(_ x: Double) -> String { let u = x * 1e6; return abs(u) >= 1e4 ? String(format: "%.0f", u) : String(format: "%.4g", u) }
     func interval(_ i: DataflowComparison.Interval?) -> String { i.map { "\(g($0.nominal)) [\(g($0.low)) – \(g($0.high))]" } ?? "—" }
     func ratio(_ r: DataflowComparison.Interval?) -> String {
         r.map { String(format: "%.3g (%.3g, %.3g)", $0.nominal, $0.low, $0.high) } ?? "—"
