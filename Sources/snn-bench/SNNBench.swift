@@ -23,7 +23,10 @@ struct SNNBench: ParsableCommand {
         discussion: "Prints one JSON object per spec: samples/s (train, inference), peak RSS, FLOP per sample, GFLOP/s, and test accuracy when --epochs is given.")
 
     @Argument(help: ArgumentHelp("Run specs to measure.", valueName: "spec"))
-    var specs: [String]
+    var specs: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Summarise the JSON lines of `scripts/bench --peers` (ours and the peers', with a round each): a table of the per-round ratios to the better peer, then one JSON line.", valueName: "file"))
+    var summarize: String?
 
     @Option(name: .long, help: "Threads (one micro-batch per thread).")
     var threads: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -40,7 +43,26 @@ struct SNNBench: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Directory holding the IDX files.", valueName: "dir"))
     var data = IDXDataset.defaultDirectory
 
+    func validate() throws {
+        if summarize == nil && specs.isEmpty { throw ValidationError("give one or more run specs to measure, or --summarize FILE") }
+    }
+
     func run() throws {
+        if let summarize {
+            func fail(_ message: String) -> ExitCode {
+                FileHandle.standardError.write(Data("snn-bench: \(message)\n".utf8)); return ExitCode(2)
+            }
+            guard let text = try? String(contentsOfFile: summarize, encoding: .utf8) else {
+                throw fail("cannot read \(summarize): give the JSON-lines file scripts/bench --peers wrote")
+            }
+            let lines: [PeerComparison.Line]
+            do { lines = PeerComparison.summarize(try PeerComparison.parse(text)) }
+            catch { throw fail("\(summarize): \(error)") }
+            if lines.isEmpty { throw fail("\(summarize) holds no round with both snn-cluster's and a peer's figures") }
+            print(PeerComparison.table(lines))
+            print(PeerComparison.json(lines))
+            return
+        }
         Runtime.configure()
         for path in specs {
             var spec = try RunSpec.load(path: path)

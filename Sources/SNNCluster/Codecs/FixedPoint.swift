@@ -1,3 +1,5 @@
+import SNNCore
+
 /// Fixed-point gradients: `Int64` with 32 fraction bits (value = integer / 2^32).
 ///
 /// Why: the coordinator sums one gradient contribution per micro-batch. Floating-point addition is not
@@ -26,7 +28,11 @@ public enum FixedPoint {
             if !x.isFinite { throw WireError(.nonFinite, "gradient[\(i)] is \(x); fixed point needs finite values") }
             throw WireError(.outOfRange, "gradient[\(i)] = \(x) is outside ±2^30, the fixed-point range")
         }
-        return values.map { Int64((Double($0) * scale).rounded(.toNearestOrEven)) }
+        // Vector loop (SNNCore's FixedPointKernels; equal to the per-element conversion bit for bit).
+        return [Int64](unsafeUninitializedCapacity: values.count) { out, n in
+            if let base = values.baseAddress { FixedPointKernels.encode(base, count: values.count, into: out.baseAddress!) }
+            n = values.count
+        }
     }
 
     /// `values` in fixed point; see `encode(_: UnsafeBufferPointer<Float>)`.
@@ -42,7 +48,12 @@ public enum FixedPoint {
     /// Each element is one correctly rounded Double division, then rounded to Float: deterministic.
     public static func decode(_ values: [Int64], dividedBy divisor: Int = 1) -> [Float] {
         let denominator = scale * Double(max(divisor, 1))
-        return values.map { Float(Double($0) / denominator) }
+        return [Float](unsafeUninitializedCapacity: values.count) { out, n in
+            values.withUnsafeBufferPointer { q in
+                if let base = q.baseAddress { FixedPointKernels.decode(base, count: q.count, dividedBy: denominator, into: out.baseAddress!) }
+            }
+            n = values.count
+        }
     }
 
     /// `accumulator[i] += other[i]` for all i, exactly. Throws (leaving `accumulator` unchanged) when the
@@ -54,15 +65,8 @@ public enum FixedPoint {
         var failed = -1
         accumulator.withUnsafeMutableBufferPointer { acc in
             other.withUnsafeBufferPointer { o in
-                for i in 0..<acc.count {
-                    let (sum, overflow) = acc[i].addingReportingOverflow(o[i])
-                    if overflow {
-                        for j in 0..<i { acc[j] &-= o[j] }   // roll back: the sum is all or nothing
-                        failed = i
-                        return
-                    }
-                    acc[i] = sum
-                }
+                // All or nothing: on overflow the kernel rolls every element back.
+                if let a = acc.baseAddress, let b = o.baseAddress, let i = FixedPointKernels.add(into: a, b, count: acc.count) { failed = i }
             }
         }
         if failed >= 0 { throw WireError(.overflow, "fixed-point gradient sum overflowed at element \(failed)") }

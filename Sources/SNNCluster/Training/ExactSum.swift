@@ -1,3 +1,5 @@
+import SNNCore
+
 /// Order-independent exact summation of float vectors: an accumulator over the wire's `FixedPoint` encoding.
 ///
 /// Each contribution is rounded once to a multiple of 2^-32 and added as Int64; integer addition is associative,
@@ -24,7 +26,12 @@ public struct ExactSum: Sendable, Equatable {
 
     /// The total times `factor` (e.g. 1/batch size), as floats.
     public func value(times factor: Double = 1) -> [Float] {
-        totals.map { Float(Double($0) / FixedPoint.scale * factor) }
+        [Float](unsafeUninitializedCapacity: totals.count) { out, n in
+            totals.withUnsafeBufferPointer { q in
+                if let base = q.baseAddress { FixedPointKernels.value(base, count: q.count, times: factor, into: out.baseAddress!) }
+            }
+            n = totals.count
+        }
     }
 }
 

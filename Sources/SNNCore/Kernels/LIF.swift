@@ -10,22 +10,61 @@
 /// `U_t = leak·U'_{t−1} + inputGain·I_t`; `s_t = (U_t cmp alpha·θ) ? 1 : 0`; `U'_t = U_t − θ·s_t` (soft) or
 /// `U_t·(1 − s_t)` (hard). `input` is `[inputSteps, count]` with `inputSteps == steps`, or `1` for the same input
 /// at every step. Writes `spikes` `[steps, count]` (0/1) and `potentials` `[steps, count]` = `U_t` before the reset
-/// (what the backward pass needs). Returns the number of spikes.
+/// (what the backward pass needs). Returns the number of spikes; `stepSpikes` (when given, `steps` entries) receives
+/// the number of each step, counted as the spikes are made (no second pass over them).
 public func lifForward(_ p: LIFParameters, input: UnsafePointer<Float>, inputSteps: Int, steps: Int, count: Int,
-                       spikes: UnsafeMutablePointer<Float>, potentials: UnsafeMutablePointer<Float>) -> Int {
+                       spikes: UnsafeMutablePointer<Float>, potentials: UnsafeMutablePointer<Float>,
+                       stepSpikes: UnsafeMutablePointer<Int>? = nil) -> Int {
     precondition(inputSteps == steps || inputSteps == 1, "LIF input has \(inputSteps) steps; expected 1 or \(steps)")
     precondition(steps >= 0 && count >= 0)
-    switch (p.reset, p.comparison) {
-    case (.soft, .greater):
-        return lifForwardKernel(p, input, inputSteps, steps, count, spikes, potentials, SoftReset.self, StrictlyAbove.self)
-    case (.soft, .greaterOrEqual):
-        return lifForwardKernel(p, input, inputSteps, steps, count, spikes, potentials, SoftReset.self, AtOrAbove.self)
-    case (.hard, .greater):
-        return lifForwardKernel(p, input, inputSteps, steps, count, spikes, potentials, HardReset.self, StrictlyAbove.self)
-    case (.hard, .greaterOrEqual):
-        return lifForwardKernel(p, input, inputSteps, steps, count, spikes, potentials, HardReset.self, AtOrAbove.self)
+    return lifForwardDispatch(p, input, inputSteps, steps, count, spikes, potentials, stepSpikes, Kept.self)
+}
+
+/// `lifForward` for inference: the same spikes, bit for bit, without writing the potentials (nothing reads them
+/// without a backward pass; at W2's first LIF layer they were as many bytes as the spikes).
+public func lifForward(_ p: LIFParameters, input: UnsafePointer<Float>, inputSteps: Int, steps: Int, count: Int,
+                       spikes: UnsafeMutablePointer<Float>, stepSpikes: UnsafeMutablePointer<Int>? = nil) -> Int {
+    precondition(inputSteps == steps || inputSteps == 1, "LIF input has \(inputSteps) steps; expected 1 or \(steps)")
+    precondition(steps >= 0 && count >= 0)
+    return lifForwardDispatch(p, input, inputSteps, steps, count, spikes, spikes, stepSpikes, Dropped.self)
+}
+
+private func lifForwardDispatch<K: PotentialsKind>(
+    _ p: LIFParameters, _ input: UnsafePointer<Float>, _ inputSteps: Int, _ steps: Int, _ count: Int,
+    _ spikes: UnsafeMutablePointer<Float>, _ potentials: UnsafeMutablePointer<Float>,
+    _ stepSpikes: UnsafeMutablePointer<Int>?, _: K.Type
+) -> Int {
+    withUnsafeTemporaryAllocation(of: Int.self, capacity: max(1, steps)) { counts in
+        let c = counts.baseAddress!
+        c.initialize(repeating: 0, count: steps)
+        let total = lifForwardSelect(p, input, inputSteps, steps, count, spikes, potentials, c, K.self)
+        stepSpikes?.update(from: c, count: steps)
+        return total
     }
 }
+
+/// The kernel specialised for the neuron's reset and comparison.
+private func lifForwardSelect<K: PotentialsKind>(
+    _ p: LIFParameters, _ input: UnsafePointer<Float>, _ inputSteps: Int, _ steps: Int, _ count: Int,
+    _ spikes: UnsafeMutablePointer<Float>, _ potentials: UnsafeMutablePointer<Float>,
+    _ counts: UnsafeMutablePointer<Int>, _: K.Type
+) -> Int {
+    switch (p.reset, p.comparison) {
+    case (.soft, .greater):
+        return lifForwardKernel(p, input, inputSteps, steps, count, spikes, potentials, counts, SoftReset.self, StrictlyAbove.self, K.self)
+    case (.soft, .greaterOrEqual):
+        return lifForwardKernel(p, input, inputSteps, steps, count, spikes, potentials, counts, SoftReset.self, AtOrAbove.self, K.self)
+    case (.hard, .greater):
+        return lifForwardKernel(p, input, inputSteps, steps, count, spikes, potentials, counts, HardReset.self, StrictlyAbove.self, K.self)
+    case (.hard, .greaterOrEqual):
+        return lifForwardKernel(p, input, inputSteps, steps, count, spikes, potentials, counts, HardReset.self, AtOrAbove.self, K.self)
+    }
+}
+
+/// Whether the forward kernel writes the pre-reset potentials (training) or not (inference).
+private protocol PotentialsKind { static var kept: Bool { get } }
+private enum Kept: PotentialsKind { static var kept: Bool { true } }
+private enum Dropped: PotentialsKind { static var kept: Bool { false } }
 
 /// Neurons carried through all T steps together: their state (4 KiB) stays in L1 while each step streams one
 /// contiguous 4 KiB stretch of every `[T, N]` array. Measured about 5× faster than carrying one 16-neuron column
@@ -41,11 +80,12 @@ private protocol ComparisonKind { static var orEqual: Bool { get } }
 private enum StrictlyAbove: ComparisonKind { static var orEqual: Bool { false } }
 private enum AtOrAbove: ComparisonKind { static var orEqual: Bool { true } }
 
-private func lifForwardKernel<R: ResetKind, C: ComparisonKind>(
+private func lifForwardKernel<R: ResetKind, C: ComparisonKind, K: PotentialsKind>(
     _ p: LIFParameters, _ input: UnsafePointer<Float>, _ inputSteps: Int, _ steps: Int, _ count: Int,
-    _ spikes: UnsafeMutablePointer<Float>, _ potentials: UnsafeMutablePointer<Float>, _: R.Type, _: C.Type
+    _ spikes: UnsafeMutablePointer<Float>, _ potentials: UnsafeMutablePointer<Float>, _ counts: UnsafeMutablePointer<Int>,
+    _: R.Type, _: C.Type, _: K.Type
 ) -> Int {
-    let hard = R.hard, orEqual = C.orEqual
+    let hard = R.hard, orEqual = C.orEqual, kept = K.kept
     let inputStride = inputSteps == 1 ? 0 : count
     let leak = Vec16(repeating: p.leak), gain = Vec16(repeating: p.inputGain)
     let theta = Vec16(repeating: p.threshold), level = Vec16(repeating: p.firingLevel)
@@ -59,20 +99,21 @@ private func lifForwardKernel<R: ResetKind, C: ComparisonKind>(
             let b1 = min(vectorCount, b0 + lifBlock)
             let vectors = (b1 - b0) / 16
             u.initialize(repeating: Vec16(repeating: p.initialPotential), count: vectors)
-            var fired = SIMD16<Int32>(repeating: 0)
             for t in 0..<steps {
+                var fired = SIMD16<Int32>(repeating: 0)
                 let x = input + t * inputStride + b0, v = potentials + t * count + b0, s = spikes + t * count + b0
                 for j in 0..<vectors {
                     var uj = leak * u[j] + gain * load16(x + 16 * j)
                     let m = orEqual ? (uj .>= level) : (uj .> level)
-                    store16(uj, v + 16 * j)
+                    if kept { store16(uj, v + 16 * j) }
                     store16(ones16(where: m), s + 16 * j)
                     fired &-= unsafeBitCast(m, to: SIMD16<Int32>.self)  // mask lanes are −1
                     uj = hard ? uj.replacing(with: zero, where: m) : uj - zero.replacing(with: theta, where: m)
                     u[j] = uj
                 }
+                let n = Int(fired.wrappedSum())
+                counts[t] += n; total += n
             }
-            total += Int(fired.wrappedSum())
             b0 = b1
         }
     }
@@ -84,10 +125,10 @@ private func lifForwardKernel<R: ResetKind, C: ComparisonKind>(
         for t in 0..<steps {
             u = leak1 * u + gain1 * input[t * inputStride + i]
             let fire = orEqual ? (u >= level1) : (u > level1)
-            potentials[t * count + i] = u
+            if kept { potentials[t * count + i] = u }
             spikes[t * count + i] = fire ? 1 : 0
             if fire {
-                total += 1
+                total += 1; counts[t] += 1
                 u = hard ? 0 : u - theta1
             }
         }

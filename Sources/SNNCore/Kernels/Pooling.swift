@@ -11,6 +11,10 @@ public func avgPoolForward(input: UnsafePointer<Float>, images: Int, height: Int
     precondition(size >= 1 && images >= 0 && height >= 0 && width >= 0 && channels >= 0)
     let oh = height / size, ow = width / size
     let area = Float(size * size), varea = Vec16(repeating: area)
+    // A power-of-two area (2x2, 4x4): multiplying by its reciprocal is exact, so it equals the division bit for bit
+    // and spares a vector division per 16 outputs (the pass's bottleneck).
+    let exactReciprocal = (size * size) & (size * size - 1) == 0
+    let vinverse = Vec16(repeating: 1 / area)
     for n in 0..<images {
         for i in 0..<oh {
             for j in 0..<ow {
@@ -22,7 +26,7 @@ public func avgPoolForward(input: UnsafePointer<Float>, images: Int, height: Int
                     for dy in 0..<size {
                         for dx in 0..<size { sum += load16(input + corner + (dy * width + dx) * channels + c) }
                     }
-                    store16(sum / varea, out + c)
+                    store16(exactReciprocal ? sum * vinverse : sum / varea, out + c)
                     c += 16
                 }
                 while c < channels {

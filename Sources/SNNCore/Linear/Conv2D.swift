@@ -156,6 +156,24 @@ public enum Conv2D {
         }
     }
 
+    /// Writes only the input gradient (`dcols = dy·Wᵀ`, scattered back by `col2imAdd`), chunk by chunk as `backward`
+    /// does: for layers whose weight gradient comes from elsewhere (`SpikeConv2D.weightGradient`).
+    public static func inputGradient(_ g: ConvGeometry, images: Int, weights: UnsafePointer<Float>,
+                                     gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>,
+                                     scratch: UnsafeMutablePointer<Float>) {
+        let chunk = chunkImages(g)
+        var start = 0
+        gradInput.update(repeating: 0, count: images * g.inputSize)
+        while start < images {
+            let n = min(chunk, images - start)
+            let rows = n * g.outputPositions
+            BLAS.gemm(transB: true, m: rows, n: g.patch, k: g.outChannels, a: gradOutput + start * g.outputSize,
+                      lda: g.outChannels, b: weights, ldb: g.outChannels, c: scratch, ldc: g.patch)
+            col2imAdd(g, cols: scratch, images: n, gradInput: gradInput + start * g.inputSize)
+            start += n
+        }
+    }
+
     /// Scratch floats `forward`/`backward` need.
     public static func scratchCount(_ g: ConvGeometry, images: Int) -> Int {
         min(chunkImages(g), max(1, images)) * g.outputPositions * g.patch

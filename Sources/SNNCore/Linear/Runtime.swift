@@ -8,11 +8,16 @@ public enum Runtime {
     ///
     /// Every pass allocates activations of tens of MiB; glibc would return such blocks to the kernel on free
     /// (mmap/munmap) and fault them in again, zeroed, on the next pass — a third of the time of a conv network.
-    /// Raising the mmap and trim thresholds to their maximum keeps them for reuse.
+    /// Raising the mmap and trim thresholds to their maximum keeps them for reuse. One arena: glibc gives every
+    /// further thread its own arena made of heaps of at most 64 MiB, which cannot hold a micro-batch's activations;
+    /// it maps a new heap for them and unmaps it when they are freed, so every pass faulted its pages in again,
+    /// zeroed (W2 training: 47 % of the CPU time was in the kernel). The main arena grows by `brk` and keeps what
+    /// it got. The threads allocate a few large blocks per layer, so sharing one arena costs no measurable waiting.
     public static func configure() {
         BLAS.useSingleThread()
         unblockSignals()
         #if os(Linux)
+        _ = glibcMallopt(-8 /* M_ARENA_MAX */, 1)
         _ = glibcMallopt(-3 /* M_MMAP_THRESHOLD */, 32 << 20)
         _ = glibcMallopt(-1 /* M_TRIM_THRESHOLD */, 1 << 30)
         #endif

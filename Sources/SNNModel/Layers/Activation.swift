@@ -53,11 +53,7 @@ public struct Activation: Sendable {
     public func constituentSpikes(step t: Int) -> Int64 {
         if spikeMultiplicity == 1 { return Int64(nonZeros(step: t)) }
         let n = stepCount, m = Float(spikeMultiplicity)
-        return data.withUnsafeBufferPointer { p in
-            var s: Int64 = 0
-            for i in (t * n)..<((t + 1) * n) where p[i] != 0 { s += Int64((abs(p[i]) * m).rounded()) }
-            return s
-        }
+        return data.withUnsafeBufferPointer { Events.constituents($0.baseAddress! + t * n, count: n, multiplicity: m) }
     }
 
     /// 32-bit words needed to save step-major values for the backward pass: binary spikes as bits (32 per word),

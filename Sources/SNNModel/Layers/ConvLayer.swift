@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import SNNCore
 import SNNEnergy
 
@@ -35,9 +38,23 @@ public final class ConvLayer: Layer, @unchecked Sendable {
         precondition(x.featureCount == g.inputSize, "\(name): expected input \(inputShape), got \(x.features)")
         let images = x.steps * x.batch
         var y = Activation(uninitialized: x.steps, batch: x.batch, features: outputShape)
+        let w = context.parameters + parameterOffset
+        if eventDriven(x) {
+            x.data.withUnsafeBufferPointer { xp in
+                y.data.withUnsafeMutableBufferPointer { yp in
+                    withSpikeScratch { v, r, c in
+                        SpikeConv2D.forward(g, input: xp.baseAddress!, images: images, weights: w,
+                                            bias: hasBias ? UnsafePointer(w + g.weightCount) : nil,
+                                            output: yp.baseAddress!, values: v, rows: r, counts: c)
+                    }
+                }
+            }
+            countForward(x, context: &context)
+            if context.mode == .training { cache.input = x; cache.indices = [1] }
+            return y
+        }
         let sc = Conv2D.scratchCount(g, images: images)
         var scratch = [Float](unsafeUninitializedCapacity: sc) { _, c in c = sc }
-        let w = context.parameters + parameterOffset
         x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in
                 scratch.withUnsafeMutableBufferPointer { sp in
@@ -48,8 +65,39 @@ public final class ConvLayer: Layer, @unchecked Sendable {
             }
         }
         countForward(x, context: &context)
-        if context.mode == .training { cache.input = x }
+        if context.mode == .training { cache.input = x; cache.indices = [] }
         return y
+    }
+
+    /// Sparse (spike or pooled-spike) input on a geometry the event-driven kernels handle: they skip the zeros
+    /// instead of multiplying them (`SpikeConv2D`). Constant real-valued input (the image) keeps im2col + GEMM.
+    ///
+    /// Only while the input is sparse enough: each non-zero costs the event-driven kernel several times what a MAC
+    /// costs the GEMM, so it wins only below `eventDrivenDensity` non-zero inputs (measured on W2's second conv:
+    /// 1.8x faster at ~1 % firing, 1.2x slower at ~15 % firing, where about 40 % of the pooled inputs are non-zero),
+    /// and only with several input channels (with 1 input channel, BNTT's first conv, it was slower at any density).
+    /// The choice depends only on the micro-batch's own values, so it is the same on every thread and worker.
+    private func eventDriven(_ x: Activation) -> Bool {
+        guard x.spikeLike && ConvLayer.eventDrivenEnabled && SpikeConv2D.supports(geometry) && geometry.channels >= 8
+        else { return false }
+        let nonZeros = x.data.withUnsafeBufferPointer { Events.nonZeros($0.baseAddress!, count: $0.count) }
+        return Double(nonZeros) < ConvLayer.eventDrivenDensity * Double(x.data.count)
+    }
+
+    /// Largest fraction of non-zero inputs for which the event-driven kernels run.
+    public static let eventDrivenDensity = 0.1
+
+    /// Off only to measure the im2col + GEMM path against the event-driven one (SNN_CONV_DENSE=1).
+    public static let eventDrivenEnabled = getenv("SNN_CONV_DENSE") == nil
+
+    /// One image's non-zero list (values, weight-row offsets, per-pixel counts) for `SpikeConv2D`.
+    private func withSpikeScratch(_ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>) -> Void) {
+        let n = SpikeConv2D.scratchCount(geometry), pixels = geometry.height * geometry.width
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: n) { v in
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: n + pixels) { r in
+                body(v.baseAddress!, r.baseAddress!, r.baseAddress! + n)
+            }
+        }
     }
 
     private func countForward(_ x: Activation, context: inout PassContext) {
@@ -59,18 +107,15 @@ public final class ConvLayer: Layer, @unchecked Sendable {
             var e = EventCounts()
             if x.spikeLike {
                 // Σ over non-zero inputs of (output positions reading that pixel) × output channels.
+                // (Vector loop: `Events.fannedConstituents`, exact.)
                 var ops: Int64 = 0
                 let m = Float(x.spikeMultiplicity)
                 x.data.withUnsafeBufferPointer { p in
-                    let base = t * x.stepCount
-                    for b in 0..<x.batch {
-                        let img = base + b * g.inputSize
-                        for pix in 0..<(g.height * g.width) {
-                            let f = Int64(fanOut[pix])
-                            if f == 0 { continue }
-                            for c in 0..<g.channels where p[img + pix * g.channels + c] != 0 {
-                                ops += m == 1 ? f : f * Int64((abs(p[img + pix * g.channels + c]) * m).rounded())
-                            }
+                    fanOut.withUnsafeBufferPointer { f in
+                        let base = t * x.stepCount
+                        for b in 0..<x.batch {
+                            ops += Events.fannedConstituents(p.baseAddress! + base + b * g.inputSize, pixels: g.height * g.width,
+                                                             channels: g.channels, multiplicity: m, fanOut: f.baseAddress!)
                         }
                     }
                 }
@@ -94,19 +139,42 @@ public final class ConvLayer: Layer, @unchecked Sendable {
         var scratch = [Float](unsafeUninitializedCapacity: sc) { _, c in c = sc }
         let w = context.parameters + parameterOffset
         let gw = grads + parameterOffset
-        x.data.withUnsafeBufferPointer { xp in
-            dy.data.withUnsafeBufferPointer { dp in
-                scratch.withUnsafeMutableBufferPointer { sp in
+        if cache.indices == [1] {   // the forward ran event-driven: the weight gradient too
+            x.data.withUnsafeBufferPointer { xp in
+                dy.data.withUnsafeBufferPointer { dp in
+                    withSpikeScratch { v, r, c in
+                        SpikeConv2D.weightGradient(g, input: xp.baseAddress!, images: images, gradOutput: dp.baseAddress!,
+                                                   gradWeights: gw, values: v, rows: r, counts: c)
+                    }
+                    if hasBias {
+                        let gb = gw + g.weightCount
+                        for r in 0..<(images * g.outputPositions) { for o in 0..<g.outChannels { gb[o] += dp[r * g.outChannels + o] } }
+                    }
                     if dx != nil {
                         dx!.data.withUnsafeMutableBufferPointer { dxp in
+                            scratch.withUnsafeMutableBufferPointer { sp in
+                                Conv2D.inputGradient(g, images: images, weights: w, gradOutput: dp.baseAddress!,
+                                                     gradInput: dxp.baseAddress!, scratch: sp.baseAddress!)
+                            }
+                        }
+                    }
+                }
+            }
+        } else {
+            x.data.withUnsafeBufferPointer { xp in
+                dy.data.withUnsafeBufferPointer { dp in
+                    scratch.withUnsafeMutableBufferPointer { sp in
+                        if dx != nil {
+                            dx!.data.withUnsafeMutableBufferPointer { dxp in
+                                Conv2D.backward(g, input: xp.baseAddress!, images: images, weights: w, gradOutput: dp.baseAddress!,
+                                                gradWeights: gw, gradBias: hasBias ? gw + g.weightCount : nil,
+                                                gradInput: dxp.baseAddress!, scratch: sp.baseAddress!)
+                            }
+                        } else {
                             Conv2D.backward(g, input: xp.baseAddress!, images: images, weights: w, gradOutput: dp.baseAddress!,
                                             gradWeights: gw, gradBias: hasBias ? gw + g.weightCount : nil,
-                                            gradInput: dxp.baseAddress!, scratch: sp.baseAddress!)
+                                            gradInput: nil, scratch: sp.baseAddress!)
                         }
-                    } else {
-                        Conv2D.backward(g, input: xp.baseAddress!, images: images, weights: w, gradOutput: dp.baseAddress!,
-                                        gradWeights: gw, gradBias: hasBias ? gw + g.weightCount : nil,
-                                        gradInput: nil, scratch: sp.baseAddress!)
                     }
                 }
             }
@@ -119,7 +187,7 @@ public final class ConvLayer: Layer, @unchecked Sendable {
             e.savedStateReads = x.savedWordsPerStep
             context.ledger.record(.trainBackward, layer: index, t: t, e)
         }
-        cache.input = nil
+        cache.input = nil; cache.indices = []
         return dx
     }
 }

@@ -36,6 +36,8 @@ public final class LayerCache {
     public var output: Activation?
     public var buffers: [[Float]] = []
     public var indices: [Int32] = []
+    /// Binary values saved as bits (`packSpikes`), e.g. a spiking layer's output for BPTT: 32× less than floats.
+    public var bits: [UInt8] = []
     public init() {}
 }
 

@@ -54,7 +54,8 @@ public final class PoolLayer: Layer, @unchecked Sendable {
     public func backward(_ dy: Activation, context: inout PassContext, cache: LayerCache, needInput: Bool) -> Activation? {
         let (h, w, c) = (inputShape[0], inputShape[1], inputShape[2])
         let images = dy.steps * dy.batch
-        var dx = Activation(zeros: dy.steps, batch: dy.batch, features: inputShape)
+        // Both backward kernels clear `gradInput` themselves: no zero-filled allocation first.
+        var dx = Activation(uninitialized: dy.steps, batch: dy.batch, features: inputShape)
         dy.data.withUnsafeBufferPointer { dp in
             dx.data.withUnsafeMutableBufferPointer { dxp in
                 switch kind {

@@ -28,20 +28,30 @@ public final class SpikingLayer: Layer, @unchecked Sendable {
         let steps = context.steps
         let count = x.stepCount
         var spikes = Activation(uninitialized: steps, batch: x.batch, features: x.features, spikeLike: true)
-        var potentials = [Float](unsafeUninitializedCapacity: steps * count) { _, c in c = steps * count }
+        let training = context.mode == .training
+        // Potentials only where a backward pass will read them.
+        var potentials = training ? [Float](unsafeUninitializedCapacity: steps * count) { _, c in c = steps * count } : []
+        // Spikes per step, counted by the kernel as it makes them.
+        var perStep = [Int](repeating: 0, count: steps)
         x.data.withUnsafeBufferPointer { xp in
             spikes.data.withUnsafeMutableBufferPointer { sp in
-                potentials.withUnsafeMutableBufferPointer { pp in
-                    _ = lifForward(neuron, input: xp.baseAddress!, inputSteps: x.steps, steps: steps, count: count,
-                                   spikes: sp.baseAddress!, potentials: pp.baseAddress!)
+                perStep.withUnsafeMutableBufferPointer { cp in
+                    if training {
+                        potentials.withUnsafeMutableBufferPointer { pp in
+                            _ = lifForward(neuron, input: xp.baseAddress!, inputSteps: x.steps, steps: steps, count: count,
+                                           spikes: sp.baseAddress!, potentials: pp.baseAddress!, stepSpikes: cp.baseAddress)
+                        }
+                    } else {
+                        _ = lifForward(neuron, input: xp.baseAddress!, inputSteps: x.steps, steps: steps, count: count,
+                                       spikes: sp.baseAddress!, stepSpikes: cp.baseAddress)
+                    }
                 }
             }
         }
-        let training = context.mode == .training
         for t in 0..<steps {
             var e = EventCounts()
             e.neuronUpdates = Int64(count)
-            e.spikes = Int64(spikes.nonZeros(step: t))
+            e.spikes = Int64(perStep[t])
             e.membraneReads = Int64(count); e.membraneWrites = Int64(count)
             // Saved for BPTT: the pre-reset potential (one word) and the spike (one bit, 32 per word).
             if training { e.savedStateWrites = Int64(count + (count + 31) / 32) }
@@ -49,7 +59,10 @@ public final class SpikingLayer: Layer, @unchecked Sendable {
         }
         if training {
             cache.buffers = [potentials]
-            cache.output = spikes
+            // The spikes as bits (the backward of a hard reset reads them; a soft reset does not): the float array
+            // is freed as soon as the next layer is done with it. `output` keeps only the shape.
+            cache.bits = neuron.reset == .hard ? spikes.data.withUnsafeBufferPointer { packSpikes($0.baseAddress!, count: $0.count) } : []
+            cache.output = Activation(steps: spikes.steps, batch: spikes.batch, features: spikes.features, data: [], spikeLike: true)
             cache.indices = [Int32(x.steps)]
         }
         return spikes
@@ -60,9 +73,11 @@ public final class SpikingLayer: Layer, @unchecked Sendable {
         else { preconditionFailure("\(name): backward without forward") }
         let steps = s.steps, count = s.stepCount
         var dx = Activation(uninitialized: inputSteps, batch: s.batch, features: s.features)
+        // A soft reset's backward never reads the spikes (the kernel is specialised on the reset): any pointer will do.
+        let spikes = neuron.reset == .hard ? unpackSpikes(cache.bits, count: steps * count) : [0]
         dy.data.withUnsafeBufferPointer { dp in
             cache.buffers[0].withUnsafeBufferPointer { pp in
-                s.data.withUnsafeBufferPointer { sp in
+                spikes.withUnsafeBufferPointer { sp in
                     dx.data.withUnsafeMutableBufferPointer { dxp in
                         lifBackward(neuron, surrogate: surrogate, gradSpikes: dp.baseAddress!, potentials: pp.baseAddress!,
                                     spikes: sp.baseAddress!, steps: steps, count: count,
@@ -75,7 +90,7 @@ public final class SpikingLayer: Layer, @unchecked Sendable {
             var e = EventCounts(); e.neuronUpdates = Int64(count); e.savedStateReads = Int64(count + (count + 31) / 32)
             context.ledger.record(.trainBackward, layer: index, t: t, e)
         }
-        cache.output = nil; cache.buffers = []; cache.indices = []
+        cache.output = nil; cache.buffers = []; cache.indices = []; cache.bits = []
         return dx
     }
 }

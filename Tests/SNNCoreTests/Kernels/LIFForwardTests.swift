@@ -41,6 +41,32 @@ let lifVariants: [LIFParameters] = [ResetMode.soft, .hard].flatMap { reset in
         }
     }
 
+    @Test func inferenceVariantGivesTheSameSpikesWithoutPotentials() {
+        var seed: UInt64 = 500
+        for p in lifVariants {
+            for count in [1, 16, 37, 1040] {
+                for (steps, inputSteps) in [(6, 6), (8, 1)] {
+                    seed += 1
+                    let input = randomFloats(inputSteps * count, in: -0.5...1.2, seed: seed)
+                    let slow = lifForwardReference(p, input: input, inputSteps: inputSteps, steps: steps, count: count)
+                    var spikes = [Float](repeating: -1, count: steps * count)
+                    var perStep = [Int](repeating: -1, count: steps)
+                    let fired = lifForward(p, input: input, inputSteps: inputSteps, steps: steps, count: count, spikes: &spikes,
+                                           stepSpikes: &perStep)
+                    #expect(spikes == slow.spikes, "\(p) count \(count) steps \(steps)/\(inputSteps)")
+                    #expect(fired == Int(slow.spikes.reduce(0, +)))
+                    // Per-step counts as the reference's spikes of each step.
+                    #expect(perStep == (0..<steps).map { t in Int(slow.spikes[(t * count)..<((t + 1) * count)].reduce(0, +)) })
+                    // The training variant counts the same.
+                    var pot = [Float](repeating: 0, count: steps * count), perStep2 = [Int](repeating: -1, count: steps)
+                    _ = lifForward(p, input: input, inputSteps: inputSteps, steps: steps, count: count, spikes: &spikes,
+                                   potentials: &pot, stepSpikes: &perStep2)
+                    #expect(perStep2 == perStep && pot == slow.potentials)
+                }
+            }
+        }
+    }
+
     @Test func exactlyRepresentableInputsOnTheFiringLevelFollowTheComparison() {
         // DSR oracle 2.8.1 (all values exact in binary): IF, θ = 1, constant 0.375, 4 steps.
         let input = [Float](repeating: 0.375, count: 20)  // 20 neurons: SIMD lanes and scalar tail
