@@ -4,7 +4,7 @@ import SNNModel
 /// Builds the network and the method a run spec describes.
 public enum MethodFactory {
     public static func neuron(_ n: NeuronSpec) throws(MethodError) -> (LIFParameters, Surrogate) {
-        guard let reset = ResetMode(rawValue: n.reset) else { throw MethodError("neuron.reset: '\(n.reset)' (expected soft or hard)") }
+        guard let reset = ResetMode(rawValue: n.reset) else { throw MethodError("neuron.reset: '\(n.reset)' (expected soft, hard or soft-unleaked)") }
         guard let cmp = ThresholdComparison(rawValue: n.compare) else { throw MethodError("neuron.compare: '\(n.compare)' (expected > or >=)") }
         let p = LIFParameters(leak: n.leak, threshold: n.threshold, alpha: n.alpha, inputGain: n.inputGain,
                               reset: reset, comparison: cmp, initialPotential: n.initialPotential)
@@ -56,11 +56,7 @@ public enum MethodFactory {
         case .spikeCount: readout = .spikeCount
         case .rate: readout = .rate
         }
-        let initializer: WeightInitializer
-        switch spec.training.initialization.kind {
-        case "kaiming-normal": initializer = .kaimingNormal(gain: spec.training.initialization.gain)
-        default: initializer = .xavierUniform(gain: spec.training.initialization.gain)
-        }
+        let initializer = spec.training.initialization.initializer
         return NetworkConfig(inputShape: spec.input.shape, timesteps: spec.timesteps, layers: layers,
                              readout: readout, initializer: initializer)
     }

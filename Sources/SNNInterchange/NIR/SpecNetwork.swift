@@ -6,7 +6,7 @@ import SNNModel
 /// below SNNMethods); the surrogate does not change the layout and is taken as written.
 enum SpecNetwork {
     static func neuron(_ n: NeuronSpec) throws -> (LIFParameters, Surrogate) {
-        guard let reset = ResetMode(rawValue: n.reset) else { throw NIRError("neuron.reset: '\(n.reset)' (expected soft or hard)") }
+        guard let reset = ResetMode(rawValue: n.reset) else { throw NIRError("neuron.reset: '\(n.reset)' (expected soft, hard or soft-unleaked)") }
         guard let cmp = ThresholdComparison(rawValue: n.compare) else { throw NIRError("neuron.compare: '\(n.compare)' (expected > or >=)") }
         let p = LIFParameters(leak: n.leak, threshold: n.threshold, alpha: n.alpha, inputGain: n.inputGain,
                               reset: reset, comparison: cmp, initialPotential: n.initialPotential)
@@ -40,8 +40,7 @@ enum SpecNetwork {
         case .spikeCount: .spikeCount
         case .rate: .rate
         }
-        let initializer: WeightInitializer = spec.training.initialization.kind == "kaiming-normal"
-            ? .kaimingNormal(gain: spec.training.initialization.gain) : .xavierUniform(gain: spec.training.initialization.gain)
+        let initializer = spec.training.initialization.initializer
         return NetworkConfig(inputShape: spec.input.shape, timesteps: spec.timesteps, layers: layers, readout: readout, initializer: initializer)
     }
 

@@ -58,6 +58,8 @@ extension RunSpec {
                   "must be a non-zero number (got \(neuron.inputGain))")
         try check(neuron.initialPotential.isFinite, "\(path).initialPotential", "must be a finite number")
         try checkChoice(neuron.reset, NeuronSpec.resets, "\(path).reset", "reset")
+        try check(neuron.reset != "soft-unleaked" || neuron.leak > 0, "\(path).reset",
+                  "soft-unleaked subtracts θ after the leak and needs leak > 0 (got leak \(neuron.leak)); raise leak or use soft/hard")
         try checkChoice(neuron.compare, NeuronSpec.comparisons, "\(path).compare", "comparison")
         let surrogate = neuron.surrogate
         try checkChoice(surrogate.kind, SurrogateSpec.kinds, "\(path).surrogate.kind", "surrogate")

@@ -166,13 +166,24 @@ public struct ScheduleSpec: Sendable, Equatable, Codable {
 ///
 /// - `xavier-uniform`: `U(−a, a)`, `a = gain·√(6 / (fanIn + fanOut))` (BNTT uses gain 2).
 /// - `kaiming-normal`: `N(0, (gain·√(2/fanOut))²)` (DSR: fan-out mode, ReLU gain).
+/// - `torch-default`: PyTorch's `nn.Linear`/`nn.Conv2d` default, weights and biases `U(−b, b)`, `b = gain/√fanIn`
+///   (gain 1 = PyTorch; the peers of BENCHMARKS.md).
 /// JSON: `{"kind": "xavier-uniform", "gain": 2}`; `kind` required (when given), `gain` 1. The whole object
 /// defaults to xavier-uniform with gain 1.
 public struct InitSpec: Sendable, Equatable, Codable {
     public var kind: String
     public var gain: Float
 
-    public static let kinds = ["xavier-uniform", "kaiming-normal"]
+    public static let kinds = ["xavier-uniform", "kaiming-normal", "torch-default"]
+
+    /// The initializer this spec names (`kind` validated against `kinds` when the spec loads).
+    public var initializer: WeightInitializer {
+        switch kind {
+        case "kaiming-normal": return .kaimingNormal(gain: gain)
+        case "torch-default": return .torchDefault(gain: gain)
+        default: return .xavierUniform(gain: gain)
+        }
+    }
 
     public init(kind: String = "xavier-uniform", gain: Float = 1) {
         self.kind = kind
