@@ -7,8 +7,8 @@
 
 /// Runs `steps` time steps of `count` neurons from the potential `p.initialPotential`.
 ///
-/// `U_t = leak·U'_{t−1} + inputGain·I_t`; `s_t = (U_t cmp alpha·θ) ? 1 : 0`; `U'_t = U_t − θ·s_t` (soft) or
-/// `U_t·(1 − s_t)` (hard). `input` is `[inputSteps, count]` with `inputSteps == steps`, or `1` for the same input
+/// `U_t = leak·U'_{t−1} + inputGain·I_t`; `s_t = (U_t cmp alpha·θ) ? 1 : 0`; `U'_t = U_t − θ·s_t` (soft),
+/// `U_t − (θ/leak)·s_t` (soft-unleaked: `p.resetAmount`) or `U_t·(1 − s_t)` (hard). `input` is `[inputSteps, count]` with `inputSteps == steps`, or `1` for the same input
 /// at every step. Writes `spikes` `[steps, count]` (0/1) and `potentials` `[steps, count]` = `U_t` before the reset
 /// (what the backward pass needs). Returns the number of spikes; `stepSpikes` (when given, `steps` entries) receives
 /// the number of each step, counted as the spikes are made (no second pass over them).
@@ -50,9 +50,9 @@ private func lifForwardSelect<K: PotentialsKind>(
     _ counts: UnsafeMutablePointer<Int>, _: K.Type
 ) -> Int {
     switch (p.reset, p.comparison) {
-    case (.soft, .greater):
+    case (.soft, .greater), (.softUnleaked, .greater):
         return lifForwardKernel(p, input, inputSteps, steps, count, spikes, potentials, counts, SoftReset.self, StrictlyAbove.self, K.self)
-    case (.soft, .greaterOrEqual):
+    case (.soft, .greaterOrEqual), (.softUnleaked, .greaterOrEqual):
         return lifForwardKernel(p, input, inputSteps, steps, count, spikes, potentials, counts, SoftReset.self, AtOrAbove.self, K.self)
     case (.hard, .greater):
         return lifForwardKernel(p, input, inputSteps, steps, count, spikes, potentials, counts, HardReset.self, StrictlyAbove.self, K.self)
@@ -88,7 +88,7 @@ private func lifForwardKernel<R: ResetKind, C: ComparisonKind, K: PotentialsKind
     let hard = R.hard, orEqual = C.orEqual, kept = K.kept
     let inputStride = inputSteps == 1 ? 0 : count
     let leak = Vec16(repeating: p.leak), gain = Vec16(repeating: p.inputGain)
-    let theta = Vec16(repeating: p.threshold), level = Vec16(repeating: p.firingLevel)
+    let theta = Vec16(repeating: p.resetAmount), level = Vec16(repeating: p.firingLevel)
     let zero = Vec16(repeating: 0)
     var total = 0
     let vectorCount = count / 16 * 16
@@ -119,7 +119,7 @@ private func lifForwardKernel<R: ResetKind, C: ComparisonKind, K: PotentialsKind
     }
     var i = vectorCount
     // Remaining neurons: the same arithmetic on scalars.
-    let leak1 = p.leak, gain1 = p.inputGain, theta1 = p.threshold, level1 = p.firingLevel
+    let leak1 = p.leak, gain1 = p.inputGain, theta1 = p.resetAmount, level1 = p.firingLevel
     while i < count {
         var u = p.initialPotential
         for t in 0..<steps {
@@ -140,7 +140,8 @@ private func lifForwardKernel<R: ResetKind, C: ComparisonKind, K: PotentialsKind
 /// Backpropagation through time for `lifForward`, with the reset detached (a constant in the graph).
 ///
 /// With `g_t = ∂L/∂s_t` (`gradSpikes`, `[steps, count]`) and δ_t = ∂L/∂U_t:
-/// `δ_t = g_t·σ'(U_t) + leak·k_t·δ_{t+1}` (δ_{T+1} = 0), `k_t = 1` for a soft reset and `1 − s_t` for a hard one;
+/// `δ_t = g_t·σ'(U_t) + leak·k_t·δ_{t+1}` (δ_{T+1} = 0), `k_t = 1` for a soft (or soft-unleaked) reset and `1 − s_t`
+/// for a hard one;
 /// `∂L/∂I_t = inputGain·δ_t`. `potentials` and `spikes` are what the forward wrote. `gradInput` is overwritten:
 /// `[steps, count]`, or `[1, count]` = Σ_t ∂L/∂I_t when `inputSteps == 1` (the input was shared by all steps).
 public func lifBackward(_ p: LIFParameters, surrogate: Surrogate, gradSpikes: UnsafePointer<Float>,

@@ -1,13 +1,18 @@
 /// How a neuron's membrane potential is reset after it fires.
 ///
 /// `soft` subtracts the threshold θ (BNTT, DSR, ECC: the residual above θ is kept, so rates are not floored);
-/// `hard` sets the potential to 0 (SpikingJelly's default IF/LIF). The reset is a constant in the backward graph
-/// (detached), as in every reference implementation.
+/// `hard` sets the potential to 0 (SpikingJelly's default IF/LIF); `softUnleaked` subtracts θ from the next step's
+/// potential *after* the leak (snnTorch's `reset_mechanism="subtract"`), so a spike removes the full θ however
+/// strong the leak, where `soft` removes θ before the leak and so only `leak·θ` from the next potential. The reset is
+/// a constant in the backward graph (detached), as in every reference implementation.
 public enum ResetMode: String, Sendable, Codable, CaseIterable {
-    /// `U ← U − θ·s`.
+    /// `U ← U − θ·s`: the next step sees `leak·(U − θ·s) + inputGain·I`.
     case soft
     /// `U ← U·(1 − s)`, i.e. 0 after a spike.
     case hard
+    /// The next step sees `leak·U − θ·s + inputGain·I` (snnTorch `Leaky`, `reset_mechanism="subtract"`).
+    /// Needs `leak > 0` (the kernels subtract `θ/leak` before the leak).
+    case softUnleaked = "soft-unleaked"
 }
 
 /// Whether a neuron fires when its potential is strictly above, or at least, the firing level `alpha·θ`.
@@ -51,6 +56,10 @@ public struct LIFParameters: Sendable, Equatable, Codable {
         self.comparison = comparison
         self.initialPotential = initialPotential
     }
+
+    /// What a spike subtracts from the potential before the next step's leak: θ (soft), θ/leak (soft-unleaked, so
+    /// that after the leak exactly θ is gone); unused by a hard reset.
+    @inlinable public var resetAmount: Float { reset == .softUnleaked ? threshold / leak : threshold }
 
     /// The potential at or above which (or strictly above which, see `comparison`) the neuron fires: `alpha·θ`.
     @inlinable public var firingLevel: Float { alpha * threshold }

@@ -126,7 +126,8 @@ public enum NIRExport {
     /// NIR LIF or IF for our neuron, or a refusal naming the layer.
     static func neuronNode(_ p: LIFParameters, name: String, label: String, shape: [Int], dt: Double) throws -> NIRNode {
         guard p.reset == .hard else {
-            throw NIRError("\(label): soft reset (U ← U − θ) has no NIR equivalent: NIR's LIF and IF reset to v_reset; use \"reset\": \"hard\"")
+            let what = p.reset == .softUnleaked ? "soft-unleaked reset (U ← leak·U − θ)" : "soft reset (U ← U − θ)"
+            throw NIRError("\(label): \(what) has no NIR equivalent: NIR's LIF and IF reset to v_reset; use \"reset\": \"hard\"")
         }
         guard p.initialPotential == 0 else {
             throw NIRError("\(label): initialPotential \(p.initialPotential) ≠ 0: NIR neurons have no initial-state field")

@@ -30,7 +30,7 @@ public final class ConvLayer: Layer, @unchecked Sendable {
         let g = geometry
         initializer.fill(parameters + parameterOffset, count: g.weightCount,
                          fanIn: g.patch, fanOut: g.kernel * g.kernel * g.outChannels, rng: &rng)
-        if hasBias { (parameters + parameterOffset + g.weightCount).update(repeating: 0, count: g.outChannels) }
+        if hasBias { initializer.fillBias(parameters + parameterOffset + g.weightCount, count: g.outChannels, fanIn: g.patch, rng: &rng) }
     }
 
     public func forward(_ x: Activation, context: inout PassContext, cache: LayerCache) -> Activation {

@@ -21,7 +21,7 @@ public final class DenseLayer: Layer, @unchecked Sendable {
     public func initialize(parameters: UnsafeMutablePointer<Float>, state: UnsafeMutablePointer<Float>,
                            initializer: WeightInitializer, rng: inout RandomStream) {
         initializer.fill(parameters + parameterOffset, count: inputs * outputs, fanIn: inputs, fanOut: outputs, rng: &rng)
-        if hasBias { (parameters + parameterOffset + inputs * outputs).update(repeating: 0, count: outputs) }
+        if hasBias { initializer.fillBias(parameters + parameterOffset + inputs * outputs, count: outputs, fanIn: inputs, rng: &rng) }
     }
 
     public func forward(_ x: Activation, context: inout PassContext, cache: LayerCache) -> Activation {

@@ -85,6 +85,21 @@ public enum WeightInitializer: Sendable, Equatable {
     case xavierUniform(gain: Float)
     /// N(0, σ²), σ = gain·√(2 / fanOut) (DSR: kaiming normal, fan-out mode).
     case kaimingNormal(gain: Float)
+    /// PyTorch's default for `nn.Linear`/`nn.Conv2d` (kaiming-uniform with a = √5): weights U(−b, b),
+    /// b = gain/√fanIn, and biases U(−b, b) with the same b (PyTorch: gain 1). The peers' initialisation.
+    case torchDefault(gain: Float)
+
+    /// Fills a layer's `count` biases: U(−gain/√fanIn, gain/√fanIn) for `torchDefault` (drawn after the weights),
+    /// zeros for the others (which draw nothing, so their streams are unchanged).
+    public func fillBias(_ b: UnsafeMutablePointer<Float>, count: Int, fanIn: Int, rng: inout RandomStream) {
+        switch self {
+        case .torchDefault(let gain):
+            let a = gain / Float(fanIn).squareRoot()
+            for i in 0..<count { b[i] = (rng.nextUniform() * 2 - 1) * a }
+        case .xavierUniform, .kaimingNormal:
+            b.update(repeating: 0, count: count)
+        }
+    }
 
     public func fill(_ w: UnsafeMutablePointer<Float>, count: Int, fanIn: Int, fanOut: Int, rng: inout RandomStream) {
         switch self {
@@ -98,6 +113,9 @@ public enum WeightInitializer: Sendable, Equatable {
                 let u1 = 1 - rng.nextUniform(), u2 = rng.nextUniform()
                 w[i] = s * (-2 * logf(u1)).squareRoot() * cosf(2 * Float.pi * u2)
             }
+        case .torchDefault(let gain):
+            let a = gain / Float(fanIn).squareRoot()
+            for i in 0..<count { w[i] = (rng.nextUniform() * 2 - 1) * a }
         }
     }
 }

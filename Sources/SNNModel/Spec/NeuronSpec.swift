@@ -5,6 +5,7 @@ import SNNCore
 ///     U_t = leak · U_{t−1} + inputGain · I_t          (U_0 = initialPotential)
 ///     s_t = 1 if U_t (compare) alpha · threshold       (">" strictly above, ">=" at or above)
 ///     U_t ← U_t − threshold · s_t   ("soft")   or   U_t ← 0 where s_t = 1   ("hard")
+///     U_{t+1} = leak · U_t + inputGain · I_{t+1} − threshold · s_t   ("soft-unleaked", snnTorch's subtract reset)
 ///
 /// `leak` 1 is an IF neuron. The backward pass uses `surrogate` for ∂s/∂U.
 ///
@@ -20,7 +21,8 @@ public struct NeuronSpec: Sendable, Equatable, Codable {
     public var alpha: Float
     /// Factor on the input current (DSR LIF uses 1 − β); default 1.
     public var inputGain: Float
-    /// `"soft"` (subtract the threshold, the default) or `"hard"` (reset to 0).
+    /// `"soft"` (subtract the threshold, the default), `"hard"` (reset to 0) or `"soft-unleaked"` (subtract the
+    /// threshold after the next step's leak, as snnTorch's `Leaky`; needs leak > 0).
     public var reset: ResetMode
     /// `">"` (the default; BNTT) or `">="` (DSR, snnTorch).
     public var compare: ThresholdComparison

@@ -56,6 +56,8 @@ extension RunSpec {
         try check(neuron.inputGain.isFinite && neuron.inputGain != 0, "\(path).inputGain",
                   "must be a non-zero number (got \(neuron.inputGain))")
         try check(neuron.initialPotential.isFinite, "\(path).initialPotential", "must be a finite number")
+        try check(neuron.reset != .softUnleaked || neuron.leak > 0, "\(path).reset",
+                  "soft-unleaked subtracts θ after the leak and needs leak > 0 (got leak \(neuron.leak)); raise leak or use soft/hard")
         let surrogate = neuron.surrogate
         if let scale = surrogate.scale {
             try check(scale.isFinite && scale > 0, "\(path).surrogate.scale", "must be > 0 (got \(scale))")

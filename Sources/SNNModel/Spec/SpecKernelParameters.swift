@@ -27,6 +27,7 @@ extension InitSpec {
         switch kind {
         case .xavierUniform: .xavierUniform(gain: gain)
         case .kaimingNormal: .kaimingNormal(gain: gain)
+        case .torchDefault: .torchDefault(gain: gain)
         }
     }
 }

@@ -164,12 +164,15 @@ public struct ScheduleSpec: Sendable, Equatable, Codable {
 ///
 /// - `xavier-uniform`: `U(−a, a)`, `a = gain·√(6 / (fanIn + fanOut))` (BNTT uses gain 2).
 /// - `kaiming-normal`: `N(0, (gain·√(2/fanOut))²)` (DSR: fan-out mode, ReLU gain).
+/// - `torch-default`: PyTorch's `nn.Linear`/`nn.Conv2d` default, weights and biases `U(−b, b)`, `b = gain/√fanIn`
+///   (gain 1 = PyTorch; the peers of BENCHMARKS.md).
 /// JSON: `{"kind": "xavier-uniform", "gain": 2}`; `kind` required (when given), `gain` 1. The whole object
 /// defaults to xavier-uniform with gain 1.
 public struct InitSpec: Sendable, Equatable, Codable {
     public enum Kind: String, Sendable, CaseIterable {
         case xavierUniform = "xavier-uniform"
         case kaimingNormal = "kaiming-normal"
+        case torchDefault = "torch-default"
     }
     public var kind: Kind
     public var gain: Float

@@ -49,6 +49,8 @@ import SNNModel
                 == "layers[0] (batchnorm): a batch norm not directly after a conv or dense layer cannot be folded, and NIR has no batch norm; move it after one")
         #expect(try refusal(spec(layers: #"{"type": "flatten"}, {"type": "dense", "units": 3}, {"type": "spiking"}"#, neuron: #""reset": "hard", "initialPotential": 0.5"#))
                 == "layers[2] (spiking): initialPotential 0.5 ≠ 0: NIR neurons have no initial-state field")
+        #expect(try refusal(spec(layers: #"{"type": "flatten"}, {"type": "dense", "units": 3}, {"type": "spiking"}"#, neuron: #""reset": "soft-unleaked", "leak": 0.5"#))
+                == "layers[2] (spiking): soft-unleaked reset (U ← leak·U − θ) has no NIR equivalent: NIR's LIF and IF reset to v_reset; use \"reset\": \"hard\"")
     }
 
     /// `>=` is exported exactly for float32 potentials as `v_threshold = nextDown(α·θ)`; α scales the level.

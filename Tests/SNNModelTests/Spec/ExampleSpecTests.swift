@@ -29,6 +29,25 @@ import Testing
         ])
     }
 
+    /// W2 keeps BENCHMARKS.md's network and neuron (leak 0.5, soft reset, no biases) and initialises its weights as
+    /// the peers' PyTorch layers do (`torch-default`, U(±1/√fanIn)): with Xavier it trailed them by about 3 points
+    /// after one epoch (cluster/runs/README.md, "W2 and the peers' accuracy").
+    @Test func w2InitialisesLikeThePeers() throws {
+        let spec = try load("w2-conv.json")
+        #expect(spec.neuron == NeuronSpec(leak: 0.5, threshold: 1, reset: .soft, compare: .greaterOrEqual,
+                                          surrogate: SurrogateSpec(kind: .atan, alpha: 2)))
+        #expect(spec.training.initialization == InitSpec(kind: .torchDefault, gain: 1))
+        let biases = spec.layers.compactMap { layer -> Bool? in
+            switch layer {
+            case .conv(let c): c.bias
+            case .dense(let d): d.bias
+            default: nil
+            }
+        }
+        #expect(biases == [false, false, false])
+        #expect(spec.training.optimizer.kind == .adam && spec.training.optimizer.lr == 1e-3 && spec.training.batchSize == 128)
+    }
+
     @Test func w1MatchesTheBenchmarkWorkload() throws {
         let spec = try load("w1-mlp.json")
         #expect(try spec.shapes() == [[28, 28, 1], [784], [512], [512], [10], [10]])

@@ -138,7 +138,7 @@ import Testing
         #expect(try error(SpecFixtures.minimal(("\"triangular\"", "\"relu\"")))
             .contains("neuron.surrogate.kind: unknown surrogate 'relu' (expected triangular, atan, sigmoid)"))
         #expect(try error(SpecFixtures.minimal(("{\"surrogate\"", "{\"reset\": \"zero\", \"surrogate\"")))
-            .contains("neuron.reset: unknown reset 'zero' (expected soft, hard)"))
+            .contains("neuron.reset: unknown reset 'zero' (expected soft, hard, soft-unleaked)"))
         #expect(try error(SpecFixtures.minimal(("{\"surrogate\"", "{\"compare\": \"=>\", \"surrogate\"")))
             .contains("neuron.compare: unknown comparison '=>' (expected >, >=)"))
     }
@@ -156,6 +156,12 @@ import Testing
         #expect(try error(override).contains("layers[1].neuron.threshold: must be > 0 (got -1.0)"))
         #expect(try error(SpecFixtures.minimal(("{\"kind\": \"triangular\"}", "{\"kind\": \"triangular\", \"alpha\": 2}")))
             .contains("neuron.surrogate.alpha: does not apply to the triangular surrogate"))
+        // soft-unleaked subtracts θ after the leak (the kernels use θ/leak): leak 0 is refused, leak > 0 accepted.
+        #expect(try error(SpecFixtures.minimal(("{\"surrogate\"", "{\"reset\": \"soft-unleaked\", \"leak\": 0, \"surrogate\"")))
+                == "spec runs/x.json: neuron.reset: soft-unleaked subtracts θ after the leak and needs leak > 0 (got leak 0.0); raise leak or use soft/hard")
+        #expect(SpecFixtures.error(SpecFixtures.minimal(("{\"surrogate\"", "{\"reset\": \"soft-unleaked\", \"leak\": 0.5, \"surrogate\""))) == nil)
+        #expect(try error(SpecFixtures.minimal(("\"lr\": 0.1}", "\"lr\": 0.1}, \"initialization\": {\"kind\": \"torch\"}")))
+            .contains("training.initialization.kind: unknown initialization 'torch' (expected xavier-uniform, kaiming-normal, torch-default)"))
     }
 
     @Test func earlyExitNeedsPerStepBatchNorm() throws {
