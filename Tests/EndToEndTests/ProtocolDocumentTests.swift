@@ -7,7 +7,8 @@ import Testing
 /// protocols/PROTOCOL.md is complete and true enough to write a client from (issue 8, item 11): a worker written
 /// in this file from the document alone (byte offsets, type numbers, the build-id format, the dataset-fingerprint
 /// recipe, the frame envelope with LZ4 and byte shuffle, §5.1's parameter count) says HELLO to a real coordinator
-/// on loopback and is welcomed, asks for work and decodes the WORK it gets, sends HEARTBEAT and BYE. The
+/// on loopback and is welcomed, asks for work and decodes the WORK it gets, reports it failed (WORK_FAILED) and gets
+/// it again, sends HEARTBEAT and BYE. The
 /// coordinator's frames are decoded with the document's constants only (no `WireCodec`).
 @Suite struct ProtocolDocumentTests {
     @Test func aClientWrittenFromTheDocumentIsWelcomedAndDecodesRealWork() throws {
@@ -72,6 +73,22 @@ import Testing
         let floats = (0..<p).map { Float(bitPattern: u32(w.payload[2], 4 * $0)) }
         #expect(floats.allSatisfy(\.isFinite) && floats.contains { $0 != 0 })
 
+        // WORK_FAILED (type 12, §5): micro-batch 0 failed for want of its parameters. The coordinator puts it back
+        // first in line and resends the parameters, so the next WORK is micro-batch 0 again, with parameters
+        // (without the report it would be micro-batch 1, without them).
+        var failed = le32(0) + le32(0) + le32(0) + [0, 1] + le16(0) + Array(b[16..<24]) + str("doc-client: no parameters")
+        try dealer.sendMultipart([header(type: 12, runID: runID, frames: 1), failed])
+        try dealer.sendMultipart([header(type: 4, runID: runID, frames: 1), le16(1) + le64(0)])
+        let again = try #require(try receive(dealer, skipping: [8, 6]), "no WORK after WORK_FAILED: \(coord.stderr)")
+        #expect(again.type == 5 && again.runID == runID)
+        #expect(u32(again.payload[0], 8) == 0 && again.payload[0][12] == 0 && again.payload[0][14] == 1)
+        #expect(again.payload.count == w.payload.count && again.payload.last == w.payload.last)
+        // A WORK_FAILED breaking a rule (reserved bytes not 0) is rejected whole with ERROR malformed (code 1).
+        failed[14] = 1
+        try dealer.sendMultipart([header(type: 12, runID: runID, frames: 1), failed])
+        let rejected = try #require(try receive(dealer, skipping: [8, 5, 6]), "no ERROR for a malformed WORK_FAILED")
+        #expect(rejected.type == 10 && u16(rejected.payload[0], 0) == 1)
+
         // HEARTBEAT (type 8, 18 bytes) and BYE (type 9, reason) are accepted without an ERROR.
         try dealer.sendMultipart([header(type: 8, runID: runID, frames: 1), le64(1) + le64(0) + le16(1)])
         try dealer.sendMultipart([header(type: 9, runID: runID, frames: 1), str("done")])
@@ -135,6 +152,7 @@ import Testing
         Array("SNN1".utf8) + le16(1) + le16(type) + le16(0) + le16(0) + runID + le16(32) + le16(frames)
     }
     func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xff), UInt8(v >> 8 & 0xff)] }
+    func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(v >> (8 * UInt32($0)) & 0xff) } }
     func le64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(v >> (8 * UInt64($0)) & 0xff) } }
     func str(_ s: String) -> [UInt8] { le16(s.utf8.count) + Array(s.utf8) }
     func u16(_ b: [UInt8], _ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 }

@@ -39,6 +39,8 @@ enum WireSamples {
             (.heartbeat(Heartbeat(sentAtMs: 1_700_000_000_000, currentStep: 99, freeSlots: 1)), runId),
             (.bye(Bye(reason: "worker shutting down (SIGTERM)")), runId),
             (.error(ErrorReply(code: .notWelcomed, text: "send HELLO first")), nil),
+            (.workFailed(WorkFailed(key: key, parameterVersion: 42, reason: .missingParameters, detail: "")), runId),
+            (.workFailed(WorkFailed(key: key, parameterVersion: 42, reason: .computeError, detail: "out of memory")), runId),
             (.spikeRaster(raster(&rng, steps: 4, neurons: 3136, rate: 0.05)), runId),
             (.spikeRaster(raster(&rng, steps: 3, neurons: 3, rate: 0.5)), runId),   // 9 bits: padding in the last byte
         ]

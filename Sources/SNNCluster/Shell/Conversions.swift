@@ -5,14 +5,6 @@ import SNNModel
 
 /// Translations between the wire schema and the state machines' and engine's own types.
 enum Convert {
-    static func key(_ k: WireWorkKey) -> WorkKey {
-        WorkKey(epoch: Int(k.epoch), step: Int(k.step), microBatch: Int(k.microBatch), phase: k.phase == .train ? .train : .evaluate)
-    }
-
-    static func wireKey(_ k: WorkKey) -> WireWorkKey {
-        WireWorkKey(epoch: UInt32(k.epoch), step: UInt32(k.step), microBatch: UInt32(k.microBatch), phase: k.phase == .train ? .train : .evaluate)
-    }
-
     /// A ledger flattened to Int64s: cells in index order, `EventCounts.fields` per cell.
     static func flatten(_ l: EventLedger) -> [Int64] { l.counts.flatMap(\.fields) }
 

@@ -217,7 +217,8 @@ public final class CoordinatorServer {
         case .result(let r): result(r, from: id)
         case .heartbeat: apply(machine.handle(.heartbeat(id), at: now))
         case .bye: apply(machine.handle(.workerBye(id), at: now))
-        case .error(let e): workerError(e, from: id)
+        case .workFailed(let f): workFailed(f, from: id)
+        case .error(let e): logger.warning("worker \(names[id] ?? id.rawValue) reported: \(e.text)")
         case .spikeRaster(let s): storeRaster(s, wireBytes: decoded.wireBytes, from: id)
         default:
             send(.error(ErrorReply(code: .malformed, text: "\(decoded.kind) is not a worker message")), toIdentity: identity)
@@ -250,7 +251,7 @@ public final class CoordinatorServer {
     }
 
     func result(_ r: WorkResult, from id: WorkerID) {
-        let key = Convert.key(r.key)
+        let key = WorkKey(r.key)
         let expectGradient = key.phase == .train ? session.network.parameterCount : 0
         guard r.gradient.count == expectGradient || (key.phase == .evaluate && r.gradient.isEmpty),
               key.phase == .evaluate || r.statistics.count == session.network.statisticsCount,
@@ -274,18 +275,11 @@ public final class CoordinatorServer {
         apply(machine.handle(.resultArrived(id, key: key, parameterVersion: Int(r.parameterVersion), samples: Int(r.samples), payload: c), at: now))
     }
 
-    /// Workers report a failed micro-batch as an ERROR whose text starts "FAILED epoch step microBatch phase".
-    func workerError(_ e: ErrorReply, from id: WorkerID) {
-        let parts = e.text.split(separator: " ")
-        if parts.count >= 5, parts[0] == "FAILED", let ep = Int(parts[1]), let st = Int(parts[2]), let mb = Int(parts[3]) {
-            let key = WorkKey(epoch: ep, step: st, microBatch: mb, phase: parts[4] == "train" ? .train : .evaluate)
-            let detail = parts.dropFirst(5).joined(separator: " ")
-            timeline.finished(key, worker: id.rawValue, outcome: .failed)
-            let reason: FailureReason = e.code == .staleParameters ? .missingParameters(version: machine.parameterVersion) : .computeError(detail)
-            apply(machine.handle(.workFailed(id, key: key, reason: reason), at: now))
-        } else {
-            logger.warning("worker \(names[id] ?? id.rawValue) reported: \(e.text)")
-        }
+    /// A micro-batch the worker could not compute (WORK_FAILED): back to the machine, which requeues it.
+    func workFailed(_ f: WorkFailed, from id: WorkerID) {
+        let key = WorkKey(f.key)
+        timeline.finished(key, worker: id.rawValue, outcome: .failed)
+        apply(machine.handle(.workFailed(id, key: key, reason: FailureReason(f)), at: now))
     }
 
     // MARK: - Directives
@@ -334,7 +328,7 @@ public final class CoordinatorServer {
             for (i, item) in items.enumerated() {
                 assignedAt[item.key] = ContinuousClock.now
                 timeline.assigned(item.key, worker: id.rawValue, name: names[id] ?? "", samples: item.sampleIDs.count)
-                send(.work(WorkAssignment(key: Convert.wireKey(item.key), parameterVersion: UInt64(item.parameterVersion),
+                send(.work(WorkAssignment(key: WireWorkKey(item.key), parameterVersion: UInt64(item.parameterVersion),
                                           seed: setup.settings.seed, sampleIndices: item.sampleIDs.map { UInt32($0) },
                                           split: item.key.phase == .train ? .train : .test,
                                           parameters: i == 0 ? values : nil)), to: id)

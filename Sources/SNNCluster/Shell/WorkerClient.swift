@@ -157,7 +157,7 @@ public final class WorkerClient {
                 }
                 parameters = (Int(a.parameterVersion), Array(p[0..<n]), Array(p[n...]))
             }
-            let item = WorkItem(key: Convert.key(a.key), sampleIDs: a.sampleIndices.map(Int.init), parameterVersion: Int(a.parameterVersion))
+            let item = WorkItem(key: WorkKey(a.key), sampleIDs: a.sampleIndices.map(Int.init), parameterVersion: Int(a.parameterVersion))
             try apply(machine.handle(.assignment([item], includesParameters: a.parameters != nil), at: now))
         case .noWork(let n):
             try apply(machine.handle(.noWork(retryAfter: .milliseconds(Int(n.retryAfterMs))), at: now))
@@ -188,9 +188,7 @@ public final class WorkerClient {
                 guard let done = justFinished, done.key == item.key else { continue }
                 sendResult(done.result, item: item)
             case let .sendFailure(item, reason):
-                let code: ErrorReply.Code
-                if case .missingParameters = reason { code = .staleParameters } else { code = .internal }
-                send(.error(ErrorReply(code: code, text: WireText.truncated("FAILED \(item.key.epoch) \(item.key.step) \(item.key.microBatch) \(item.key.phase == .train ? "train" : "evaluate") \(reason)", maxBytes: 1000))))
+                send(.workFailed(WorkFailed(item, reason)))
             case .sendHeartbeat:
                 send(.heartbeat(Heartbeat(sentAtMs: UInt64(Date().timeIntervalSince1970 * 1000), currentStep: 0, freeSlots: 1)))
             case .sendBye:
@@ -249,11 +247,11 @@ public final class WorkerClient {
     func sendResult(_ r: MicroBatchResult, item: WorkItem) {
         let gradient: [Int64]
         do { gradient = r.gradient.isEmpty ? [] : try ExactSum.encode(r.gradient) } catch {
-            send(.error(ErrorReply(code: .internal, text: "FAILED \(item.key.epoch) \(item.key.step) \(item.key.microBatch) \(item.key.phase == .train ? "train" : "evaluate") non-finite gradient: \(error)")))
+            send(.workFailed(WorkFailed(item, .computeError("non-finite gradient: \(error)"))))
             return
         }
         resultsSent += 1
-        send(.result(WorkResult(key: Convert.wireKey(item.key), parameterVersion: UInt64(item.parameterVersion), samples: UInt32(r.samples),
+        send(.result(WorkResult(key: WireWorkKey(item.key), parameterVersion: UInt64(item.parameterVersion), samples: UInt32(r.samples),
                                 lossSum: r.lossSum, correct: UInt32(r.correct), computeNanos: r.computeNanos, gradient: gradient,
                                 statistics: r.statistics, counters: Convert.flatten(r.ledger), spikesPerLayer: r.spikesPerLayer)))
     }

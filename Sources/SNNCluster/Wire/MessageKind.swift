@@ -11,6 +11,7 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
     case bye = 9
     case error = 10
     case spikeRaster = 11
+    case workFailed = 12
 
     /// The upper-case name PROTOCOL.md uses, for logs and metrics.
     public var description: String {
@@ -26,13 +27,14 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .bye: "BYE"
         case .error: "ERROR"
         case .spikeRaster: "SPIKES"
+        case .workFailed: "WORK_FAILED"
         }
     }
 
     /// Whether the header must carry a non-zero run id.
     public var requiresRunId: Bool {
         switch self {
-        case .welcome, .work, .result, .spikeRaster: true
+        case .welcome, .work, .result, .spikeRaster, .workFailed: true
         default: false
         }
     }
@@ -55,6 +57,7 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .bye: [("BYE body", 2 + WireLimits.maxTextBytes)]
         case .error: [("ERROR body", 4 + WireLimits.maxTextBytes)]
         case .spikeRaster: [("SPIKES body", 32), ("SPIKES bits", SpikeRaster.maxBits / 8)]
+        case .workFailed: [("WORK_FAILED body", WorkFailed.fixedBodyBytes + 2 + WireLimits.maxTextBytes)]
         }
     }
 

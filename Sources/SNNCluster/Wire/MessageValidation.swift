@@ -70,6 +70,8 @@ enum MessageValidation {
             try text(e.text, "ERROR text", max: WireLimits.maxTextBytes)
         case .spikeRaster(let s):
             try s.validate()
+        case .workFailed(let f):
+            try text(f.detail, "WORK_FAILED detail", max: WireLimits.maxTextBytes)
         }
     }
 

@@ -90,6 +90,9 @@ enum WireBodies {
             s.encodeBody(into: &w)
             return [PayloadFrame(name: name, bytes: w.bytes, filter: .none),
                     PayloadFrame(name: "SPIKES bits", bytes: s.bits, filter: .none)]
+        case .workFailed(let f):
+            f.encodeBody(into: &w)
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none)]
         }
     }
 
@@ -189,17 +192,19 @@ enum WireBodies {
             return .error(ErrorReply(code: code, text: text))
         case .spikeRaster:
             return .spikeRaster(try SpikeRaster.decode(body: &r, bits: raw[1]))
+        case .workFailed:
+            return .workFailed(try WorkFailed.decode(body: &r))
         }
     }
 
-    private static func writeKey(_ key: WireWorkKey, into w: inout ByteWriter) {
+    static func writeKey(_ key: WireWorkKey, into w: inout ByteWriter) {
         w.u32(key.epoch)
         w.u32(key.step)
         w.u32(key.microBatch)
         w.u8(key.phase.rawValue)
     }
 
-    private static func readKey(_ r: inout ByteReader) throws(WireError) -> WireWorkKey {
+    static func readKey(_ r: inout ByteReader) throws(WireError) -> WireWorkKey {
         let epoch = try r.u32("epoch")
         let step = try r.u32("step")
         let micro = try r.u32("micro-batch")

@@ -28,6 +28,20 @@ public struct WireWorkKey: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "e\(epoch)/s\(step)/mb\(microBatch)/\(phase)" }
 }
 
+extension WireWorkKey {
+    /// The wire form of a machine's key (epoch, step and micro-batch are non-negative and below 2^32).
+    public init(_ k: WorkKey) {
+        self.init(epoch: UInt32(k.epoch), step: UInt32(k.step), microBatch: UInt32(k.microBatch), phase: k.phase == .train ? .train : .evaluate)
+    }
+}
+
+extension WorkKey {
+    /// The machines' form of a key read from the wire.
+    public init(_ k: WireWorkKey) {
+        self.init(epoch: Int(k.epoch), step: Int(k.step), microBatch: Int(k.microBatch), phase: k.phase == .train ? .train : .evaluate)
+    }
+}
+
 /// REQUEST_WORK, worker → coordinator: the worker has free slots.
 public struct WorkRequest: Sendable, Equatable {
     /// ≥ 1.
