@@ -56,22 +56,26 @@ import Testing
             } else { work = m }
         }
         let w = try #require(work, "no WORK: \(coord.stderr)")
-        #expect(w.type == 5 && w.runID == runID && w.payload.count == 3)
+        #expect(w.type == 5 && w.runID == runID && w.payload.count == 4)
         let b = w.payload[0]
-        #expect(b.count == 40)
+        #expect(b.count == 44)
         #expect(u32(b, 0) == 0 && u32(b, 4) == 0 && u32(b, 8) == 0)            // epoch 0, step 0, micro-batch 0
         #expect(b[12] == 0 && b[13] == 0 && b[14] == 1 && b[15] == 0)          // train, train split, has parameters
-        let samples = Int(u32(b, 32)), p = Int(u32(b, 36))
+        let samples = Int(u32(b, 32)), p = Int(u32(b, 36)), r = Int(u32(b, 40))
         #expect(samples == 8)                                                    // the spec's training.microBatch
         // §5.1 parameter frame for writeTinySpec's network: conv 4×1×3×3 (no bias), per-step BN γ 4 steps × 4
-        // channels (no shift), dense 196×10 (no bias: `bias` defaults to false); then BN running mean and variance 2 × 4 × 4.
+        // channels (no shift), dense 196×10 (no bias: `bias` defaults to false); the state frame BN running mean and
+        // variance 2 × 4 × 4.
         let parameters = 4 * 9 + 4 * 4 + 196 * 10, running = 2 * 4 * 4
-        #expect(p == parameters + running)
+        #expect(p == parameters && r == running)
         let indices = (0..<samples).map { u32(w.payload[1], 4 * $0) }
         #expect(w.payload[1].count == 4 * samples && Set(indices).count == samples && indices.allSatisfy { $0 < UInt32(limit) })
-        #expect(w.payload[2].count == 4 * p)
+        #expect(w.payload[2].count == 4 * p && w.payload[3].count == 4 * r)
         let floats = (0..<p).map { Float(bitPattern: u32(w.payload[2], 4 * $0)) }
         #expect(floats.allSatisfy(\.isFinite) && floats.contains { $0 != 0 })
+        // Version 0's running state: the BN layer's running means start at 0, its variances at 1 (mean then variance).
+        let state = (0..<r).map { Float(bitPattern: u32(w.payload[3], 4 * $0)) }
+        #expect(state == [Float](repeating: 0, count: 16) + [Float](repeating: 1, count: 16))
 
         // WORK_FAILED (type 12, §5): micro-batch 0 failed for want of its parameters. The coordinator puts it back
         // first in line and resends the parameters, so the next WORK is micro-batch 0 again, with parameters
@@ -82,7 +86,7 @@ import Testing
         let again = try #require(try receive(dealer, skipping: [8, 6]), "no WORK after WORK_FAILED: \(coord.stderr)")
         #expect(again.type == 5 && again.runID == runID)
         #expect(u32(again.payload[0], 8) == 0 && again.payload[0][12] == 0 && again.payload[0][14] == 1)
-        #expect(again.payload.count == w.payload.count && again.payload.last == w.payload.last)
+        #expect(again.payload.count == w.payload.count && again.payload[2] == w.payload[2] && again.payload[3] == w.payload[3])
         // A WORK_FAILED breaking a rule (reserved bytes not 0) is rejected whole with ERROR malformed (code 1).
         failed[14] = 1
         try dealer.sendMultipart([header(type: 12, runID: runID, frames: 1), failed])

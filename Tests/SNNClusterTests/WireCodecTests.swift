@@ -109,7 +109,7 @@ struct WireCodecTests {
 
         // A hostile sender bypasses our encoder: patch a parameter to NaN in the bytes.
         let work = WorkAssignment(key: WireSamples.key, parameterVersion: 1, seed: 1, sampleIndices: [1, 2],
-                                  split: .train, parameters: [1, 2, 3])
+                                  values: ModelValues(parameters: [1, 2, 3], state: [4, 5]))
         var frames = try WireCodec.encode(.work(work), runId: WireSamples.runId, compressAbove: .max).frames
         withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { frames[3].replaceSubrange(4..<8, with: $0) }
         do {
@@ -136,7 +136,7 @@ struct WireCodecTests {
                            specJSON: Array(repeating: 0x20, count: WireLimits.maxSpecBytes + 1), parameterVersion: 0)
         #expect(throws: WireError.self) { try WireCodec.encode(.welcome(spec), runId: nil) }
         let tooMany = WorkAssignment(key: WireSamples.key, parameterVersion: 0, seed: 0,
-                                     sampleIndices: Array(repeating: 0, count: WireLimits.maxSamples + 1), split: .train)
+                                     sampleIndices: Array(repeating: 0, count: WireLimits.maxSamples + 1))
         #expect(throws: WireError.self) { try WireCodec.encode(.work(tooMany), runId: WireSamples.runId) }
 
         // A hostile frame claiming a huge raw size is refused before allocation.

@@ -5,7 +5,7 @@ import Testing
 /// WORK_FAILED (PROTOCOL.md §5, type 12): the typed report of a micro-batch a worker could not compute, which
 /// replaced the ERROR text "FAILED e s mb phase …" parsed by splitting on spaces.
 @Suite struct WireWorkFailedTests {
-    static let failed = WorkFailed(key: WireWorkKey(epoch: 2, step: 9, microBatch: 3, phase: .evaluate), parameterVersion: 41,
+    static let failed = WorkFailed(key: WorkKey(epoch: 2, step: 9, microBatch: 3, phase: .evaluate), parameterVersion: 41,
                                    reason: .computeError, detail: "non-finite gradient at parameter 12")
 
     @Test("round-trips with its run id; the body has the documented byte layout")

@@ -168,16 +168,14 @@ public final class CoordinatorServer {
     }
 
     func queueStep() {
-        let work = session.nextStepWork()
-        let plan = StepPlan(epoch: session.epoch, step: session.step, microBatches: work.map { $0.samples.map(Int.init) })
+        let plan = StepPlan(epoch: session.epoch, step: session.step, microBatches: session.nextStepWork())
         stepStartedAt = ContinuousClock.now
         transferNanos = 0; transferCount = 0; codecNanos = 0
         apply(machine.handle(.startStep(plan), at: now))
     }
 
     func queueEvaluation(epoch: Int) {
-        let work = session.evaluationWork(epoch: epoch)
-        let plan = EvaluationPlan(epoch: epoch, step: session.step, microBatches: work.map { $0.samples.map(Int.init) })
+        let plan = EvaluationPlan(epoch: epoch, step: session.step, microBatches: session.evaluationWork(epoch: epoch))
         apply(machine.handle(.startEvaluation(plan), at: now))
     }
 
@@ -250,13 +248,15 @@ public final class CoordinatorServer {
         apply(machine.handle(.workerHello(id, compatible: compatible), at: now))
     }
 
+    /// A RESULT: sizes checked against the run's network, then its contribution (gradient in fixed point, steps as
+    /// the method simulated them) goes to the machine as the payload it will hand back in `commitStep`.
     func result(_ r: WorkResult, from id: WorkerID) {
-        let key = WorkKey(r.key)
+        let key = r.key
         let expectGradient = key.phase == .train ? session.network.parameterCount : 0
-        guard r.gradient.count == expectGradient || (key.phase == .evaluate && r.gradient.isEmpty),
+        guard r.gradient.count == expectGradient,
               key.phase == .evaluate || r.statistics.count == session.network.statisticsCount,
               r.spikesPerLayer.count == session.network.layers.count,
-              let ledger = Convert.ledger(r.counters, like: session.network.makeLedger()) else {
+              let contribution = StepContribution(r, ledgerLike: session.network.makeLedger()) else {
             logger.warning("rejected a result for \(key) from \(names[id] ?? id.rawValue): sizes do not match the run's network")
             send(.error(ErrorReply(code: .malformed, text: "result sizes do not match the network")), to: id)
             dropped["malformed result", default: 0] += 1
@@ -268,18 +268,14 @@ public final class CoordinatorServer {
         if let sent = assignedAt.removeValue(forKey: key) {
             transferNanos += max(0, (ContinuousClock.now - sent).nanoseconds - Int64(r.computeNanos)); transferCount += 1
         }
-        let steps = key.phase == .train ? session.network.timesteps : session.method.inferenceSteps(parameters: session.parameters)
-        let c = StepContribution(microBatch: key.microBatch, gradient: r.gradient, statistics: r.statistics, lossSum: r.lossSum,
-                                 correct: Int(r.correct), samples: Int(r.samples), ledger: ledger,
-                                 spikesPerLayer: r.spikesPerLayer, steps: steps, computeNanos: r.computeNanos)
-        apply(machine.handle(.resultArrived(id, key: key, parameterVersion: Int(r.parameterVersion), samples: Int(r.samples), payload: c), at: now))
+        apply(machine.handle(.resultArrived(id, key: key, parameterVersion: Int(r.parameterVersion), samples: Int(r.samples),
+                                            payload: contribution), at: now))
     }
 
     /// A micro-batch the worker could not compute (WORK_FAILED): back to the machine, which requeues it.
     func workFailed(_ f: WorkFailed, from id: WorkerID) {
-        let key = WorkKey(f.key)
-        timeline.finished(key, worker: id.rawValue, outcome: .failed)
-        apply(machine.handle(.workFailed(id, key: key, reason: FailureReason(f)), at: now))
+        timeline.finished(f.key, worker: id.rawValue, outcome: .failed)
+        apply(machine.handle(.workFailed(id, key: f.key, reason: FailureReason(f)), at: now))
     }
 
     // MARK: - Directives
@@ -318,23 +314,19 @@ public final class CoordinatorServer {
     func send(_ m: CoordinatorMessage, to id: WorkerID) {
         switch m {
         case .welcome(let info):
-            send(.welcome(Welcome(runId: runUUID, heartbeatIntervalMs: Convert.ms(info.heartbeatInterval),
-                                  deadWorkerTimeoutMs: Convert.ms(info.deadAfter), specJSON: Array(setup.specJSON.utf8),
+            send(.welcome(Welcome(runId: runUUID, info, specJSON: Array(setup.specJSON.utf8),
                                   parameterVersion: UInt64(machine.parameterVersion))), to: id)
-        case .refuse(let r): send(.refuse(Convert.refusal(r)), to: id)
+        case .refuse(let r): send(.refuse(Refusal(r)), to: id)
         case let .assign(items, includeParameters):
-            // Parameters (and running state) travel once per version per worker: with the first item only.
-            let values = includeParameters ? session.parameters + session.state : nil
+            // Parameters and running state travel once per version per worker: with the first item only.
+            let values = includeParameters ? ModelValues(parameters: session.parameters, state: session.state) : nil
             for (i, item) in items.enumerated() {
                 assignedAt[item.key] = ContinuousClock.now
                 timeline.assigned(item.key, worker: id.rawValue, name: names[id] ?? "", samples: item.sampleIDs.count)
-                send(.work(WorkAssignment(key: WireWorkKey(item.key), parameterVersion: UInt64(item.parameterVersion),
-                                          seed: setup.settings.seed, sampleIndices: item.sampleIDs.map { UInt32($0) },
-                                          split: item.key.phase == .train ? .train : .test,
-                                          parameters: i == 0 ? values : nil)), to: id)
+                send(.work(WorkAssignment(item, values: i == 0 ? values : nil)), to: id)
             }
         case .noWork(let retry):
-            send(.noWork(NoWork(retryAfterMs: Convert.ms(retry), reason: .waitingForStep)), to: id)
+            send(.noWork(NoWork(retryAfterMs: UInt32(milliseconds: retry), reason: .waitingForStep)), to: id)
         case .heartbeat:
             send(.heartbeat(Heartbeat(sentAtMs: UInt64(Date().timeIntervalSince1970 * 1000), currentStep: UInt64(session.iteration), freeSlots: 1)), to: id)
         case .rejoinRequired:

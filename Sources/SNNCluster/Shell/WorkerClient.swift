@@ -42,7 +42,7 @@ public final class WorkerClient {
     let test: LabeledImages
     let fingerprint: String
     var logger: Logger
-    var machine: WorkerMachine
+    var machine: WorkerMachine<StepContribution>
     let clockOrigin = ContinuousClock.now
     var context: ZContext
     var socket: ZSocket!
@@ -51,11 +51,9 @@ public final class WorkerClient {
     var method: (any TrainingMethod)?
     var spec: RunSpec?
     let rasters = RasterQueue()
-    var parameters: (version: Int, values: [Float], state: [Float])?
+    /// The parameters and running state of one version, as the last WORK that carried them sent them.
+    var parameters: (version: Int, values: ModelValues)?
     let completions = CompletionQueue()
-    /// The result whose `computeFinished` is being handled (the machine answers with `sendResult` at once).
-    var justFinished: (key: WorkKey, result: MicroBatchResult)?
-    var runSeed: UInt64 = 0
     var lastContact = ContinuousClock.now
     /// Set by a `stop` directive, wherever it was handled.
     var stopping = false
@@ -85,12 +83,10 @@ public final class WorkerClient {
             if let frames = try socket.receiveMultipart(timeoutMs: 5) { try handle(frames) }
             while let more = try socket.receiveMultipart(timeoutMs: 0) { try handle(more) }
             sendRasters()
-            for (task, key, outcome) in completions.drain() {
+            for (task, outcome) in completions.drain() {
                 switch outcome {
-                case .success(let r):
-                    justFinished = (key, r)
-                    try apply(machine.handle(.computeFinished(taskID: task), at: now))
-                    justFinished = nil
+                case .success(let contribution):
+                    try apply(machine.handle(.computeFinished(taskID: task, contribution), at: now))
                 case .failure(let e):
                     try apply(machine.handle(.computeFailed(taskID: task, reason: e.description), at: now))
                 }
@@ -143,22 +139,19 @@ public final class WorkerClient {
                 }
             }
             if !options.quiet { Progress.line("snn-worker: joined run \(decoded.runId?.uuidString.prefix(8) ?? "?") with \(options.threads) slot(s)") }
-            try apply(machine.handle(.welcomed(WelcomeInfo(heartbeatInterval: .milliseconds(Int(w.heartbeatIntervalMs)),
-                                                           deadAfter: .milliseconds(Int(w.deadWorkerTimeoutMs)))), at: now))
+            try apply(machine.handle(.welcomed(WelcomeInfo(w)), at: now))
         case .refuse(let r):
-            try apply(machine.handle(.refused(Convert.refusalReason(r)), at: now))
+            try apply(machine.handle(.refused(RefusalReason(r)), at: now))
         case .work(let a):
-            runSeed = a.seed
-            if let p = a.parameters, let m = method {
-                let n = m.network.parameterCount
-                guard p.count == n + m.network.stateCount else {
-                    logger.error("coordinator sent \(p.count) parameter values, the model needs \(n + m.network.stateCount)")
+            let item = WorkItem(a)
+            if let v = a.values, let m = method {
+                guard v.parameters.count == m.network.parameterCount, v.state.count == m.network.stateCount else {
+                    logger.error("coordinator sent \(v.parameters.count) parameters and \(v.state.count) state values, the model needs \(m.network.parameterCount) and \(m.network.stateCount)")
                     return
                 }
-                parameters = (Int(a.parameterVersion), Array(p[0..<n]), Array(p[n...]))
+                parameters = (item.parameterVersion, v)
             }
-            let item = WorkItem(key: WorkKey(a.key), sampleIDs: a.sampleIndices.map(Int.init), parameterVersion: Int(a.parameterVersion))
-            try apply(machine.handle(.assignment([item], includesParameters: a.parameters != nil), at: now))
+            try apply(machine.handle(.assignment([item], includesParameters: a.values != nil), at: now))
         case .noWork(let n):
             try apply(machine.handle(.noWork(retryAfter: .milliseconds(Int(n.retryAfterMs))), at: now))
         case .heartbeat:
@@ -175,7 +168,7 @@ public final class WorkerClient {
 
     /// Carries out directives; returns true when the worker must stop.
     @discardableResult
-    func apply(_ directives: [WorkerMachine.Directive]) throws -> Bool {
+    func apply(_ directives: [WorkerMachine<StepContribution>.Directive]) throws -> Bool {
         for d in directives {
             switch d {
             case .sendHello:
@@ -184,9 +177,9 @@ public final class WorkerClient {
             case .requestWork(let n):
                 send(.requestWork(WorkRequest(freeSlots: UInt16(clamping: max(1, n)), knownParameterVersion: UInt64(max(0, parameters?.version ?? 0)))))
             case .startCompute(let task): start(task)
-            case .sendResult(let item):
-                guard let done = justFinished, done.key == item.key else { continue }
-                sendResult(done.result, item: item)
+            case let .sendResult(item, contribution):
+                resultsSent += 1
+                send(.result(WorkResult(contribution, of: item)))
             case let .sendFailure(item, reason):
                 send(.workFailed(WorkFailed(item, reason)))
             case .sendHeartbeat:
@@ -227,33 +220,24 @@ public final class WorkerClient {
             abort()
         }
         guard let method, let p = parameters, p.version == item.parameterVersion else {
-            completions.push(task.id, item.key, .failure(SetupError("missing parameters for version \(item.parameterVersion)")))
+            completions.push(task.id, .failure(SetupError("missing parameters for version \(item.parameterVersion)")))
             return
         }
-        let work = MicroBatch(epoch: item.key.epoch, step: item.key.step, index: item.key.microBatch,
-                              phase: item.key.phase == .train ? .train : .evaluate,
-                              samples: item.sampleIDs.map { Int32($0) }, seed: runSeed)
-        let data = item.key.phase == .train ? train : test
+        let work = item.microBatch
+        let data = work.phase == .train ? train : test
         let q = completions
-        let values = p.values, state = p.state
+        let values = p.values.parameters, state = p.values.state
         let capture = rasterCapture(item, method: method, parameters: values, state: state)
         DispatchQueue.global().async {
             let result = method.run(work, data: data, parameters: values, state: state)
             capture?()   // before the result is queued, so SPIKES leave ahead of its RESULT
-            q.push(task.id, item.key, .success(result))
+            // Rounded to fixed point here, on the compute thread, as the standalone trainer does.
+            do {
+                q.push(task.id, .success(try StepContribution(microBatch: work.index, result)))
+            } catch {
+                q.push(task.id, .failure(SetupError("non-finite gradient: \(error)")))
+            }
         }
-    }
-
-    func sendResult(_ r: MicroBatchResult, item: WorkItem) {
-        let gradient: [Int64]
-        do { gradient = r.gradient.isEmpty ? [] : try ExactSum.encode(r.gradient) } catch {
-            send(.workFailed(WorkFailed(item, .computeError("non-finite gradient: \(error)"))))
-            return
-        }
-        resultsSent += 1
-        send(.result(WorkResult(key: WireWorkKey(item.key), parameterVersion: UInt64(item.parameterVersion), samples: UInt32(r.samples),
-                                lossSum: r.lossSum, correct: UInt32(r.correct), computeNanos: r.computeNanos, gradient: gradient,
-                                statistics: r.statistics, counters: Convert.flatten(r.ledger), spikesPerLayer: r.spikesPerLayer)))
     }
 
     func send(_ m: Message) {
@@ -266,10 +250,10 @@ public final class WorkerClient {
     }
 }
 
-/// Finished computations handed from compute threads to the loop.
+/// Finished computations (by task id) handed from compute threads to the loop.
 final class CompletionQueue: @unchecked Sendable {
-    private var items: [(Int, WorkKey, Result<MicroBatchResult, SetupError>)] = []
+    private var items: [(Int, Result<StepContribution, SetupError>)] = []
     private let lock = NSLock()
-    func push(_ task: Int, _ key: WorkKey, _ r: Result<MicroBatchResult, SetupError>) { lock.lock(); items.append((task, key, r)); lock.unlock() }
-    func drain() -> [(Int, WorkKey, Result<MicroBatchResult, SetupError>)] { lock.lock(); defer { lock.unlock() }; let out = items; items = []; return out }
+    func push(_ task: Int, _ r: Result<StepContribution, SetupError>) { lock.lock(); items.append((task, r)); lock.unlock() }
+    func drain() -> [(Int, Result<StepContribution, SetupError>)] { lock.lock(); defer { lock.unlock() }; let out = items; items = []; return out }
 }

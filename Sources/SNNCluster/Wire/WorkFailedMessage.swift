@@ -8,14 +8,14 @@ public struct WorkFailed: Sendable, Equatable {
         case computeError = 2
     }
 
-    public var key: WireWorkKey
+    public var key: WorkKey
     /// The parameter version the WORK named.
     public var parameterVersion: UInt64
     public var reason: Reason
     /// What went wrong, for the coordinator's log; ≤ 4096 UTF-8 bytes.
     public var detail: String
 
-    public init(key: WireWorkKey, parameterVersion: UInt64, reason: Reason, detail: String) {
+    public init(key: WorkKey, parameterVersion: UInt64, reason: Reason, detail: String) {
         self.key = key
         self.parameterVersion = parameterVersion
         self.reason = reason
@@ -52,10 +52,10 @@ extension WorkFailed {
     public init(_ item: WorkItem, _ reason: FailureReason) {
         switch reason {
         case .missingParameters:
-            self.init(key: WireWorkKey(item.key), parameterVersion: UInt64(item.parameterVersion), reason: .missingParameters,
+            self.init(key: item.key, parameterVersion: UInt64(item.parameterVersion), reason: .missingParameters,
                       detail: WireText.truncated("\(reason)", maxBytes: WireLimits.maxTextBytes))
         case .computeError(let detail):
-            self.init(key: WireWorkKey(item.key), parameterVersion: UInt64(item.parameterVersion), reason: .computeError,
+            self.init(key: item.key, parameterVersion: UInt64(item.parameterVersion), reason: .computeError,
                       detail: WireText.truncated(detail, maxBytes: WireLimits.maxTextBytes))
         }
     }
