@@ -30,22 +30,33 @@ public struct WorkerOptions: Sendable {
     }
 }
 
-/// The worker's I/O shell: a DEALER socket, compute threads and a loop feeding `WorkerMachine`.
+/// The worker's I/O shell: a frame transport (a ZeroMQ DEALER socket), compute threads and a loop feeding
+/// `WorkerMachine`; results travel as the machine's payloads (`computeFinished` in, `sendResult` out).
+///
+/// `run()` connects and loops. Tests drive the same loop in-process: `init(options:train:test:clock:connect:)`
+/// with a connector to an `InMemoryNetwork`, `start()`, then `poll()` per turn, on a `ManualClock`.
 ///
 /// Each micro-batch runs single-threaded on its own slot; `threads` slots run at once. The model is built from
 /// the spec the coordinator sends in WELCOME; parameters arrive with the first assignment of each version.
 public final class WorkerClient {
     public let options: WorkerOptions
-    let workerID = UUID()
+    /// This process's worker id (HELLO), stable across its reconnects.
+    public let workerID = UUID()
     let buildID: String
     let train: LabeledImages
     let test: LabeledImages
     let fingerprint: String
     var logger: Logger
     var machine: WorkerMachine<StepContribution>
-    let clockOrigin = ContinuousClock.now
-    var context: ZContext
-    var socket: ZSocket!
+    /// The time of every machine event and of the loop's cadence (ticks, give-up-after).
+    public let clock: ShellClock
+    /// Opens a new connection to the coordinator (at start and at every reconnect).
+    let connector: (WorkerClient) throws -> FrameTransport
+    var context: ZContext?
+    var transport: FrameTransport?
+    var lastTick = Instant.zero
+    /// Runs a computation off the loop (a global dispatch queue; tests run it in place).
+    public var dispatchCompute: (@escaping @Sendable () -> Void) -> Void = { DispatchQueue.global().async(execute: $0) }
     var runID: UUID?
     var specJSON: [UInt8] = []
     var method: (any TrainingMethod)?
@@ -54,17 +65,28 @@ public final class WorkerClient {
     /// The parameters and running state of one version, as the last WORK that carried them sent them.
     var parameters: (version: Int, values: ModelValues)?
     let completions = CompletionQueue()
-    var lastContact = ContinuousClock.now
+    var lastContact = Instant.zero
     /// Set by a `stop` directive, wherever it was handled.
     var stopping = false
     public private(set) var resultsSent = 0
 
-    public init(options: WorkerOptions) throws {
+    /// A worker on ZeroMQ with the data of `options.dataDirectory`.
+    public convenience init(options: WorkerOptions) throws {
+        try self.init(options: options,
+                      train: try IDXDataset.load(directory: options.dataDirectory, split: .train, limit: options.limit),
+                      test: try IDXDataset.load(directory: options.dataDirectory, split: .test, limit: options.limit))
+    }
+
+    /// A worker with its data in hand. `connect` opens each connection (default: a ZeroMQ DEALER to
+    /// `options.address`, with CURVE when `options.curve` is set).
+    public init(options: WorkerOptions, train: LabeledImages, test: LabeledImages, clock: ShellClock = SystemClock(),
+                connect: (() throws -> FrameTransport)? = nil) throws {
         self.options = options
-        self.context = try ZContext()
+        self.clock = clock
+        if let connect { connector = { _ in try connect() } } else { connector = { try $0.zeroMQDealer() } }
         self.buildID = BuildIdentity.current(blasCore: BLAS.coreName)
-        train = try IDXDataset.load(directory: options.dataDirectory, split: .train, limit: options.limit)
-        test = try IDXDataset.load(directory: options.dataDirectory, split: .test, limit: options.limit)
+        self.train = train
+        self.test = test
         fingerprint = BuildIdentity.dataFingerprint(train: train, test: test)
         var l = Logger(label: "snn-worker")
         l.logLevel = options.quiet ? .warning : .info
@@ -72,47 +94,67 @@ public final class WorkerClient {
         machine = WorkerMachine(configuration: try WorkerConfiguration(slots: options.threads))
     }
 
-    var now: Instant { Instant(since: clockOrigin, at: ContinuousClock.now) }
+    var now: Instant { clock.now }
 
     /// Runs until the coordinator says the run is over (returns normally), refuses this worker, or `stop()`.
     public func run() throws {
+        try start()
+        while try !poll(timeoutMs: 5) {}
+    }
+
+    /// Connects and says HELLO.
+    public func start() throws {
+        lastTick = clock.now
+        lastContact = clock.now
         try connect()
         try apply(machine.handle(.connected, at: now))
-        var lastTick = ContinuousClock.now
-        while true {
-            if let frames = try socket.receiveMultipart(timeoutMs: 5) { try handle(frames) }
-            while let more = try socket.receiveMultipart(timeoutMs: 0) { try handle(more) }
-            sendRasters()
-            for (task, outcome) in completions.drain() {
-                switch outcome {
-                case .success(let contribution):
-                    try apply(machine.handle(.computeFinished(taskID: task, contribution), at: now))
-                case .failure(let e):
-                    try apply(machine.handle(.computeFailed(taskID: task, reason: e.description), at: now))
-                }
-            }
-            if stopping { return }
-            if ContinuousClock.now - lastTick >= .milliseconds(50) {
-                lastTick = .now
-                if try apply(machine.handle(.tick, at: now)) || stopping { return }
-                if let p = options.parentPID, getppid() != p {
-                    logger.warning("the coordinator that started this worker (pid \(p)) is gone; exiting")
-                    return
-                }
-                if let g = options.giveUpAfter, ContinuousClock.now - lastContact > g {
-                    throw SetupError("no coordinator answered at \(options.address) for \(g); check the address (and --server-key for a CURVE coordinator)")
-                }
+    }
+
+    /// One turn of the loop: every queued message (waiting up to `timeoutMs` for the first), finished
+    /// computations, and the machine's tick when 50 ms have passed on the clock. Returns true when the worker
+    /// must stop; throws when it cannot go on (refused, no coordinator within `giveUpAfter`).
+    public func poll(timeoutMs: Int = 0) throws -> Bool {
+        if let frames = try transport?.receive(timeoutMs: timeoutMs) { try handle(frames) }
+        while let more = try transport?.receive(timeoutMs: 0) { try handle(more) }
+        sendRasters()
+        for (task, outcome) in completions.drain() {
+            switch outcome {
+            case .success(let contribution):
+                try apply(machine.handle(.computeFinished(taskID: task, contribution), at: now))
+            case .failure(let e):
+                try apply(machine.handle(.computeFailed(taskID: task, reason: e.description), at: now))
             }
         }
+        if stopping { return true }
+        if clock.now - lastTick >= .milliseconds(50) {
+            lastTick = clock.now
+            if try apply(machine.handle(.tick, at: now)) || stopping { return true }
+            if let p = options.parentPID, getppid() != p {
+                logger.warning("the coordinator that started this worker (pid \(p)) is gone; exiting")
+                return true
+            }
+            if let g = options.giveUpAfter, clock.now - lastContact > g {
+                throw SetupError("no coordinator answered at \(options.address) for \(g); check the address (and --server-key for a CURVE coordinator)")
+            }
+        }
+        return false
     }
 
     func connect() throws {
-        socket?.close()
-        socket = try ZSocket.dealer(context)
+        transport?.close()
+        transport = nil
+        transport = try connector(self)
+    }
+
+    /// A ZeroMQ DEALER connected to `options.address`.
+    func zeroMQDealer() throws -> FrameTransport {
+        if context == nil { context = try ZContext() }
+        let socket = try ZSocket.dealer(context!)
         if let c = options.curve { try socket.makeCurveClient(serverPublicKey: c.serverKey, keyPair: c.keyPair) }
         do { try socket.connect(options.address) } catch {
             throw SetupError("cannot connect to \(options.address): \(error); use tcp://HOST:PORT")
         }
+        return socket
     }
 
     func handle(_ frames: [[UInt8]]) throws {
@@ -121,7 +163,7 @@ public final class WorkerClient {
             logger.warning("rejected a malformed message from the coordinator: \(error)")
             return
         }
-        lastContact = .now
+        lastContact = clock.now
         switch decoded.message {
         case .welcome(let w):
             runID = decoded.runId
@@ -228,7 +270,7 @@ public final class WorkerClient {
         let q = completions
         let values = p.values.parameters, state = p.values.state
         let capture = rasterCapture(item, method: method, parameters: values, state: state)
-        DispatchQueue.global().async {
+        dispatchCompute {
             let result = method.run(work, data: data, parameters: values, state: state)
             capture?()   // before the result is queued, so SPIKES leave ahead of its RESULT
             // Rounded to fixed point here, on the compute thread, as the standalone trainer does.
@@ -243,7 +285,7 @@ public final class WorkerClient {
     func send(_ m: Message) {
         do {
             let enc = try WireCodec.encode(m, runId: m.kind.requiresRunId ? runID : nil)
-            try socket.sendMultipart(enc.frames, dontWait: true)
+            try transport?.send(enc.frames)
         } catch {
             logger.debug("send \(m.kind) failed: \(error)")
         }
