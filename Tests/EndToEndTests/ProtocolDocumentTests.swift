@@ -32,7 +32,7 @@ import Testing
 
         // HELLO (§5): worker id, version, threads, name, build id, fingerprint, empty resume token.
         var hello = (0..<16).map { _ in UInt8.random(in: 0...255) }
-        hello += le16(1) + le16(1) + str("doc-client") + str(buildID) + str(fingerprint) + le16(0)
+        hello += le16(Self.version) + le16(1) + str("doc-client") + str(buildID) + str(fingerprint) + le16(0)
         try dealer.sendMultipart([header(type: 1, runID: [UInt8](repeating: 0, count: 16), frames: 1), hello])
 
         // WELCOME (type 2, 2 payload frames, non-zero run id; body 16 bytes; frame 2 the spec).
@@ -117,7 +117,7 @@ import Testing
         while Date() < deadline {
             guard let m = try s.receiveMultipart(timeoutMs: 500) else { continue }
             let h = m[0]
-            #expect(h.count == 32 && Array(h[0..<4]) == Array("SNN1".utf8) && u16(h, 4) == 1)
+            #expect(h.count == 32 && Array(h[0..<4]) == Array("SNN1".utf8) && u16(h, 4) == Self.version)
             #expect(u16(h, 10) == 0 && u16(h, 28) == 32 && u16(h, 30) == m.count - 1)
             let flags = u16(h, 8)
             #expect(flags & ~1 == 0)
@@ -153,7 +153,7 @@ import Testing
     }
 
     func header(type: Int, runID: [UInt8], frames: Int) -> [UInt8] {
-        Array("SNN1".utf8) + le16(1) + le16(type) + le16(0) + le16(0) + runID + le16(32) + le16(frames)
+        Array("SNN1".utf8) + le16(Self.version) + le16(type) + le16(0) + le16(0) + runID + le16(32) + le16(frames)
     }
     func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xff), UInt8(v >> 8 & 0xff)] }
     func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(v >> (8 * UInt32($0)) & 0xff) } }
@@ -161,6 +161,9 @@ import Testing
     func str(_ s: String) -> [UInt8] { le16(s.utf8.count) + Array(s.utf8) }
     func u16(_ b: [UInt8], _ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 }
     func u32(_ b: [UInt8], _ o: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(b[o + $1]) << (8 * $1) } }
+
+    /// §3.1: the protocol version in every header and in HELLO.
+    static let version = 2
 
     static var arch: String {
         #if arch(x86_64)
