@@ -5,8 +5,9 @@ import Testing
 
 /// PROTOCOL.md §5.2 is enough to serve an ECC conversion: a client written from the document joins
 /// `snn-coord convert --workers 1` on loopback, reads the conversion spec in WELCOME, answers the CNN and λ jobs
-/// with RESULTs laid out by hand (phase 3, then phase 2 with layers + 1 maxima), and then receives the first
-/// closed-form WORK (phase 4, step T) carrying parameter version 2 whose length is the document's formula.
+/// with RESULTs laid out by hand (phase 3, then phase 2 with layers + 1 maxima; protocol version 2's 68-byte body with
+/// steps), and then receives the first closed-form WORK (phase 4, step T, split 1) carrying parameter version 2 whose
+/// length is the document's formula, with an empty state frame.
 extension ProtocolDocumentTests {
     @Test func aClientWrittenFromTheDocumentServesConversionWork() throws {
         let dir = temporaryDirectory()
@@ -25,7 +26,7 @@ extension ProtocolDocumentTests {
         defer { dealer.close() }
         try dealer.connect(address)
         var hello = (0..<16).map { _ in UInt8.random(in: 0...255) }
-        hello += le16(1) + le16(1) + str("doc-converter") + str(buildID) + str(fingerprint) + le16(0)
+        hello += le16(Self.version) + le16(1) + str("doc-converter") + str(buildID) + str(fingerprint) + le16(0)
         try dealer.sendMultipart([header(type: 1, runID: [UInt8](repeating: 0, count: 16), frames: 1), hello])
 
         // WELCOME: the conversion spec (§5.2).
@@ -59,6 +60,7 @@ extension ProtocolDocumentTests {
             var b = Array(body[0..<13]) + [0, 0, 0] + Array(body[16..<24])          // key, reserved, version
             b += le32(samples) + le32(0) + le64(0) + le64(1)                         // samples, correct 0, loss 0.0, 1 ns
             b += le32(0) + le32(statistics.count) + le32(0) + le32(0)                // G, N, C, L
+            b += le32(1)                                                             // steps: 1 for phases 2–3
             let stats = statistics.flatMap { le32(Int($0.bitPattern)) }
             try dealer.sendMultipart([header(type: 7, runID: runID, frames: 5), b, [], stats, [], []])
         }
@@ -75,7 +77,13 @@ extension ProtocolDocumentTests {
                 #expect(u32(b, 16) == 1)                                               // parameter version 1: the CNN
                 let samples = Int(u32(b, 32))
                 #expect(samples == 100 && (0..<samples).map { Int(u32(w.payload[1], 4 * $0)) } == Array((100 * mb)..<(100 * mb + 100)))
-                if b[14] == 1 { #expect(Int(u32(b, 36)) == weights && w.payload[2].count == 4 * weights) }
+                if b[14] == 1 {
+                    // Parameters in frame 3; the state frame (4) is there and empty: a conversion has no running state.
+                    #expect(Int(u32(b, 36)) == weights && w.payload[2].count == 4 * weights)
+                    #expect(u32(b, 40) == 0 && w.payload.count == 4 && w.payload[3].isEmpty)
+                } else {
+                    #expect(u32(b, 36) == 0 && u32(b, 40) == 0 && w.payload.count == 2)
+                }
                 #expect(job != 0 || mb != 0 || b[14] == 1, "the first WORK must carry the parameters")
                 try result(b, samples: samples, statistics: phase == 2 ? [Float](repeating: 1, count: layers.count + 1) : [])
             }
@@ -85,7 +93,8 @@ extension ProtocolDocumentTests {
         let b = w.payload[0]
         #expect(w.type == 5 && u32(b, 0) == 2 && u32(b, 4) == 8 && b[12] == 4 && b[13] == 1 && b[14] == 1)
         #expect(u32(b, 16) == 2)
-        #expect(Int(u32(b, 36)) == weights + layers.count && w.payload.count == 3 && w.payload[2].count == 4 * (weights + layers.count))
+        #expect(Int(u32(b, 36)) == weights + layers.count && w.payload.count == 4 && w.payload[2].count == 4 * (weights + layers.count))
+        #expect(u32(b, 40) == 0 && w.payload[3].isEmpty)
         try dealer.sendMultipart([header(type: 9, runID: runID, frames: 1), str("done")])
     }
 

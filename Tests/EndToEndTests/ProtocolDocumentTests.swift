@@ -7,7 +7,8 @@ import Testing
 /// protocols/PROTOCOL.md is complete and true enough to write a client from (issue 8, item 11): a worker written
 /// in this file from the document alone (byte offsets, type numbers, the build-id format, the dataset-fingerprint
 /// recipe, the frame envelope with LZ4 and byte shuffle, §5.1's parameter count) says HELLO to a real coordinator
-/// on loopback and is welcomed, asks for work and decodes the WORK it gets, sends HEARTBEAT and BYE. The
+/// on loopback and is welcomed, asks for work and decodes the WORK it gets, reports it failed (WORK_FAILED) and gets
+/// it again, sends HEARTBEAT and BYE. The
 /// coordinator's frames are decoded with the document's constants only (no `WireCodec`).
 @Suite struct ProtocolDocumentTests {
     @Test func aClientWrittenFromTheDocumentIsWelcomedAndDecodesRealWork() throws {
@@ -31,7 +32,7 @@ import Testing
 
         // HELLO (§5): worker id, version, threads, name, build id, fingerprint, empty resume token.
         var hello = (0..<16).map { _ in UInt8.random(in: 0...255) }
-        hello += le16(1) + le16(1) + str("doc-client") + str(buildID) + str(fingerprint) + le16(0)
+        hello += le16(Self.version) + le16(1) + str("doc-client") + str(buildID) + str(fingerprint) + le16(0)
         try dealer.sendMultipart([header(type: 1, runID: [UInt8](repeating: 0, count: 16), frames: 1), hello])
 
         // WELCOME (type 2, 2 payload frames, non-zero run id; body 16 bytes; frame 2 the spec).
@@ -55,22 +56,42 @@ import Testing
             } else { work = m }
         }
         let w = try #require(work, "no WORK: \(coord.stderr)")
-        #expect(w.type == 5 && w.runID == runID && w.payload.count == 3)
+        #expect(w.type == 5 && w.runID == runID && w.payload.count == 4)
         let b = w.payload[0]
-        #expect(b.count == 40)
+        #expect(b.count == 44)
         #expect(u32(b, 0) == 0 && u32(b, 4) == 0 && u32(b, 8) == 0)            // epoch 0, step 0, micro-batch 0
         #expect(b[12] == 0 && b[13] == 0 && b[14] == 1 && b[15] == 0)          // train, train split, has parameters
-        let samples = Int(u32(b, 32)), p = Int(u32(b, 36))
+        let samples = Int(u32(b, 32)), p = Int(u32(b, 36)), r = Int(u32(b, 40))
         #expect(samples == 8)                                                    // the spec's training.microBatch
         // §5.1 parameter frame for writeTinySpec's network: conv 4×1×3×3 (no bias), per-step BN γ 4 steps × 4
-        // channels (no shift), dense 196×10 (no bias: `bias` defaults to false); then BN running mean and variance 2 × 4 × 4.
+        // channels (no shift), dense 196×10 (no bias: `bias` defaults to false); the state frame BN running mean and
+        // variance 2 × 4 × 4.
         let parameters = 4 * 9 + 4 * 4 + 196 * 10, running = 2 * 4 * 4
-        #expect(p == parameters + running)
+        #expect(p == parameters && r == running)
         let indices = (0..<samples).map { u32(w.payload[1], 4 * $0) }
         #expect(w.payload[1].count == 4 * samples && Set(indices).count == samples && indices.allSatisfy { $0 < UInt32(limit) })
-        #expect(w.payload[2].count == 4 * p)
+        #expect(w.payload[2].count == 4 * p && w.payload[3].count == 4 * r)
         let floats = (0..<p).map { Float(bitPattern: u32(w.payload[2], 4 * $0)) }
         #expect(floats.allSatisfy(\.isFinite) && floats.contains { $0 != 0 })
+        // Version 0's running state: the BN layer's running means start at 0, its variances at 1 (mean then variance).
+        let state = (0..<r).map { Float(bitPattern: u32(w.payload[3], 4 * $0)) }
+        #expect(state == [Float](repeating: 0, count: 16) + [Float](repeating: 1, count: 16))
+
+        // WORK_FAILED (type 12, §5): micro-batch 0 failed for want of its parameters. The coordinator puts it back
+        // first in line and resends the parameters, so the next WORK is micro-batch 0 again, with parameters
+        // (without the report it would be micro-batch 1, without them).
+        var failed = le32(0) + le32(0) + le32(0) + [0, 1] + le16(0) + Array(b[16..<24]) + str("doc-client: no parameters")
+        try dealer.sendMultipart([header(type: 12, runID: runID, frames: 1), failed])
+        try dealer.sendMultipart([header(type: 4, runID: runID, frames: 1), le16(1) + le64(0)])
+        let again = try #require(try receive(dealer, skipping: [8, 6]), "no WORK after WORK_FAILED: \(coord.stderr)")
+        #expect(again.type == 5 && again.runID == runID)
+        #expect(u32(again.payload[0], 8) == 0 && again.payload[0][12] == 0 && again.payload[0][14] == 1)
+        #expect(again.payload.count == w.payload.count && again.payload[2] == w.payload[2] && again.payload[3] == w.payload[3])
+        // A WORK_FAILED breaking a rule (reserved bytes not 0) is rejected whole with ERROR malformed (code 1).
+        failed[14] = 1
+        try dealer.sendMultipart([header(type: 12, runID: runID, frames: 1), failed])
+        let rejected = try #require(try receive(dealer, skipping: [8, 5, 6]), "no ERROR for a malformed WORK_FAILED")
+        #expect(rejected.type == 10 && u16(rejected.payload[0], 0) == 1)
 
         // HEARTBEAT (type 8, 18 bytes) and BYE (type 9, reason) are accepted without an ERROR.
         try dealer.sendMultipart([header(type: 8, runID: runID, frames: 1), le64(1) + le64(0) + le16(1)])
@@ -96,7 +117,7 @@ import Testing
         while Date() < deadline {
             guard let m = try s.receiveMultipart(timeoutMs: 500) else { continue }
             let h = m[0]
-            #expect(h.count == 32 && Array(h[0..<4]) == Array("SNN1".utf8) && u16(h, 4) == 1)
+            #expect(h.count == 32 && Array(h[0..<4]) == Array("SNN1".utf8) && u16(h, 4) == Self.version)
             #expect(u16(h, 10) == 0 && u16(h, 28) == 32 && u16(h, 30) == m.count - 1)
             let flags = u16(h, 8)
             #expect(flags & ~1 == 0)
@@ -132,13 +153,17 @@ import Testing
     }
 
     func header(type: Int, runID: [UInt8], frames: Int) -> [UInt8] {
-        Array("SNN1".utf8) + le16(1) + le16(type) + le16(0) + le16(0) + runID + le16(32) + le16(frames)
+        Array("SNN1".utf8) + le16(Self.version) + le16(type) + le16(0) + le16(0) + runID + le16(32) + le16(frames)
     }
     func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xff), UInt8(v >> 8 & 0xff)] }
+    func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8(v >> (8 * UInt32($0)) & 0xff) } }
     func le64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(v >> (8 * UInt64($0)) & 0xff) } }
     func str(_ s: String) -> [UInt8] { le16(s.utf8.count) + Array(s.utf8) }
     func u16(_ b: [UInt8], _ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 }
     func u32(_ b: [UInt8], _ o: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(b[o + $1]) << (8 * $1) } }
+
+    /// §3.1: the protocol version in every header and in HELLO.
+    static let version = 2
 
     static var arch: String {
         #if arch(x86_64)

@@ -22,7 +22,7 @@ import SNNMethods
         return try TTFS(network: net, encoder: InputEncoder(kind: .direct, mean: 0.3, std: 0.3, shape: [8, 8, 1]), settings: settings)
     }
 
-    func work(epoch: Int = 0, step: Int = 0, samples: Range<Int> = 0..<16, phase: MicroBatch.Phase = .train) -> MicroBatch {
+    func work(epoch: Int = 0, step: Int = 0, samples: Range<Int> = 0..<16, phase: WorkPhase = .train) -> MicroBatch {
         MicroBatch(epoch: epoch, step: step, index: 0, phase: phase, samples: samples.map { Int32($0) }, seed: 5)
     }
 

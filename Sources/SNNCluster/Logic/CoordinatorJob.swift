@@ -1,3 +1,5 @@
+import SNNMethods
+
 /// The bookkeeping of the one job (training step or evaluation pass) the coordinator is running.
 ///
 /// Each micro-batch is pending, in flight on one or more workers (more than one only for speculative
@@ -19,7 +21,8 @@ struct CoordinatorJob<Payload> {
 
     let id: JobID
     let parameterVersion: Int
-    let sampleIDs: [[Int]]
+    /// The job's micro-batches, micro-batch `i` at index `i`.
+    let microBatches: [MicroBatch]
     private(set) var states: [MicroBatchState]
     /// Indices of pending micro-batches, ascending.
     private(set) var pending: [Int]
@@ -32,19 +35,19 @@ struct CoordinatorJob<Payload> {
     /// When the job started (for status).
     let startedAt: Instant
 
-    init(id: JobID, parameterVersion: Int, sampleIDs: [[Int]], startedAt: Instant) {
+    init(id: JobID, parameterVersion: Int, microBatches: [MicroBatch], startedAt: Instant) {
         self.id = id
         self.parameterVersion = parameterVersion
-        self.sampleIDs = sampleIDs
-        self.states = Array(repeating: .pending, count: sampleIDs.count)
-        self.pending = Array(sampleIDs.indices)
-        self.results = Array(repeating: nil, count: sampleIDs.count)
-        self.remaining = sampleIDs.count
-        self.failures = Array(repeating: 0, count: sampleIDs.count)
+        self.microBatches = microBatches
+        self.states = Array(repeating: .pending, count: microBatches.count)
+        self.pending = Array(microBatches.indices)
+        self.results = Array(repeating: nil, count: microBatches.count)
+        self.remaining = microBatches.count
+        self.failures = Array(repeating: 0, count: microBatches.count)
         self.startedAt = startedAt
     }
 
-    var microBatchCount: Int { sampleIDs.count }
+    var microBatchCount: Int { microBatches.count }
     var isComplete: Bool { remaining == 0 }
 
     var inFlightCount: Int {
@@ -59,7 +62,7 @@ struct CoordinatorJob<Payload> {
     }
 
     func item(_ microBatch: Int) -> WorkItem {
-        WorkItem(key: key(microBatch), sampleIDs: sampleIDs[microBatch], parameterVersion: parameterVersion)
+        WorkItem(microBatches[microBatch], parameterVersion: parameterVersion)
     }
 
     /// Takes the lowest pending micro-batch and puts it in flight on `worker`.

@@ -1,3 +1,5 @@
+import SNNMethods
+
 /// The coordinator's logic as a pure state machine: events in, directives out.
 ///
 /// No sockets, clocks or threads live here. The shell feeds every message from a worker, every timer tick
@@ -74,7 +76,7 @@ public struct CoordinatorMachine<Payload> {
     /// Workers declared dead or gone: their results may still be accepted.
     private var departed: Set<WorkerID> = []
     private var refused: [WorkerID: RefusalReason] = [:]
-    private var queue: [(id: JobID, sampleIDs: [[Int]])] = []
+    private var queue: [(id: JobID, microBatches: [MicroBatch])] = []
     private var active: CoordinatorJob<Payload>?
     private var awaitingCommit: JobID?
     private var finishedJobs: Set<JobID> = []
@@ -332,7 +334,7 @@ public struct CoordinatorMachine<Payload> {
             return out + [drop(key, from: id, .staleVersion(got: version, expected: job.parameterVersion))]
                 + rejected(key, from: id, at: now)
         }
-        let expected = job.sampleIDs[key.microBatch].count
+        let expected = job.microBatches[key.microBatch].samples.count
         if samples != expected {
             return out + [drop(key, from: id, .sampleCountMismatch(got: samples, expected: expected))]
                 + rejected(key, from: id, at: now)
@@ -404,7 +406,8 @@ public struct CoordinatorMachine<Payload> {
             awaitingCommit = job.id
             committedSteps += 1
             return [.commitStep(results)]
-        case .evaluate:
+        case .evaluate, .eccLambda, .eccCNN, .eccClosedForm, .eccTimeStepped:
+            // Plans only make train and evaluate jobs (a conversion names its jobs train/evaluate in here, §5.2).
             finishedEvaluations += 1
             return [.finishEvaluation(results)] + startNextJobIfPossible(at: now)
         }
@@ -412,17 +415,17 @@ public struct CoordinatorMachine<Payload> {
 
     // MARK: Jobs
 
-    private mutating func enqueue(_ id: JobID, _ microBatches: [[Int]], at now: Instant) -> [Directive] {
+    private mutating func enqueue(_ id: JobID, _ microBatches: [MicroBatch], at now: Instant) -> [Directive] {
         if runFinished {
             return [.log(LogRecord(level: .error, message: "\(id) ignored: the run has finished"))]
         }
-        if microBatches.isEmpty || microBatches.contains(where: \.isEmpty) {
+        if microBatches.isEmpty || microBatches.contains(where: \.samples.isEmpty) {
             return [.log(LogRecord(level: .error, message: "\(id) ignored: it has an empty micro-batch or none"))]
         }
         if finishedJobs.contains(id) || active?.id == id || awaitingCommit == id || queue.contains(where: { $0.id == id }) {
             return [.log(LogRecord(level: .error, message: "\(id) ignored: a job with this epoch/step/phase exists"))]
         }
-        queue.append((id, microBatches))
+        queue.append((id, JobPlan.items(id, microBatches)))
         return startNextJobIfPossible(at: now)
     }
 
@@ -433,9 +436,9 @@ public struct CoordinatorMachine<Payload> {
             started = true
         }
         let next = queue.removeFirst()
-        active = CoordinatorJob(id: next.id, parameterVersion: parameterVersion, sampleIDs: next.sampleIDs,
+        active = CoordinatorJob(id: next.id, parameterVersion: parameterVersion, microBatches: next.microBatches,
                                 startedAt: now)
-        return [.log(LogRecord(level: .info, message: "started \(next.id): \(next.sampleIDs.count) micro-batches, "
+        return [.log(LogRecord(level: .info, message: "started \(next.id): \(next.microBatches.count) micro-batches, "
                                + "parameter version \(parameterVersion)"))]
             + dispatch(at: now)
     }

@@ -1,20 +1,7 @@
-/// Whether a unit of work trains (its result feeds an optimizer step) or evaluates (its result feeds an
-/// evaluation report; parameters do not change).
-public enum WorkPhase: Int, Hashable, Comparable, Sendable, CustomStringConvertible {
-    case train = 0
-    case evaluate = 1
+import SNNMethods
 
-    public static func < (lhs: WorkPhase, rhs: WorkPhase) -> Bool {
-        lhs.rawValue < rhs.rawValue
-    }
-
-    public var description: String {
-        switch self {
-        case .train: "train"
-        case .evaluate: "evaluate"
-        }
-    }
-}
+// `WorkPhase` (train or evaluate) is defined beside `MicroBatch` in SNNMethods: one phase type from the plan
+// to the method.
 
 /// Which job a micro-batch belongs to: one training step, or one evaluation pass.
 ///
@@ -66,19 +53,41 @@ public struct WorkKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var description: String { "\(phase) e\(epoch) s\(step) mb\(microBatch)" }
 }
 
-/// One micro-batch handed to a worker: what to compute, on which samples, with which parameters.
+/// One micro-batch handed to a worker: the plan's `MicroBatch` itself (position, sample ids, seed) and the
+/// parameter version its result must be computed with. The worker runs `microBatch` as it arrives.
 public struct WorkItem: Hashable, Sendable, CustomStringConvertible {
-    public var key: WorkKey
-    /// Dataset sample indices, in the order the micro-batch must process them.
-    public var sampleIDs: [Int]
+    public var microBatch: MicroBatch
     /// The parameter version the result must be computed with; a result for another version is dropped.
     public var parameterVersion: Int
 
-    public init(key: WorkKey, sampleIDs: [Int], parameterVersion: Int) {
-        self.key = key
-        self.sampleIDs = sampleIDs
+    public init(_ microBatch: MicroBatch, parameterVersion: Int) {
+        self.microBatch = microBatch
         self.parameterVersion = parameterVersion
     }
 
+    /// An item from its parts (tests, and plans cut by hand).
+    public init(key: WorkKey, sampleIDs: [Int32], seed: UInt64 = 0, parameterVersion: Int) {
+        self.init(MicroBatch(key: key, samples: sampleIDs, seed: seed), parameterVersion: parameterVersion)
+    }
+
+    public var key: WorkKey {
+        get { microBatch.key }
+        set { microBatch.key = newValue }
+    }
+    /// Dataset sample indices, in the order the micro-batch must process them.
+    public var sampleIDs: [Int32] { microBatch.samples }
+
     public var description: String { "\(key) v\(parameterVersion) (\(sampleIDs.count) samples)" }
+}
+
+extension MicroBatch {
+    /// The idempotency key of this micro-batch.
+    public var key: WorkKey {
+        get { WorkKey(epoch: epoch, step: step, microBatch: index, phase: phase) }
+        set { epoch = newValue.epoch; step = newValue.step; index = newValue.microBatch; phase = newValue.phase }
+    }
+
+    public init(key: WorkKey, samples: [Int32], seed: UInt64) {
+        self.init(epoch: key.epoch, step: key.step, index: key.microBatch, phase: key.phase, samples: samples, seed: seed)
+    }
 }

@@ -16,6 +16,10 @@ public struct ComputeTask: Hashable, Sendable, CustomStringConvertible {
 
 /// The worker's logic as a pure state machine: events in, directives out.
 ///
+/// Like `CoordinatorMachine`, it is generic over the payload of a finished computation (the shell's
+/// `StepContribution`; anything in tests): the payload arrives in `computeFinished` and leaves in the
+/// `sendResult` it causes, so the shell keeps no result aside while the machine decides.
+///
 /// States: `disconnected` → `helloSent` → `ready` (welcomed, nothing to do) ⇄ `working(inFlight:)`;
 /// `refused` and `stopped` are terminal. A worker with N slots keeps up to N computations running and asks
 /// for more as slots free up (it reports its free slots; the coordinator parks the request until it has
@@ -26,7 +30,7 @@ public struct ComputeTask: Hashable, Sendable, CustomStringConvertible {
 /// Every `startCompute` must eventually be answered with `computeFinished` or `computeFailed` for its
 /// task id, even for computations abandoned meanwhile: until then the slot stays occupied (the thread is
 /// busy), and the result of an abandoned one is discarded.
-public struct WorkerMachine: Sendable {
+public struct WorkerMachine<Payload>: Sendable {
     public enum State: Hashable, Sendable {
         case disconnected
         case helloSent
@@ -52,7 +56,7 @@ public struct WorkerMachine: Sendable {
         }
     }
 
-    public enum Event: Hashable, Sendable {
+    public enum Event {
         /// The shell (re)connected its socket to the coordinator.
         case connected
         case welcomed(WelcomeInfo)
@@ -66,8 +70,8 @@ public struct WorkerMachine: Sendable {
         case runFinished
         /// Any other message from the coordinator (a heartbeat): liveness only.
         case coordinatorMessage
-        /// A computation finished; the shell holds its payload.
-        case computeFinished(taskID: Int)
+        /// A computation finished with this payload.
+        case computeFinished(taskID: Int, Payload)
         case computeFailed(taskID: Int, reason: String)
         /// Time passed (tick at least every heartbeat interval).
         case tick
@@ -75,13 +79,13 @@ public struct WorkerMachine: Sendable {
         case stop
     }
 
-    public enum Directive: Hashable, Sendable {
+    public enum Directive {
         case sendHello
         /// Ask for work to fill `freeSlots` slots (replaces the previous request at the coordinator).
         case requestWork(freeSlots: Int)
         case startCompute(ComputeTask)
-        /// Send the payload of the computation that just finished, under this item's key and version.
-        case sendResult(WorkItem)
+        /// Send the payload of a finished computation, under this item's key and version.
+        case sendResult(WorkItem, Payload)
         case sendFailure(WorkItem, FailureReason)
         case sendHeartbeat
         case sendBye
@@ -91,6 +95,12 @@ public struct WorkerMachine: Sendable {
         /// Terminal: stop the process.
         case stop(StopReason)
         case log(LogRecord)
+    }
+
+    /// How a computation ended: its payload, or why it failed.
+    private enum ComputeOutcome {
+        case success(Payload)
+        case failure(String)
     }
 
     private enum Phase: Hashable, Sendable {
@@ -207,10 +217,10 @@ public struct WorkerMachine: Sendable {
         case .coordinatorMessage:
             lastHeard = now
             return []
-        case .computeFinished(let taskID):
-            return computeEnded(taskID, failure: nil, at: now)
+        case .computeFinished(let taskID, let payload):
+            return computeEnded(taskID, .success(payload), at: now)
         case .computeFailed(let taskID, let reason):
-            return computeEnded(taskID, failure: reason, at: now)
+            return computeEnded(taskID, .failure(reason), at: now)
         case .tick:
             return tick(at: now)
         case .stop:
@@ -257,7 +267,7 @@ public struct WorkerMachine: Sendable {
         return out + startWaiting(at: now) + requestIfNeeded(at: now)
     }
 
-    private mutating func computeEnded(_ taskID: Int, failure: String?, at now: Instant) -> [Directive] {
+    private mutating func computeEnded(_ taskID: Int, _ outcome: ComputeOutcome, at now: Instant) -> [Directive] {
         if abandoned.remove(taskID) != nil {
             return startWaiting(at: now) + requestIfNeeded(at: now)
         }
@@ -266,11 +276,12 @@ public struct WorkerMachine: Sendable {
         }
         let task = running.remove(at: index)
         var out: [Directive]
-        if let failure {
+        switch outcome {
+        case .failure(let failure):
             out = [say(.sendFailure(task.item, .computeError(failure)), at: now)]
-        } else {
+        case .success(let payload):
             resultsSent += 1
-            out = [say(.sendResult(task.item), at: now)]
+            out = [say(.sendResult(task.item, payload), at: now)]
         }
         return out + startWaiting(at: now) + requestIfNeeded(at: now)
     }
@@ -342,3 +353,10 @@ public struct WorkerMachine: Sendable {
         return directive
     }
 }
+
+extension WorkerMachine.Event: Sendable where Payload: Sendable {}
+extension WorkerMachine.Event: Equatable where Payload: Equatable {}
+extension WorkerMachine.Event: Hashable where Payload: Hashable {}
+extension WorkerMachine.Directive: Sendable where Payload: Sendable {}
+extension WorkerMachine.Directive: Equatable where Payload: Equatable {}
+extension WorkerMachine.Directive: Hashable where Payload: Hashable {}

@@ -85,11 +85,11 @@ public final class ConversionServer {
     public func run(_ task: ConversionTask) throws -> ConversionContribution {
         let index = tasks.count
         tasks.append(task)
-        let plan = task.microBatches
+        let plan = task.microBatches.map { $0.map { Int32($0) } }
         if task.kind == .lambda {
-            apply(machine.handle(.startStep(StepPlan(epoch: index, step: 0, microBatches: plan)), at: now))
+            apply(machine.handle(.startStep(StepPlan(epoch: index, step: 0, sampleIDs: plan)), at: now))
         } else {
-            apply(machine.handle(.startEvaluation(EvaluationPlan(epoch: index, step: 0, microBatches: plan)), at: now))
+            apply(machine.handle(.startEvaluation(EvaluationPlan(epoch: index, step: 0, sampleIDs: plan)), at: now))
         }
         let started = ContinuousClock.now
         var lastTick = ContinuousClock.now, lastLive = ContinuousClock.now
@@ -165,7 +165,8 @@ public final class ConversionServer {
         case .result(let r): result(r, from: id)
         case .heartbeat: apply(machine.handle(.heartbeat(id), at: now))
         case .bye: apply(machine.handle(.workerBye(id), at: now))
-        case .error(let e): workerError(e, from: id)
+        case .workFailed(let f): workFailed(f, from: id)
+        case .error(let e): logger.warning("worker \(names[id] ?? id.rawValue) reported: \(e.text)")
         default:
             send(.error(ErrorReply(code: .malformed, text: "\(decoded.kind) is not a worker message in a conversion")), toIdentity: identity)
         }
@@ -193,11 +194,17 @@ public final class ConversionServer {
     }
 
     /// The job and machine key of a wire key, when the key names a job of this conversion with its own phase and T.
-    func task(of k: WireWorkKey) -> (index: Int, task: ConversionTask, key: WorkKey)? {
-        let i = Int(k.epoch)
-        guard i < tasks.count, let kind = ConversionTaskKind(wirePhase: k.phase), tasks[i].kind == kind,
-              Int(k.step) == tasks[i].wireStep else { return nil }
-        return (i, tasks[i], WorkKey(job: tasks[i].job(index: i), microBatch: Int(k.microBatch)))
+    /// (The wire key carries an ECC phase and T; the machine's key the job's train/evaluate phase and step 0.)
+    func task(of k: WorkKey) -> (index: Int, task: ConversionTask, key: WorkKey)? {
+        let i = k.epoch
+        guard i >= 0, i < tasks.count, let kind = ConversionTaskKind(wirePhase: k.phase), tasks[i].kind == kind,
+              k.step == tasks[i].wireStep else { return nil }
+        return (i, tasks[i], WorkKey(job: tasks[i].job(index: i), microBatch: k.microBatch))
+    }
+
+    /// The wire key of a machine item of job `index`: the job's ECC phase, T in the step field.
+    func wireKey(_ key: WorkKey, of t: ConversionTask, index: Int) -> WorkKey {
+        WorkKey(epoch: index, step: t.wireStep, microBatch: key.microBatch, phase: t.kind.wirePhase)
     }
 
     func result(_ r: WorkResult, from id: WorkerID) {
@@ -218,17 +225,14 @@ public final class ConversionServer {
         apply(machine.handle(.resultArrived(id, key: key, parameterVersion: Int(r.parameterVersion), samples: Int(r.samples), payload: c), at: now))
     }
 
-    /// A worker's `FAILED <epoch> <step> <micro-batch> <phase> <detail>` ERROR (PROTOCOL.md §5 ERROR).
-    func workerError(_ e: ErrorReply, from id: WorkerID) {
-        let parts = e.text.split(separator: " ")
-        guard parts.count >= 5, parts[0] == "FAILED", let ep = Int(parts[1]), let mb = Int(parts[3]), ep >= 0, ep < tasks.count else {
-            logger.warning("worker \(names[id] ?? id.rawValue) reported: \(e.text)")
+    /// A conversion micro-batch the worker could not compute (WORK_FAILED, keyed like its WORK): back to the
+    /// machine, which requeues it. A key naming no job of this conversion is logged and dropped.
+    func workFailed(_ f: WorkFailed, from id: WorkerID) {
+        guard let (_, _, key) = task(of: f.key) else {
+            logger.warning("worker \(names[id] ?? id.rawValue) reported a failure of unknown conversion work \(f.key): \(f.detail)")
             return
         }
-        let key = WorkKey(job: tasks[ep].job(index: ep), microBatch: mb)
-        let reason: FailureReason = e.code == .staleParameters ? .missingParameters(version: machine.parameterVersion)
-            : .computeError(parts.dropFirst(5).joined(separator: " "))
-        apply(machine.handle(.workFailed(id, key: key, reason: reason), at: now))
+        apply(machine.handle(.workFailed(id, key: key, reason: FailureReason(f)), at: now))
     }
 
     // MARK: - Directives
@@ -266,24 +270,22 @@ public final class ConversionServer {
     func send(_ m: CoordinatorMessage, to id: WorkerID) {
         switch m {
         case .welcome(let info):
-            send(.welcome(Welcome(runId: runUUID, heartbeatIntervalMs: Convert.ms(info.heartbeatInterval),
-                                  deadWorkerTimeoutMs: Convert.ms(info.deadAfter), specJSON: spec.json,
+            send(.welcome(Welcome(runId: runUUID, info, specJSON: spec.json,
                                   parameterVersion: UInt64(machine.parameterVersion))), to: id)
-        case .refuse(let r): send(.refuse(Convert.refusal(r)), to: id)
+        case .refuse(let r): send(.refuse(Refusal(r)), to: id)
         case let .assign(items, includeParameters):
             for (i, item) in items.enumerated() {
                 let index = item.key.epoch
                 guard index < tasks.count else { continue }
                 let t = tasks[index]
-                let values = includeParameters && i == 0 ? parameters[item.parameterVersion] : nil
-                let key = WireWorkKey(epoch: UInt32(index), step: UInt32(t.wireStep), microBatch: UInt32(item.key.microBatch),
-                                      phase: t.kind.wirePhase)
-                send(.work(WorkAssignment(key: key, parameterVersion: UInt64(item.parameterVersion), seed: 0,
-                                          sampleIndices: item.sampleIDs.map { UInt32($0) },
-                                          split: t.kind.readsTrainingSet ? .train : .test, parameters: values)), to: id)
+                // A conversion has no running state: the parameters frame holds the version's vector, the state
+                // frame is empty (PROTOCOL.md §5.2). The split byte follows from the ECC phase (λ train, others test).
+                let values = includeParameters && i == 0 ? parameters[item.parameterVersion].map { ModelValues(parameters: $0, state: []) } : nil
+                send(.work(WorkAssignment(key: wireKey(item.key, of: t, index: index), parameterVersion: UInt64(item.parameterVersion),
+                                          seed: 0, sampleIndices: item.sampleIDs, values: values)), to: id)
             }
         case .noWork(let retry):
-            send(.noWork(NoWork(retryAfterMs: Convert.ms(retry), reason: .waitingForStep)), to: id)
+            send(.noWork(NoWork(retryAfterMs: UInt32(milliseconds: retry), reason: .waitingForStep)), to: id)
         case .heartbeat:
             send(.heartbeat(Heartbeat(sentAtMs: UInt64(Date().timeIntervalSince1970 * 1000), currentStep: UInt64(tasks.count), freeSlots: 1)), to: id)
         case .rejoinRequired:

@@ -5,9 +5,12 @@ import SNNEnergy
 import SNNMethods
 import SNNModel
 
-/// The coordinator's I/O shell: a ZeroMQ ROUTER socket, a clock and a loop that turns wire messages into
-/// `CoordinatorMachine` events and its directives into wire messages, optimizer steps (through
+/// The coordinator's I/O shell: a frame transport (a ZeroMQ ROUTER socket), a clock and a loop that turns wire
+/// messages into `CoordinatorMachine` events and its directives into wire messages, optimizer steps (through
 /// `TrainingSession`), checkpoints and metrics. All decisions live in the machine; this only carries them out.
+///
+/// `run()` opens the socket and loops. Tests drive the same loop in-process: `start(on:)` with one end of an
+/// `InMemoryNetwork`, `poll()` per turn, `finish(drainFor:)` at the end, on a `ManualClock`.
 public final class CoordinatorServer {
     public let setup: RunSetup
     public let session: TrainingSession
@@ -20,7 +23,8 @@ public final class CoordinatorServer {
     let fingerprint: String
 
     var machine: CoordinatorMachine<StepContribution>
-    let clockOrigin = ContinuousClock.now
+    /// The time of every machine event and of the loop's cadence (ticks, status writes, the final drain).
+    public let clock: ShellClock
     var identities: [WorkerID: [UInt8]] = [:]
     var workerOf: [[UInt8]: WorkerID] = [:]
     var names: [WorkerID: String] = [:]
@@ -29,7 +33,8 @@ public final class CoordinatorServer {
     let sentTally = WireTally(), receivedTally = WireTally()
     /// Micro-batch hand-outs for the worker timeline (`micro_batches` table), flushed per committed job.
     let timeline = MicroBatchTimeline()
-    var socket: ZSocket!
+    var transport: FrameTransport!
+    var lastTick = Instant.zero
     /// The run's schedule (evaluate, checkpoint cadence, max-steps, stop), shared with the standalone trainer.
     var schedule: RunSchedule
     var done = false
@@ -44,18 +49,18 @@ public final class CoordinatorServer {
     /// Polled by the loop; returns true when the process was asked to stop (SIGINT/SIGTERM).
     public var stopRequested: () -> Bool = { false }
     // Step timing.
-    var stepStartedAt = ContinuousClock.now
-    var assignedAt: [WorkKey: ContinuousClock.Instant] = [:]
+    var stepStartedAt = Instant.zero
+    var assignedAt: [WorkKey: Instant] = [:]
     var transferNanos: Int64 = 0, transferCount = 0
     var codecNanos: Int64 = 0
-    var lastStatusWrite = ContinuousClock.now - .seconds(10)
-    var windowSamples = 0, windowStart = ContinuousClock.now, rate = 0.0
+    var lastStatusWrite: Instant?
+    var windowSamples = 0, windowStart = Instant.zero, rate = 0.0
     let runStart = Date()
 
     public init(setup: RunSetup, session: TrainingSession, runID: String, options: CoordinatorOptions,
-                recorder: RunRecorder?, buildID: String) throws {
+                recorder: RunRecorder?, buildID: String, clock: ShellClock = SystemClock()) throws {
         self.setup = setup; self.session = session; self.runID = runID; self.options = options
-        self.recorder = recorder; self.buildID = buildID
+        self.recorder = recorder; self.buildID = buildID; self.clock = clock
         self.runUUID = UUID(uuidString: Self.uuidString(from: runID)) ?? UUID()
         self.fingerprint = BuildIdentity.dataFingerprint(train: setup.train, test: setup.test)
         var l = Logger(label: "snn-coord")
@@ -75,7 +80,7 @@ public final class CoordinatorServer {
         return "\(String(c[0..<8]))-\(String(c[8..<12]))-\(String(c[12..<16]))-\(String(c[16..<20]))-\(String(c[20..<32]))"
     }
 
-    var now: Instant { Instant(since: clockOrigin, at: ContinuousClock.now) }
+    var now: Instant { clock.now }
 
     /// Runs until the run is finished (or `maxSteps` steps were committed). Returns the last evaluation.
     public func run() throws -> EvaluationOutcome? {
@@ -87,7 +92,7 @@ public final class CoordinatorServer {
                 recorder?.membership(worker: r.publicKey ?? "unknown", name: r.address, .refused, detail: "CURVE key not allowed")
             }
         }
-        socket = try ZSocket.router(context)
+        let socket = try ZSocket.router(context)
         if let curve = options.curve { try socket.makeCurveServer(secretKey: curve.keyPair.secretKey) }
         do { try socket.bind(options.bind) } catch {
             throw SetupError("cannot listen on \(options.bind): \(error); pick another --bind address or port")
@@ -97,26 +102,48 @@ public final class CoordinatorServer {
         if !options.quiet { Progress.line("coordinator   listening on \(endpoint)\(options.curve != nil ? " (CURVE, \(options.curve!.allowed.keys.count) allowed worker keys)" : " (plain TCP)"); waiting for \(options.minWorkers) worker(s)") }
         defer { zap?.stop(); socket.close() }
 
+        start(on: socket)
+        while !done { try poll(timeoutMs: 20) }
+        return try finish(drainFor: .milliseconds(300))
+    }
+
+    /// Starts the run on `transport` (bound, or one end of an in-memory pair): the schedule's first actions.
+    public func start(on transport: FrameTransport) {
+        self.transport = transport
+        lastTick = clock.now
+        windowStart = clock.now
         perform(schedule.next(after: .started(session.cursor)))
-        var lastTick = ContinuousClock.now
-        while !done {
-            if let frames = try receive(timeoutMs: 20) { handleFrames(frames) }
-            // Drain whatever else is queued without waiting.
-            while let more = try receive(timeoutMs: 0) { handleFrames(more) }
-            // Stopped on request: the step in flight is abandoned (its work is redone on resume); the schedule
-            // checkpoints the committed state before the workers are told.
-            if !done && stopRequested() { perform(schedule.next(after: .stopRequested)) }
-            if ContinuousClock.now - lastTick >= .milliseconds(50) {
-                lastTick = ContinuousClock.now
-                apply(machine.handle(.tick, at: now))
-                writeStatusIfDue()
-            }
-            if let f = failure { throw SetupError(f) }
+    }
+
+    /// One turn of the loop: every queued message (waiting up to `timeoutMs` for the first), a stop request, and
+    /// the machine's tick when 50 ms have passed on the clock. Throws when the run failed.
+    public func poll(timeoutMs: Int = 0) throws {
+        if let frames = try receive(timeoutMs: timeoutMs) { handleFrames(frames) }
+        // Drain whatever else is queued without waiting.
+        while let more = try receive(timeoutMs: 0) { handleFrames(more) }
+        // Stopped on request: the step in flight is abandoned (its work is redone on resume); the schedule
+        // checkpoints the committed state before the workers are told.
+        if !done && stopRequested() { perform(schedule.next(after: .stopRequested)) }
+        if clock.now - lastTick >= .milliseconds(50) {
+            lastTick = clock.now
+            apply(machine.handle(.tick, at: now))
+            writeStatusIfDue()
         }
-        // Tell workers the run is over and give the messages a moment to leave.
+        if let f = failure { throw SetupError(f) }
+    }
+
+    /// True once the schedule has stopped the run (`finish` is next).
+    public var isFinished: Bool { done }
+
+    /// The machine's view: workers, the job in flight.
+    public var status: CoordinatorStatus { machine.status }
+
+    /// Tells the workers the run is over, gives the messages `drainFor` on the clock to leave, and records the
+    /// last metrics. Returns the last evaluation.
+    public func finish(drainFor: Duration) throws -> EvaluationOutcome? {
         apply(machine.handle(.finishRun, at: now))
-        let drainUntil = ContinuousClock.now + .milliseconds(300)
-        while ContinuousClock.now < drainUntil { if let frames = try receive(timeoutMs: 20) { handleFrames(frames) } }
+        let drainUntil = clock.now + drainFor
+        while clock.now < drainUntil { if let frames = try receive(timeoutMs: 20) { handleFrames(frames) } }
         // Attribute the last messages to the last epoch trained (the cursor has already moved past it).
         flushWire(epoch: max(0, min(session.epoch, setup.settings.epochs - 1)))
         recorder?.microBatches(timeline.drain())
@@ -130,8 +157,8 @@ public final class CoordinatorServer {
     func receive(timeoutMs: Int) throws -> [[UInt8]]? {
         while true {
             do {
-                return try socket.receiveMultipart(timeoutMs: timeoutMs)
-            } catch {
+                return try transport.receive(timeoutMs: timeoutMs)
+            } catch let error as ZmqError {
                 guard error.code == EMSGSIZE else { throw error }
                 let e = error
                 oversizedDropped += 1
@@ -168,16 +195,14 @@ public final class CoordinatorServer {
     }
 
     func queueStep() {
-        let work = session.nextStepWork()
-        let plan = StepPlan(epoch: session.epoch, step: session.step, microBatches: work.map { $0.samples.map(Int.init) })
-        stepStartedAt = ContinuousClock.now
+        let plan = StepPlan(epoch: session.epoch, step: session.step, microBatches: session.nextStepWork())
+        stepStartedAt = clock.now
         transferNanos = 0; transferCount = 0; codecNanos = 0
         apply(machine.handle(.startStep(plan), at: now))
     }
 
     func queueEvaluation(epoch: Int) {
-        let work = session.evaluationWork(epoch: epoch)
-        let plan = EvaluationPlan(epoch: epoch, step: session.step, microBatches: work.map { $0.samples.map(Int.init) })
+        let plan = EvaluationPlan(epoch: epoch, step: session.step, microBatches: session.evaluationWork(epoch: epoch))
         apply(machine.handle(.startEvaluation(plan), at: now))
     }
 
@@ -217,7 +242,8 @@ public final class CoordinatorServer {
         case .result(let r): result(r, from: id)
         case .heartbeat: apply(machine.handle(.heartbeat(id), at: now))
         case .bye: apply(machine.handle(.workerBye(id), at: now))
-        case .error(let e): workerError(e, from: id)
+        case .workFailed(let f): workFailed(f, from: id)
+        case .error(let e): logger.warning("worker \(names[id] ?? id.rawValue) reported: \(e.text)")
         case .spikeRaster(let s): storeRaster(s, wireBytes: decoded.wireBytes, from: id)
         default:
             send(.error(ErrorReply(code: .malformed, text: "\(decoded.kind) is not a worker message")), toIdentity: identity)
@@ -249,13 +275,15 @@ public final class CoordinatorServer {
         apply(machine.handle(.workerHello(id, compatible: compatible), at: now))
     }
 
+    /// A RESULT: sizes checked against the run's network, then its contribution (gradient in fixed point, steps as
+    /// the method simulated them) goes to the machine as the payload it will hand back in `commitStep`.
     func result(_ r: WorkResult, from id: WorkerID) {
-        let key = Convert.key(r.key)
+        let key = r.key
         let expectGradient = key.phase == .train ? session.network.parameterCount : 0
-        guard r.gradient.count == expectGradient || (key.phase == .evaluate && r.gradient.isEmpty),
+        guard r.gradient.count == expectGradient,
               key.phase == .evaluate || r.statistics.count == session.network.statisticsCount,
               r.spikesPerLayer.count == session.network.layers.count,
-              let ledger = Convert.ledger(r.counters, like: session.network.makeLedger()) else {
+              let contribution = StepContribution(r, ledgerLike: session.network.makeLedger()) else {
             logger.warning("rejected a result for \(key) from \(names[id] ?? id.rawValue): sizes do not match the run's network")
             send(.error(ErrorReply(code: .malformed, text: "result sizes do not match the network")), to: id)
             dropped["malformed result", default: 0] += 1
@@ -265,27 +293,16 @@ public final class CoordinatorServer {
         }
         timeline.finished(key, worker: id.rawValue)
         if let sent = assignedAt.removeValue(forKey: key) {
-            transferNanos += max(0, (ContinuousClock.now - sent).nanoseconds - Int64(r.computeNanos)); transferCount += 1
+            transferNanos += max(0, (clock.now - sent).nanoseconds - Int64(r.computeNanos)); transferCount += 1
         }
-        let steps = key.phase == .train ? session.network.timesteps : session.method.inferenceSteps(parameters: session.parameters)
-        let c = StepContribution(microBatch: key.microBatch, gradient: r.gradient, statistics: r.statistics, lossSum: r.lossSum,
-                                 correct: Int(r.correct), samples: Int(r.samples), ledger: ledger,
-                                 spikesPerLayer: r.spikesPerLayer, steps: steps, computeNanos: r.computeNanos)
-        apply(machine.handle(.resultArrived(id, key: key, parameterVersion: Int(r.parameterVersion), samples: Int(r.samples), payload: c), at: now))
+        apply(machine.handle(.resultArrived(id, key: key, parameterVersion: Int(r.parameterVersion), samples: Int(r.samples),
+                                            payload: contribution), at: now))
     }
 
-    /// Workers report a failed micro-batch as an ERROR whose text starts "FAILED epoch step microBatch phase".
-    func workerError(_ e: ErrorReply, from id: WorkerID) {
-        let parts = e.text.split(separator: " ")
-        if parts.count >= 5, parts[0] == "FAILED", let ep = Int(parts[1]), let st = Int(parts[2]), let mb = Int(parts[3]) {
-            let key = WorkKey(epoch: ep, step: st, microBatch: mb, phase: parts[4] == "train" ? .train : .evaluate)
-            let detail = parts.dropFirst(5).joined(separator: " ")
-            timeline.finished(key, worker: id.rawValue, outcome: .failed)
-            let reason: FailureReason = e.code == .staleParameters ? .missingParameters(version: machine.parameterVersion) : .computeError(detail)
-            apply(machine.handle(.workFailed(id, key: key, reason: reason), at: now))
-        } else {
-            logger.warning("worker \(names[id] ?? id.rawValue) reported: \(e.text)")
-        }
+    /// A micro-batch the worker could not compute (WORK_FAILED): back to the machine, which requeues it.
+    func workFailed(_ f: WorkFailed, from id: WorkerID) {
+        timeline.finished(f.key, worker: id.rawValue, outcome: .failed)
+        apply(machine.handle(.workFailed(id, key: f.key, reason: FailureReason(f)), at: now))
     }
 
     // MARK: - Directives
@@ -324,23 +341,19 @@ public final class CoordinatorServer {
     func send(_ m: CoordinatorMessage, to id: WorkerID) {
         switch m {
         case .welcome(let info):
-            send(.welcome(Welcome(runId: runUUID, heartbeatIntervalMs: Convert.ms(info.heartbeatInterval),
-                                  deadWorkerTimeoutMs: Convert.ms(info.deadAfter), specJSON: Array(setup.specJSON.utf8),
+            send(.welcome(Welcome(runId: runUUID, info, specJSON: Array(setup.specJSON.utf8),
                                   parameterVersion: UInt64(machine.parameterVersion))), to: id)
-        case .refuse(let r): send(.refuse(Convert.refusal(r)), to: id)
+        case .refuse(let r): send(.refuse(Refusal(r)), to: id)
         case let .assign(items, includeParameters):
-            // Parameters (and running state) travel once per version per worker: with the first item only.
-            let values = includeParameters ? session.parameters + session.state : nil
+            // Parameters and running state travel once per version per worker: with the first item only.
+            let values = includeParameters ? ModelValues(parameters: session.parameters, state: session.state) : nil
             for (i, item) in items.enumerated() {
-                assignedAt[item.key] = ContinuousClock.now
+                assignedAt[item.key] = clock.now
                 timeline.assigned(item.key, worker: id.rawValue, name: names[id] ?? "", samples: item.sampleIDs.count)
-                send(.work(WorkAssignment(key: Convert.wireKey(item.key), parameterVersion: UInt64(item.parameterVersion),
-                                          seed: setup.settings.seed, sampleIndices: item.sampleIDs.map { UInt32($0) },
-                                          split: item.key.phase == .train ? .train : .test,
-                                          parameters: i == 0 ? values : nil)), to: id)
+                send(.work(WorkAssignment(item, values: i == 0 ? values : nil)), to: id)
             }
         case .noWork(let retry):
-            send(.noWork(NoWork(retryAfterMs: Convert.ms(retry), reason: .waitingForStep)), to: id)
+            send(.noWork(NoWork(retryAfterMs: UInt32(milliseconds: retry), reason: .waitingForStep)), to: id)
         case .heartbeat:
             send(.heartbeat(Heartbeat(sentAtMs: UInt64(Date().timeIntervalSince1970 * 1000), currentStep: UInt64(session.iteration), freeSlots: 1)), to: id)
         case .rejoinRequired:
@@ -361,7 +374,7 @@ public final class CoordinatorServer {
             let enc = try WireCodec.encode(m, runId: m.kind.requiresRunId || m.kind == .welcome ? runUUID : nil)
             codecNanos += (ContinuousClock.now - t0).nanoseconds
             sentTally.add(enc.kind, raw: enc.rawBytes, wire: enc.wireBytes)
-            try socket.sendMultipart([ident] + enc.frames, dontWait: true)
+            try transport.send([ident] + enc.frames)
         } catch {
             logger.debug("send \(m.kind) failed: \(error)")
         }
@@ -373,7 +386,7 @@ public final class CoordinatorServer {
         do {
             let outcome = try session.commit(contributions: job.payloads)
             recorder?.microBatches(timeline.drain())
-            let wall = ContinuousClock.now - stepStartedAt
+            let wall = clock.now - stepStartedAt
             let wallMs = Double(wall.nanoseconds) / 1e6
             let contributors = Set(job.results.map(\.worker))
             let workers = max(1, contributors.count)
@@ -383,8 +396,8 @@ public final class CoordinatorServer {
             let wireMs = transferCount > 0 ? Double(transferNanos) / 1e6 / Double(transferCount) : 0
             let codecMs = Double(codecNanos) / 1e6
             windowSamples += outcome.samples
-            let elapsed = ContinuousClock.now - windowStart
-            if elapsed >= .seconds(1) { rate = Double(windowSamples) / Double(elapsed.nanoseconds) * 1e9; windowSamples = 0; windowStart = .now }
+            let elapsed = clock.now - windowStart
+            if elapsed >= .seconds(1) { rate = Double(windowSamples) / Double(elapsed.nanoseconds) * 1e9; windowSamples = 0; windowStart = clock.now }
             else if rate == 0 { rate = Double(outcome.samples) / max(1e-9, wallMs / 1000) }
             recorder?.step(outcome, samplesPerSecond: rate, version: session.version, workers: workers, wallMs: wallMs,
                            codecMs: codecMs, wireMs: wireMs, waitMs: max(0, wallMs - computeMs - codecMs))
@@ -448,8 +461,8 @@ public final class CoordinatorServer {
     // MARK: - Status file
 
     func writeStatusIfDue(force: Bool = false) {
-        guard let path = options.statusPath, force || ContinuousClock.now - lastStatusWrite >= .seconds(1) else { return }
-        lastStatusWrite = .now
+        guard let path = options.statusPath, force || lastStatusWrite.map({ clock.now - $0 >= .seconds(1) }) ?? true else { return }
+        lastStatusWrite = clock.now
         let s = machine.status
         let snapshot = StatusSnapshot(
             runID: runID, pid: Int(getpid()), updatedAt: Date().timeIntervalSince1970, epoch: session.epoch, step: session.step,

@@ -6,14 +6,13 @@ import SNNMethods
 import SNNModel
 
 /// A worker's state while it serves an ECC conversion (`snn-coord convert --workers N`): the conversion spec from
-/// WELCOME, the models of the parameter versions it was sent, each assigned item's job kind and T, and the results
-/// waiting to be sent. Shared between the worker's loop and its compute threads (hence the lock).
+/// WELCOME, the models of the parameter versions it was sent, and the results waiting to be sent. (Each item's key
+/// is the WORK's own: its ECC phase names the job kind, its step T.) Shared between the worker's loop and its compute threads (hence the lock).
 final class ConversionWorkerState: @unchecked Sendable {
     let spec: ConversionSpec
     private let lock = NSLock()
     private var cnn: (version: Int, network: ECCNetwork)?
     private var snn: (version: Int, model: ConvertedSNN)?
-    private var jobs: [WorkKey: WireWorkKey] = [:]
     private var outbox: [WorkKey: WorkResult] = [:]
 
     init(spec: ConversionSpec) { self.spec = spec }
@@ -37,11 +36,9 @@ final class ConversionWorkerState: @unchecked Sendable {
         return nil
     }
 
-    func remember(_ key: WorkKey, wire: WireWorkKey) { lock.lock(); jobs[key] = wire; lock.unlock() }
-
-    func models() -> (cnn: ECCNetwork?, snn: ConvertedSNN?, wire: [WorkKey: WireWorkKey]) {
+    func models() -> (cnn: ECCNetwork?, snn: ConvertedSNN?) {
         lock.lock(); defer { lock.unlock() }
-        return (cnn?.network, snn?.model, jobs)
+        return (cnn?.network, snn?.model)
     }
 
     func holds(version: Int) -> Bool {
@@ -53,7 +50,6 @@ final class ConversionWorkerState: @unchecked Sendable {
 
     func take(_ key: WorkKey) -> WorkResult? {
         lock.lock(); defer { lock.unlock() }
-        jobs[key] = nil
         return outbox.removeValue(forKey: key)
     }
 }
@@ -69,12 +65,20 @@ extension WorkerClient {
         return true
     }
 
-    /// [conversion hook] WORK of a conversion: loads the parameters it carries, remembers the job's kind and T, and
-    /// hands the item to the worker machine like any other.
+    /// [conversion hook] WORK of a conversion: loads the parameters it carries (the state frame is empty: a
+    /// conversion has no running state) and hands the item, keyed by its ECC phase and T, to the worker machine.
     func conversionWork(_ a: WorkAssignment, state: ConversionWorkerState) throws {
-        if let p = a.parameters {
+        guard a.key.phase.isConversion else {
+            logger.error("coordinator sent \(a.key.phase) work to a worker serving a conversion")
+            return
+        }
+        if let v = a.values {
+            guard v.state.isEmpty else {
+                logger.error("coordinator sent \(v.state.count) state values with conversion parameters; a conversion has none")
+                return
+            }
             do {
-                if let problem = try state.load(version: Int(a.parameterVersion), parameters: p) {
+                if let problem = try state.load(version: Int(a.parameterVersion), parameters: v.parameters) {
                     logger.error("coordinator sent unusable conversion parameters: \(problem)")
                     return
                 }
@@ -82,21 +86,19 @@ extension WorkerClient {
                 logger.error("coordinator sent unusable conversion parameters: \(error)")
                 return
             }
-            parameters = (Int(a.parameterVersion), [], [])
+            parameters = (Int(a.parameterVersion), v)
         }
-        let key = WorkKey(epoch: Int(a.key.epoch), step: Int(a.key.step), microBatch: Int(a.key.microBatch), phase: .evaluate)
-        state.remember(key, wire: a.key)
-        let item = WorkItem(key: key, sampleIDs: a.sampleIndices.map(Int.init), parameterVersion: Int(a.parameterVersion))
-        try apply(machine.handle(.assignment([item], includesParameters: a.parameters != nil), at: now))
+        try apply(machine.handle(.assignment([WorkItem(a)], includesParameters: a.values != nil), at: now))
     }
 
     /// [conversion hook] Runs one conversion micro-batch on a compute thread; its RESULT waits in the state's outbox.
     func startConversion(_ task: ComputeTask, state: ConversionWorkerState) {
         let item = task.item
-        let (cnn, snn, wire) = state.models()
+        let (cnn, snn) = state.models()
         let q = completions
-        func fail(_ why: String) { q.push(task.id, item.key, .failure(SetupError(why))) }
-        guard let k = wire[item.key], let kind = ConversionTaskKind(wirePhase: k.phase) else {
+        func fail(_ why: String) { q.push(task.id, .failure(SetupError(why))) }
+        let k = item.key
+        guard let kind = ConversionTaskKind(wirePhase: k.phase) else {
             return fail("conversion work \(item.key) of unknown kind")
         }
         // Fault injection for the end-to-end tests (never set in production): `SNN_TEST_CRASH_ON=ecc:JOB:MB` aborts
@@ -110,13 +112,14 @@ extension WorkerClient {
         guard item.sampleIDs.allSatisfy({ $0 >= 0 && $0 < data.count }) else {
             return fail("sample index out of range (this worker holds \(data.count) images)")
         }
-        let h = state.spec.thresholding, T = Int(k.step), ids = item.sampleIDs, version = UInt64(item.parameterVersion)
+        let h = state.spec.thresholding, T = k.step, ids = item.sampleIDs.map(Int.init), version = UInt64(item.parameterVersion)
         let needsCNN = kind == .cnn || kind == .lambda
         guard needsCNN ? cnn != nil : snn != nil else { return fail("missing parameters for version \(item.parameterVersion)") }
-        DispatchQueue.global().async {
+        dispatchCompute {
             let t0 = ContinuousClock.now
             var r = WorkResult(key: k, parameterVersion: version, samples: UInt32(ids.count), lossSum: 0, correct: 0,
-                               computeNanos: 0, gradient: [], statistics: [], counters: [], spikesPerLayer: [])
+                               computeNanos: 0, steps: UInt32(max(1, T)), gradient: [], statistics: [], counters: [],
+                               spikesPerLayer: [])
             switch kind {
             case .cnn:
                 r.correct = UInt32(ECCInference.cnnCorrect(cnn!, data: data, indices: ids))
@@ -124,18 +127,20 @@ extension WorkerClient {
                 r.statistics = ECCInference.maxima(cnn!, data: data, indices: ids)
             case .closedForm:
                 let e = ECCInference.closedForm(snn!, data: data, indices: ids, timesteps: T, thresholding: h)
-                r.correct = UInt32(e.correct); r.spikesPerLayer = e.spikesPerLayer; r.counters = Convert.flatten(e.ledger)
+                r.correct = UInt32(e.correct); r.spikesPerLayer = e.spikesPerLayer; r.counters = e.ledger.flatCounts
             case .timeStepped:
                 let (e, c) = ECCInference.timeStepped(snn!, data: data, indices: ids, timesteps: T, thresholding: h)
                 r.correct = UInt32(e.correct); r.spikesPerLayer = e.spikesPerLayer
-                r.counters = Convert.flatten(e.ledger) + c.sums
+                r.counters = e.ledger.flatCounts + c.sums
                 r.statistics = [Float(c.maxDifference)]
             }
             r.computeNanos = UInt64(max(0, (ContinuousClock.now - t0).nanoseconds))
             state.post(item.key, r)
-            q.push(task.id, item.key, .success(MicroBatchResult(gradient: [], statistics: [], lossSum: 0, correct: Int(r.correct),
-                                                                samples: ids.count, ledger: EventLedger(layerNames: [], timesteps: 1),
-                                                                spikesPerLayer: [], steps: max(1, T), computeNanos: r.computeNanos)))
+            // The machine's payload is only a receipt: the RESULT itself waits in the outbox (sendConversionResult).
+            q.push(task.id, .success(StepContribution(microBatch: k.microBatch, gradient: [], statistics: [], lossSum: 0,
+                                                      correct: Int(r.correct), samples: ids.count,
+                                                      ledger: EventLedger(layerNames: [], timesteps: 1), spikesPerLayer: [],
+                                                      steps: max(1, T), computeNanos: r.computeNanos)))
         }
     }
 

@@ -14,8 +14,8 @@ extension WorkerClient {
     /// its first `rasterSamples` test samples in every spiking layer and queues them; nil otherwise.
     func rasterCapture(_ item: WorkItem, method: any TrainingMethod, parameters: [Float], state: [Float]) -> (@Sendable () -> Void)? {
         guard options.rasterSamples > 0, item.key.phase == .evaluate, item.key.microBatch == 0, let spec else { return nil }
-        let samples = item.sampleIDs.prefix(options.rasterSamples).map { Int32($0) }
-        let data = test, seed = runSeed, epoch = item.key.epoch, queue = rasters
+        let samples = Array(item.sampleIDs.prefix(options.rasterSamples))
+        let data = test, seed = item.microBatch.seed, epoch = item.key.epoch, queue = rasters
         return {
             let captured = SpikeCapture.record(method: method, spec: spec, samples: samples, data: data, epoch: epoch,
                                                seed: seed, parameters: parameters, state: state)

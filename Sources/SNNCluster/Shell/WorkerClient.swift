@@ -30,45 +30,65 @@ public struct WorkerOptions: Sendable {
     }
 }
 
-/// The worker's I/O shell: a DEALER socket, compute threads and a loop feeding `WorkerMachine`.
+/// The worker's I/O shell: a frame transport (a ZeroMQ DEALER socket), compute threads and a loop feeding
+/// `WorkerMachine`; results travel as the machine's payloads (`computeFinished` in, `sendResult` out).
+///
+/// `run()` connects and loops. Tests drive the same loop in-process: `init(options:train:test:clock:connect:)`
+/// with a connector to an `InMemoryNetwork`, `start()`, then `poll()` per turn, on a `ManualClock`.
 ///
 /// Each micro-batch runs single-threaded on its own slot; `threads` slots run at once. The model is built from
 /// the spec the coordinator sends in WELCOME; parameters arrive with the first assignment of each version.
 public final class WorkerClient {
     public let options: WorkerOptions
-    let workerID = UUID()
+    /// This process's worker id (HELLO), stable across its reconnects.
+    public let workerID = UUID()
     let buildID: String
     let train: LabeledImages
     let test: LabeledImages
     let fingerprint: String
     var logger: Logger
-    var machine: WorkerMachine
-    let clockOrigin = ContinuousClock.now
-    var context: ZContext
-    var socket: ZSocket!
+    var machine: WorkerMachine<StepContribution>
+    /// The time of every machine event and of the loop's cadence (ticks, give-up-after).
+    public let clock: ShellClock
+    /// Opens a new connection to the coordinator (at start and at every reconnect).
+    let connector: (WorkerClient) throws -> FrameTransport
+    var context: ZContext?
+    var transport: FrameTransport?
+    var lastTick = Instant.zero
+    /// Runs a computation off the loop (a global dispatch queue; tests run it in place).
+    public var dispatchCompute: (@escaping @Sendable () -> Void) -> Void = { DispatchQueue.global().async(execute: $0) }
     var runID: UUID?
     var specJSON: [UInt8] = []
     var method: (any TrainingMethod)?
     var spec: RunSpec?
     let rasters = RasterQueue()
-    var parameters: (version: Int, values: [Float], state: [Float])?
+    /// The parameters and running state of one version, as the last WORK that carried them sent them.
+    var parameters: (version: Int, values: ModelValues)?
     let completions = CompletionQueue()
-    /// The result whose `computeFinished` is being handled (the machine answers with `sendResult` at once).
-    var justFinished: (key: WorkKey, result: MicroBatchResult)?
-    var runSeed: UInt64 = 0
-    var lastContact = ContinuousClock.now
+    var lastContact = Instant.zero
     /// Set by a `stop` directive, wherever it was handled.
     var stopping = false
     public internal(set) var resultsSent = 0
     /// [conversion hook] Set while this worker serves an ECC conversion (WorkerClient+Conversion.swift).
     var conversion: ConversionWorkerState?
 
-    public init(options: WorkerOptions) throws {
+    /// A worker on ZeroMQ with the data of `options.dataDirectory`.
+    public convenience init(options: WorkerOptions) throws {
+        try self.init(options: options,
+                      train: try IDXDataset.load(directory: options.dataDirectory, split: .train, limit: options.limit),
+                      test: try IDXDataset.load(directory: options.dataDirectory, split: .test, limit: options.limit))
+    }
+
+    /// A worker with its data in hand. `connect` opens each connection (default: a ZeroMQ DEALER to
+    /// `options.address`, with CURVE when `options.curve` is set).
+    public init(options: WorkerOptions, train: LabeledImages, test: LabeledImages, clock: ShellClock = SystemClock(),
+                connect: (() throws -> FrameTransport)? = nil) throws {
         self.options = options
-        self.context = try ZContext()
+        self.clock = clock
+        if let connect { connector = { _ in try connect() } } else { connector = { try $0.zeroMQDealer() } }
         self.buildID = BuildIdentity.current(blasCore: BLAS.coreName)
-        train = try IDXDataset.load(directory: options.dataDirectory, split: .train, limit: options.limit)
-        test = try IDXDataset.load(directory: options.dataDirectory, split: .test, limit: options.limit)
+        self.train = train
+        self.test = test
         fingerprint = BuildIdentity.dataFingerprint(train: train, test: test)
         var l = Logger(label: "snn-worker")
         l.logLevel = options.quiet ? .warning : .info
@@ -76,49 +96,67 @@ public final class WorkerClient {
         machine = WorkerMachine(configuration: try WorkerConfiguration(slots: options.threads))
     }
 
-    var now: Instant { Instant(since: clockOrigin, at: ContinuousClock.now) }
+    var now: Instant { clock.now }
 
     /// Runs until the coordinator says the run is over (returns normally), refuses this worker, or `stop()`.
     public func run() throws {
+        try start()
+        while try !poll(timeoutMs: 5) {}
+    }
+
+    /// Connects and says HELLO.
+    public func start() throws {
+        lastTick = clock.now
+        lastContact = clock.now
         try connect()
         try apply(machine.handle(.connected, at: now))
-        var lastTick = ContinuousClock.now
-        while true {
-            if let frames = try socket.receiveMultipart(timeoutMs: 5) { try handle(frames) }
-            while let more = try socket.receiveMultipart(timeoutMs: 0) { try handle(more) }
-            sendRasters()
-            for (task, key, outcome) in completions.drain() {
-                switch outcome {
-                case .success(let r):
-                    justFinished = (key, r)
-                    try apply(machine.handle(.computeFinished(taskID: task), at: now))
-                    justFinished = nil
-                case .failure(let e):
-                    try apply(machine.handle(.computeFailed(taskID: task, reason: e.description), at: now))
-                }
-            }
-            if stopping { return }
-            if ContinuousClock.now - lastTick >= .milliseconds(50) {
-                lastTick = .now
-                if try apply(machine.handle(.tick, at: now)) || stopping { return }
-                if let p = options.parentPID, getppid() != p {
-                    logger.warning("the coordinator that started this worker (pid \(p)) is gone; exiting")
-                    return
-                }
-                if let g = options.giveUpAfter, ContinuousClock.now - lastContact > g {
-                    throw SetupError("no coordinator answered at \(options.address) for \(g); check the address (and --server-key for a CURVE coordinator)")
-                }
+    }
+
+    /// One turn of the loop: every queued message (waiting up to `timeoutMs` for the first), finished
+    /// computations, and the machine's tick when 50 ms have passed on the clock. Returns true when the worker
+    /// must stop; throws when it cannot go on (refused, no coordinator within `giveUpAfter`).
+    public func poll(timeoutMs: Int = 0) throws -> Bool {
+        if let frames = try transport?.receive(timeoutMs: timeoutMs) { try handle(frames) }
+        while let more = try transport?.receive(timeoutMs: 0) { try handle(more) }
+        sendRasters()
+        for (task, outcome) in completions.drain() {
+            switch outcome {
+            case .success(let contribution):
+                try apply(machine.handle(.computeFinished(taskID: task, contribution), at: now))
+            case .failure(let e):
+                try apply(machine.handle(.computeFailed(taskID: task, reason: e.description), at: now))
             }
         }
+        if stopping { return true }
+        if clock.now - lastTick >= .milliseconds(50) {
+            lastTick = clock.now
+            if try apply(machine.handle(.tick, at: now)) || stopping { return true }
+            if let p = options.parentPID, getppid() != p {
+                logger.warning("the coordinator that started this worker (pid \(p)) is gone; exiting")
+                return true
+            }
+            if let g = options.giveUpAfter, clock.now - lastContact > g {
+                throw SetupError("no coordinator answered at \(options.address) for \(g); check the address (and --server-key for a CURVE coordinator)")
+            }
+        }
+        return false
     }
 
     func connect() throws {
-        socket?.close()
-        socket = try ZSocket.dealer(context)
+        transport?.close()
+        transport = nil
+        transport = try connector(self)
+    }
+
+    /// A ZeroMQ DEALER connected to `options.address`.
+    func zeroMQDealer() throws -> FrameTransport {
+        if context == nil { context = try ZContext() }
+        let socket = try ZSocket.dealer(context!)
         if let c = options.curve { try socket.makeCurveClient(serverPublicKey: c.serverKey, keyPair: c.keyPair) }
         do { try socket.connect(options.address) } catch {
             throw SetupError("cannot connect to \(options.address): \(error); use tcp://HOST:PORT")
         }
+        return socket
     }
 
     func handle(_ frames: [[UInt8]]) throws {
@@ -127,7 +165,7 @@ public final class WorkerClient {
             logger.warning("rejected a malformed message from the coordinator: \(error)")
             return
         }
-        lastContact = .now
+        lastContact = clock.now
         switch decoded.message {
         case .welcome(let w):
             runID = decoded.runId
@@ -146,23 +184,20 @@ public final class WorkerClient {
                 }
             }
             if !options.quiet { Progress.line("snn-worker: joined run \(decoded.runId?.uuidString.prefix(8) ?? "?") with \(options.threads) slot(s)") }
-            try apply(machine.handle(.welcomed(WelcomeInfo(heartbeatInterval: .milliseconds(Int(w.heartbeatIntervalMs)),
-                                                           deadAfter: .milliseconds(Int(w.deadWorkerTimeoutMs)))), at: now))
+            try apply(machine.handle(.welcomed(WelcomeInfo(w)), at: now))
         case .refuse(let r):
-            try apply(machine.handle(.refused(Convert.refusalReason(r)), at: now))
+            try apply(machine.handle(.refused(RefusalReason(r)), at: now))
         case .work(let a):
             if let c = conversion { try conversionWork(a, state: c); return }   // [conversion hook]
-            runSeed = a.seed
-            if let p = a.parameters, let m = method {
-                let n = m.network.parameterCount
-                guard p.count == n + m.network.stateCount else {
-                    logger.error("coordinator sent \(p.count) parameter values, the model needs \(n + m.network.stateCount)")
+            let item = WorkItem(a)
+            if let v = a.values, let m = method {
+                guard v.parameters.count == m.network.parameterCount, v.state.count == m.network.stateCount else {
+                    logger.error("coordinator sent \(v.parameters.count) parameters and \(v.state.count) state values, the model needs \(m.network.parameterCount) and \(m.network.stateCount)")
                     return
                 }
-                parameters = (Int(a.parameterVersion), Array(p[0..<n]), Array(p[n...]))
+                parameters = (item.parameterVersion, v)
             }
-            let item = WorkItem(key: Convert.key(a.key), sampleIDs: a.sampleIndices.map(Int.init), parameterVersion: Int(a.parameterVersion))
-            try apply(machine.handle(.assignment([item], includesParameters: a.parameters != nil), at: now))
+            try apply(machine.handle(.assignment([item], includesParameters: a.values != nil), at: now))
         case .noWork(let n):
             try apply(machine.handle(.noWork(retryAfter: .milliseconds(Int(n.retryAfterMs))), at: now))
         case .heartbeat:
@@ -179,7 +214,7 @@ public final class WorkerClient {
 
     /// Carries out directives; returns true when the worker must stop.
     @discardableResult
-    func apply(_ directives: [WorkerMachine.Directive]) throws -> Bool {
+    func apply(_ directives: [WorkerMachine<StepContribution>.Directive]) throws -> Bool {
         for d in directives {
             switch d {
             case .sendHello:
@@ -188,14 +223,12 @@ public final class WorkerClient {
             case .requestWork(let n):
                 send(.requestWork(WorkRequest(freeSlots: UInt16(clamping: max(1, n)), knownParameterVersion: UInt64(max(0, parameters?.version ?? 0)))))
             case .startCompute(let task): start(task)
-            case .sendResult(let item):
+            case let .sendResult(item, contribution):
                 if let c = conversion { sendConversionResult(item, state: c); continue }   // [conversion hook]
-                guard let done = justFinished, done.key == item.key else { continue }
-                sendResult(done.result, item: item)
+                resultsSent += 1
+                send(.result(WorkResult(contribution, of: item)))
             case let .sendFailure(item, reason):
-                let code: ErrorReply.Code
-                if case .missingParameters = reason { code = .staleParameters } else { code = .internal }
-                send(.error(ErrorReply(code: code, text: WireText.truncated("FAILED \(item.key.epoch) \(item.key.step) \(item.key.microBatch) \(item.key.phase == .train ? "train" : "evaluate") \(reason)", maxBytes: 1000))))
+                send(.workFailed(WorkFailed(item, reason)))
             case .sendHeartbeat:
                 send(.heartbeat(Heartbeat(sentAtMs: UInt64(Date().timeIntervalSince1970 * 1000), currentStep: 0, freeSlots: 1)))
             case .sendBye:
@@ -234,50 +267,45 @@ public final class WorkerClient {
             logger.critical("SNN_TEST_CRASH_ON=\(c): aborting on \(item.key) (test fault injection)")
             abort()
         }
-        guard let method, let p = parameters, p.version == item.parameterVersion else {
-            completions.push(task.id, item.key, .failure(SetupError("missing parameters for version \(item.parameterVersion)")))
+        guard !item.key.phase.isConversion else {
+            completions.push(task.id, .failure(SetupError("\(item.key.phase) is conversion work and this worker joined a training run")))
             return
         }
-        let work = MicroBatch(epoch: item.key.epoch, step: item.key.step, index: item.key.microBatch,
-                              phase: item.key.phase == .train ? .train : .evaluate,
-                              samples: item.sampleIDs.map { Int32($0) }, seed: runSeed)
-        let data = item.key.phase == .train ? train : test
+        guard let method, let p = parameters, p.version == item.parameterVersion else {
+            completions.push(task.id, .failure(SetupError("missing parameters for version \(item.parameterVersion)")))
+            return
+        }
+        let work = item.microBatch
+        let data = work.phase.split == .train ? train : test
         let q = completions
-        let values = p.values, state = p.state
+        let values = p.values.parameters, state = p.values.state
         let capture = rasterCapture(item, method: method, parameters: values, state: state)
-        DispatchQueue.global().async {
+        dispatchCompute {
             let result = method.run(work, data: data, parameters: values, state: state)
             capture?()   // before the result is queued, so SPIKES leave ahead of its RESULT
-            q.push(task.id, item.key, .success(result))
+            // Rounded to fixed point here, on the compute thread, as the standalone trainer does.
+            do {
+                q.push(task.id, .success(try StepContribution(microBatch: work.index, result)))
+            } catch {
+                q.push(task.id, .failure(SetupError("non-finite gradient: \(error)")))
+            }
         }
-    }
-
-    func sendResult(_ r: MicroBatchResult, item: WorkItem) {
-        let gradient: [Int64]
-        do { gradient = r.gradient.isEmpty ? [] : try ExactSum.encode(r.gradient) } catch {
-            send(.error(ErrorReply(code: .internal, text: "FAILED \(item.key.epoch) \(item.key.step) \(item.key.microBatch) \(item.key.phase == .train ? "train" : "evaluate") non-finite gradient: \(error)")))
-            return
-        }
-        resultsSent += 1
-        send(.result(WorkResult(key: Convert.wireKey(item.key), parameterVersion: UInt64(item.parameterVersion), samples: UInt32(r.samples),
-                                lossSum: r.lossSum, correct: UInt32(r.correct), computeNanos: r.computeNanos, gradient: gradient,
-                                statistics: r.statistics, counters: Convert.flatten(r.ledger), spikesPerLayer: r.spikesPerLayer)))
     }
 
     func send(_ m: Message) {
         do {
             let enc = try WireCodec.encode(m, runId: m.kind.requiresRunId ? runID : nil)
-            try socket.sendMultipart(enc.frames, dontWait: true)
+            try transport?.send(enc.frames)
         } catch {
             logger.debug("send \(m.kind) failed: \(error)")
         }
     }
 }
 
-/// Finished computations handed from compute threads to the loop.
+/// Finished computations (by task id) handed from compute threads to the loop.
 final class CompletionQueue: @unchecked Sendable {
-    private var items: [(Int, WorkKey, Result<MicroBatchResult, SetupError>)] = []
+    private var items: [(Int, Result<StepContribution, SetupError>)] = []
     private let lock = NSLock()
-    func push(_ task: Int, _ key: WorkKey, _ r: Result<MicroBatchResult, SetupError>) { lock.lock(); items.append((task, key, r)); lock.unlock() }
-    func drain() -> [(Int, WorkKey, Result<MicroBatchResult, SetupError>)] { lock.lock(); defer { lock.unlock() }; let out = items; items = []; return out }
+    func push(_ task: Int, _ r: Result<StepContribution, SetupError>) { lock.lock(); items.append((task, r)); lock.unlock() }
+    func drain() -> [(Int, Result<StepContribution, SetupError>)] { lock.lock(); defer { lock.unlock() }; let out = items; items = []; return out }
 }

@@ -109,7 +109,7 @@ public final class ClusterECCEngine: ECCEngine {
     func evaluation(_ r: ConversionContribution, _ snn: ConvertedSNN, _ T: Int) throws -> (ECCEvaluation, [Int64]) {
         let template = EventLedger(layerNames: snn.network.names, timesteps: T)
         let n = server.spec.ledgerValues(timesteps: T)
-        guard r.counters.count >= n, let ledger = Convert.ledger(Array(r.counters[0..<n]), like: template) else {
+        guard r.counters.count >= n, let ledger = EventLedger(flatCounts: Array(r.counters[0..<n]), like: template) else {
             throw SetupError("inference results at T = \(T) have \(r.counters.count) counters, expected at least \(n)")
         }
         return (ECCEvaluation(timesteps: T, samples: r.samples, correct: r.correct, spikesPerLayer: r.spikes, ledger: ledger),

@@ -24,13 +24,29 @@ public struct RunSetup: @unchecked Sendable {
     public static func make(spec: RunSpec, dataDirectory: String, trainLimit: Int? = nil, testLimit: Int? = nil) throws -> RunSetup {
         try spec.validate()
         let method = try MethodFactory.make(spec)
-        let t = spec.training
-        let settings = TrainingSettings(epochs: t.epochs, batchSize: t.batchSize, microBatch: t.microBatch, seed: t.seed,
-                                        optimizer: MethodFactory.optimizer(t.optimizer), learningRate: t.optimizer.lr,
-                                        schedule: MethodFactory.schedule(t.schedule))
+        let settings = Self.settings(spec)
         try checkResources(spec: spec, network: method.network)
         let train = try IDXDataset.load(directory: dataDirectory, split: .train, limit: trainLimit)
         let test = try IDXDataset.load(directory: dataDirectory, split: .test, limit: testLimit)
+        return try make(spec: spec, method: method, settings: settings, train: train, test: test, source: dataDirectory, limit: trainLimit)
+    }
+
+    /// A run of `spec` on data already in memory (in-process tests), with the checks of `make(spec:dataDirectory:)`.
+    public static func make(spec: RunSpec, train: LabeledImages, test: LabeledImages) throws -> RunSetup {
+        try spec.validate()
+        let method = try MethodFactory.make(spec)
+        return try make(spec: spec, method: method, settings: settings(spec), train: train, test: test, source: "the data", limit: nil)
+    }
+
+    static func settings(_ spec: RunSpec) -> TrainingSettings {
+        let t = spec.training
+        return TrainingSettings(epochs: t.epochs, batchSize: t.batchSize, microBatch: t.microBatch, seed: t.seed,
+                                optimizer: MethodFactory.optimizer(t.optimizer), learningRate: t.optimizer.lr,
+                                schedule: MethodFactory.schedule(t.schedule))
+    }
+
+    private static func make(spec: RunSpec, method: any TrainingMethod, settings: TrainingSettings, train: LabeledImages,
+                             test: LabeledImages, source dataDirectory: String, limit trainLimit: Int?) throws -> RunSetup {
         let features = spec.input.shape.reduce(1, *)
         guard features == train.rows * train.columns else {
             throw SetupError("spec input.shape \(spec.input.shape) has \(features) values but \(dataDirectory) holds \(train.rows)x\(train.columns) images")

@@ -71,7 +71,7 @@ public final class TrainingSession: @unchecked Sendable {
 
     /// Applies one step from contributions already in fixed point (what workers send).
     public func commit(contributions unordered: [StepContribution]) throws(ExactSumError) -> StepOutcome {
-        let results = unordered.sorted { $0.microBatch < $1.microBatch }
+        let results = unordered.sorted { $0.firstMicroBatch < $1.firstMicroBatch }
         var grad = ExactSum(count: parameters.count)
         var stats = ExactSum(count: network.statisticsCount)
         var loss = 0.0, correct = 0, samples = 0
@@ -145,7 +145,7 @@ public final class TrainingSession: @unchecked Sendable {
     }
 
     public func summarizeEvaluation(contributions unordered: [StepContribution]) -> EvaluationOutcome {
-        let results = unordered.sorted { $0.microBatch < $1.microBatch }
+        let results = unordered.sorted { $0.firstMicroBatch < $1.firstMicroBatch }
         var ledger = network.makeLedger()
         var spikes = [Int64](repeating: 0, count: network.layers.count)
         var loss = 0.0, correct = 0, samples = 0
@@ -170,7 +170,7 @@ public final class TrainingSession: @unchecked Sendable {
         epoch = c.epoch; step = c.step; iteration = c.iteration; version = c.version
         // The epoch's counters so far travel in the checkpoint, so an interrupted epoch's energy stays whole.
         if let flat = c.trainLedger {
-            guard let ledger = Convert.ledger(flat, like: network.makeLedger()) else {
+            guard let ledger = EventLedger(flatCounts: flat, like: network.makeLedger()) else {
                 throw CheckpointError("checkpoint's event counters (\(flat.count) values) do not fit the spec's network")
             }
             trainLedger = ledger; trainSamplesThisEpoch = c.trainSamples ?? 0
@@ -183,7 +183,7 @@ public final class TrainingSession: @unchecked Sendable {
         Checkpoint(runID: runID, specJSON: specJSON, epoch: epoch, step: step, iteration: iteration, version: version,
                    parameters: parameters, state: state, optimizer: optimizer,
                    dataFingerprint: dataFingerprint, limit: dataLimit,
-                   trainLedger: Convert.flatten(trainLedger), trainSamples: trainSamplesThisEpoch)
+                   trainLedger: trainLedger.flatCounts, trainSamples: trainSamplesThisEpoch)
     }
 
     /// The data this session trains on (recorded in checkpoints, checked on resume); set by the start code.

@@ -148,7 +148,7 @@ public struct ConversionSpec: Codable, Sendable, Equatable {
 
 extension ConversionTaskKind {
     /// The phase byte of this job's WORK and RESULT keys.
-    public var wirePhase: WirePhase {
+    public var wirePhase: WorkPhase {
         switch self {
         case .cnn: .eccCNN
         case .lambda: .eccLambda
@@ -157,7 +157,7 @@ extension ConversionTaskKind {
         }
     }
 
-    public init?(wirePhase: WirePhase) {
+    public init?(wirePhase: WorkPhase) {
         switch wirePhase {
         case .eccCNN: self = .cnn
         case .eccLambda: self = .lambda

@@ -75,3 +75,52 @@ public struct Refusal: Sendable, Equatable {
         self.reason = reason
     }
 }
+
+extension Welcome {
+    /// The WELCOME for a machine's welcome: its timing in whole milliseconds.
+    public init(runId: UUID, _ info: WelcomeInfo, specJSON: [UInt8], parameterVersion: UInt64) {
+        self.init(runId: runId, heartbeatIntervalMs: UInt32(milliseconds: info.heartbeatInterval),
+                  deadWorkerTimeoutMs: UInt32(milliseconds: info.deadAfter), specJSON: specJSON, parameterVersion: parameterVersion)
+    }
+}
+
+extension WelcomeInfo {
+    /// The timing a WELCOME sets.
+    public init(_ w: Welcome) {
+        self.init(heartbeatInterval: .milliseconds(Int(w.heartbeatIntervalMs)), deadAfter: .milliseconds(Int(w.deadWorkerTimeoutMs)))
+    }
+}
+
+extension Refusal {
+    /// The REFUSE for the coordinator machine's verdict (details cut to the wire's text limit).
+    public init(_ r: RefusalReason) {
+        switch r {
+        case .protocolVersion(let d): self.init(code: .versionMismatch, reason: WireText.truncated(d, maxBytes: 1000))
+        case .datasetFingerprint(let d): self.init(code: .datasetMismatch, reason: WireText.truncated(d, maxBytes: 1000))
+        case .buildID(let d): self.init(code: .buildMismatch, reason: WireText.truncated(d, maxBytes: 1000))
+        case .runFinished: self.init(code: .runFinished, reason: "the run has finished")
+        case .other(let d): self.init(code: .malformed, reason: WireText.truncated(d, maxBytes: 1000))
+        }
+    }
+}
+
+extension RefusalReason {
+    /// The worker machine's reason for a REFUSE.
+    public init(_ r: Refusal) {
+        switch r.code {
+        case .versionMismatch: self = .protocolVersion(r.reason)
+        case .datasetMismatch: self = .datasetFingerprint(r.reason)
+        case .buildMismatch: self = .buildID(r.reason)
+        case .runFinished: self = .runFinished
+        default: self = .other("\(r.code): \(r.reason)")
+        }
+    }
+}
+
+extension UInt32 {
+    /// A duration in whole milliseconds, clamped to the field (WELCOME, NO_WORK).
+    public init(milliseconds d: Duration) {
+        let c = d.components
+        self.init(clamping: c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000)
+    }
+}

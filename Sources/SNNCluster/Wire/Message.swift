@@ -11,6 +11,7 @@ public enum Message: Sendable, Equatable {
     case bye(Bye)
     case error(ErrorReply)
     case spikeRaster(SpikeRaster)
+    case workFailed(WorkFailed)
 
     /// The header type of this message.
     public var kind: MessageKind {
@@ -26,6 +27,7 @@ public enum Message: Sendable, Equatable {
         case .bye: .bye
         case .error: .error
         case .spikeRaster: .spikeRaster
+        case .workFailed: .workFailed
         }
     }
 }

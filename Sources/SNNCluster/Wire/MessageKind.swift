@@ -11,6 +11,7 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
     case bye = 9
     case error = 10
     case spikeRaster = 11
+    case workFailed = 12
 
     /// The upper-case name PROTOCOL.md uses, for logs and metrics.
     public var description: String {
@@ -26,28 +27,30 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .bye: "BYE"
         case .error: "ERROR"
         case .spikeRaster: "SPIKES"
+        case .workFailed: "WORK_FAILED"
         }
     }
 
     /// Whether the header must carry a non-zero run id.
     public var requiresRunId: Bool {
         switch self {
-        case .welcome, .work, .result, .spikeRaster: true
+        case .welcome, .work, .result, .spikeRaster, .workFailed: true
         default: false
         }
     }
 
-    /// Payload frames after the header: (name, raw byte limit) per frame. WORK's third frame is optional.
+    /// Payload frames after the header: (name, raw byte limit) per frame. WORK's third and fourth frames
+    /// (parameters, state) come together or not at all.
     var payloadFrames: [(name: String, limit: Int)] {
         switch self {
         case .hello: [("HELLO body", WireLimits.maxHelloBodyBytes)]
         case .welcome: [("WELCOME body", 16), ("WELCOME spec", WireLimits.maxSpecBytes)]
         case .refuse: [("REFUSE body", 4 + WireLimits.maxTextBytes)]
         case .requestWork: [("REQUEST_WORK body", 10)]
-        case .work: [("WORK body", 40), ("WORK samples", WireLimits.maxSamples * 4),
-                     ("WORK parameters", WireLimits.maxParameters * 4)]
+        case .work: [("WORK body", 44), ("WORK samples", WireLimits.maxSamples * 4),
+                     ("WORK parameters", WireLimits.maxParameters * 4), ("WORK state", WireLimits.maxParameters * 4)]
         case .noWork: [("NO_WORK body", 6)]
-        case .result: [("RESULT body", 64), ("RESULT gradient", WireLimits.maxGradient * 8),
+        case .result: [("RESULT body", 68), ("RESULT gradient", WireLimits.maxGradient * 8),
                        ("RESULT statistics", WireLimits.maxStatistics * 4),
                        ("RESULT counters", WireLimits.maxCounters * 8),
                        ("RESULT spikes", WireLimits.maxSpikeLayers * 8)]
@@ -55,11 +58,12 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .bye: [("BYE body", 2 + WireLimits.maxTextBytes)]
         case .error: [("ERROR body", 4 + WireLimits.maxTextBytes)]
         case .spikeRaster: [("SPIKES body", 32), ("SPIKES bits", SpikeRaster.maxBits / 8)]
+        case .workFailed: [("WORK_FAILED body", WorkFailed.fixedBodyBytes + 2 + WireLimits.maxTextBytes)]
         }
     }
 
     /// The payload frame counts this type may have.
     var allowedPayloadCounts: ClosedRange<Int> {
-        self == .work ? 2...3 : payloadFrames.count...payloadFrames.count
+        self == .work ? 2...4 : payloadFrames.count...payloadFrames.count
     }
 }

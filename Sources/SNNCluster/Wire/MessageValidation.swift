@@ -39,17 +39,24 @@ enum MessageValidation {
         case .requestWork(let r):
             guard r.freeSlots >= 1 else { throw WireError(.invalidValue, "REQUEST_WORK with 0 free slots") }
         case .work(let w):
+            try key(w.key, "WORK")
             guard (1...WireLimits.maxSamples).contains(w.sampleIndices.count) else {
                 throw WireError(w.sampleIndices.isEmpty ? .invalidValue : .tooLarge,
                                 "WORK has \(w.sampleIndices.count) samples; allowed 1…\(WireLimits.maxSamples)")
             }
-            if let p = w.parameters {
-                try count(p.count, "WORK parameters", max: WireLimits.maxParameters)
-                try finite(p, "WORK parameters")
+            if let i = w.sampleIndices.firstIndex(where: { $0 < 0 }) {
+                throw WireError(.invalidValue, "WORK sample index [\(i)] is \(UInt32(bitPattern: w.sampleIndices[i])); indices are below 2^31")
+            }
+            if let v = w.values {
+                try count(v.parameters.count + v.state.count, "WORK parameters and state", max: WireLimits.maxParameters)
+                try finite(v.parameters, "WORK parameters")
+                try finite(v.state, "WORK state")
             }
         case .noWork:
             break
         case .result(let r):
+            try key(r.key, "RESULT")
+            guard r.steps >= 1 else { throw WireError(.invalidValue, "RESULT steps is 0") }
             guard r.samples <= WireLimits.maxSamples else {
                 throw WireError(.tooLarge, "RESULT samples \(r.samples) over \(WireLimits.maxSamples)")
             }
@@ -70,6 +77,9 @@ enum MessageValidation {
             try text(e.text, "ERROR text", max: WireLimits.maxTextBytes)
         case .spikeRaster(let s):
             try s.validate()
+        case .workFailed(let f):
+            try key(f.key, "WORK_FAILED")
+            try text(f.detail, "WORK_FAILED detail", max: WireLimits.maxTextBytes)
         }
     }
 
@@ -81,6 +91,14 @@ enum MessageValidation {
         let n = s.utf8.count
         guard n <= max else { throw WireError(.tooLarge, "\(what) is \(n) bytes, limit \(max)") }
         if nonEmpty, n == 0 { throw WireError(.invalidString, "\(what) is empty") }
+    }
+
+    /// Epoch, step and micro-batch travel as `u32`.
+    private static func key(_ k: WorkKey, _ what: String) throws(WireError) {
+        let range = 0...Int(UInt32.max)
+        guard range.contains(k.epoch), range.contains(k.step), range.contains(k.microBatch) else {
+            throw WireError(.invalidValue, "\(what) key \(k) is out of the u32 range")
+        }
     }
 
     private static func count(_ n: Int, _ what: String, max: Int) throws(WireError) {

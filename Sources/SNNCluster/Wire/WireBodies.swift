@@ -1,4 +1,5 @@
 import Foundation
+import SNNMethods
 
 /// One payload frame before compression.
 struct PayloadFrame {
@@ -40,17 +41,19 @@ enum WireBodies {
             return [PayloadFrame(name: name, bytes: w.bytes, filter: .none)]
         case .work(let a):
             writeKey(a.key, into: &w)   // epoch, step, micro-batch, phase: offsets 0–12
-            w.u8(a.split.rawValue)
-            w.bool8(a.parameters != nil)
+            w.u8(a.key.phase.splitByte)  // split: the phase's (0 train for train and eccLambda, 1 test for the others)
+            w.bool8(a.values != nil)
             w.u8(0)
             w.u64(a.parameterVersion)
             w.u64(a.seed)
             w.u32(UInt32(truncatingIfNeeded: a.sampleIndices.count))
-            w.u32(UInt32(truncatingIfNeeded: a.parameters?.count ?? 0))
+            w.u32(UInt32(truncatingIfNeeded: a.values?.parameters.count ?? 0))
+            w.u32(UInt32(truncatingIfNeeded: a.values?.state.count ?? 0))
             var frames = [PayloadFrame(name: name, bytes: w.bytes, filter: .none),
                           PayloadFrame(name: "WORK samples", bytes: ArrayBytes.bytes(of: a.sampleIndices), filter: .shuffle4)]
-            if let p = a.parameters {
-                frames.append(PayloadFrame(name: "WORK parameters", bytes: ArrayBytes.bytes(of: p), filter: .shuffle4))
+            if let v = a.values {
+                frames.append(PayloadFrame(name: "WORK parameters", bytes: ArrayBytes.bytes(of: v.parameters), filter: .shuffle4))
+                frames.append(PayloadFrame(name: "WORK state", bytes: ArrayBytes.bytes(of: v.state), filter: .shuffle4))
             }
             return frames
         case .noWork(let n):
@@ -69,6 +72,7 @@ enum WireBodies {
             w.u32(UInt32(truncatingIfNeeded: r.statistics.count))
             w.u32(UInt32(truncatingIfNeeded: r.counters.count))
             w.u32(UInt32(truncatingIfNeeded: r.spikesPerLayer.count))
+            w.u32(r.steps)
             return [PayloadFrame(name: name, bytes: w.bytes, filter: .none),
                     PayloadFrame(name: "RESULT gradient", bytes: ArrayBytes.bytes(of: r.gradient), filter: .zigzagShuffle8),
                     PayloadFrame(name: "RESULT statistics", bytes: ArrayBytes.bytes(of: r.statistics), filter: .shuffle4),
@@ -90,6 +94,9 @@ enum WireBodies {
             s.encodeBody(into: &w)
             return [PayloadFrame(name: name, bytes: w.bytes, filter: .none),
                     PayloadFrame(name: "SPIKES bits", bytes: s.bits, filter: .none)]
+        case .workFailed(let f):
+            f.encodeBody(into: &w)
+            return [PayloadFrame(name: name, bytes: w.bytes, filter: .none)]
         }
     }
 
@@ -129,24 +136,30 @@ enum WireBodies {
             return .requestWork(WorkRequest(freeSlots: slots, knownParameterVersion: version))
         case .work:
             let key = try readKey(&r)
-            let split = try enumValue(WireSplit.self, try r.u8("split"), "WORK split")
+            let split = try r.u8("split")
+            guard split == key.phase.splitByte else {
+                throw WireError(.invalidValue, "WORK split \(split) does not match its phase \(key.phase) (split 0, train, for train and eccLambda; 1, test, for evaluate and the other ECC phases)")
+            }
             let hasParameters = try r.bool8("has parameters")
             try r.reserved(1)
             let version = try r.u64("parameter version")
             let seed = try r.u64("seed")
             let sampleCount = Int(try r.u32("sample count"))
             let parameterCount = Int(try r.u32("parameter count"))
+            let stateCount = Int(try r.u32("state count"))
             try r.finish()
-            guard hasParameters == (raw.count == 3) else {
+            guard hasParameters == (raw.count == 4) else {
                 throw WireError(.frameCount, "WORK has-parameters is \(hasParameters) but it has \(raw.count) payload frames")
             }
-            guard hasParameters || parameterCount == 0 else {
-                throw WireError(.countMismatch, "WORK without parameters declares \(parameterCount) of them")
+            guard hasParameters || (parameterCount == 0 && stateCount == 0) else {
+                throw WireError(.countMismatch, "WORK without parameters declares \(parameterCount) parameters and \(stateCount) state values")
             }
-            let samples: [UInt32] = try elements(raw[1], count: sampleCount, "WORK samples")
-            let parameters: [Float]? = hasParameters ? try floats(raw[2], count: parameterCount, "WORK parameters") : nil
-            return .work(WorkAssignment(key: key, parameterVersion: version, seed: seed, sampleIndices: samples,
-                                        split: split, parameters: parameters))
+            let samples: [Int32] = try elements(raw[1], count: sampleCount, "WORK samples")
+            let values = hasParameters
+                ? ModelValues(parameters: try floats(raw[2], count: parameterCount, "WORK parameters"),
+                              state: try floats(raw[3], count: stateCount, "WORK state"))
+                : nil
+            return .work(WorkAssignment(key: key, parameterVersion: version, seed: seed, sampleIndices: samples, values: values))
         case .noWork:
             let retry = try r.u32("retry after")
             let reason = try enumValue(NoWork.Reason.self, try r.u16("reason"), "NO_WORK reason")
@@ -164,13 +177,14 @@ enum WireBodies {
             let s = Int(try r.u32("statistics count"))
             let c = Int(try r.u32("counter count"))
             let l = Int(try r.u32("spike layer count"))
+            let steps = try r.u32("steps")
             try r.finish()
             let gradient: [Int64] = try elements(raw[1], count: g, "RESULT gradient")
             let statistics = try floats(raw[2], count: s, "RESULT statistics")
             let counters: [Int64] = try elements(raw[3], count: c, "RESULT counters")
             let spikes: [Int64] = try elements(raw[4], count: l, "RESULT spikes")
             return .result(WorkResult(key: key, parameterVersion: version, samples: samples, lossSum: loss,
-                                      correct: correct, computeNanos: nanos, gradient: gradient,
+                                      correct: correct, computeNanos: nanos, steps: steps, gradient: gradient,
                                       statistics: statistics, counters: counters, spikesPerLayer: spikes))
         case .heartbeat:
             let sent = try r.u64("sent at")
@@ -189,22 +203,25 @@ enum WireBodies {
             return .error(ErrorReply(code: code, text: text))
         case .spikeRaster:
             return .spikeRaster(try SpikeRaster.decode(body: &r, bits: raw[1]))
+        case .workFailed:
+            return .workFailed(try WorkFailed.decode(body: &r))
         }
     }
 
-    private static func writeKey(_ key: WireWorkKey, into w: inout ByteWriter) {
-        w.u32(key.epoch)
-        w.u32(key.step)
-        w.u32(key.microBatch)
+    /// epoch, step, micro-batch as `u32` (validation has checked they fit), phase as its byte.
+    static func writeKey(_ key: WorkKey, into w: inout ByteWriter) {
+        w.u32(UInt32(truncatingIfNeeded: key.epoch))
+        w.u32(UInt32(truncatingIfNeeded: key.step))
+        w.u32(UInt32(truncatingIfNeeded: key.microBatch))
         w.u8(key.phase.rawValue)
     }
 
-    private static func readKey(_ r: inout ByteReader) throws(WireError) -> WireWorkKey {
+    static func readKey(_ r: inout ByteReader) throws(WireError) -> WorkKey {
         let epoch = try r.u32("epoch")
         let step = try r.u32("step")
         let micro = try r.u32("micro-batch")
-        let phase = try enumValue(WirePhase.self, try r.u8("phase"), "\(r.frame) phase")
-        return WireWorkKey(epoch: epoch, step: step, microBatch: micro, phase: phase)
+        let phase = try enumValue(WorkPhase.self, try r.u8("phase"), "\(r.frame) phase")
+        return WorkKey(epoch: Int(epoch), step: Int(step), microBatch: Int(micro), phase: phase)
     }
 
     private static func enumValue<E: RawRepresentable>(_ type: E.Type, _ raw: E.RawValue, _ what: String)

@@ -4,8 +4,9 @@ import Foundation
 /// of `protocols/PROTOCOL.md`. Decoding never traps and never allocates more than the documented limits:
 /// every outcome is a validated message or a `WireError`.
 public enum WireCodec {
-    /// The protocol version this build speaks.
-    public static let protocolVersion: UInt16 = 1
+    /// The protocol version this build speaks (PROTOCOL.md: 2 added WORK_FAILED, split WORK's parameters and
+    /// state into two frames and put `steps` in RESULT).
+    public static let protocolVersion: UInt16 = 2
     /// Default: payload frames shorter than this are never compressed.
     public static let defaultCompressAbove = 512
 

@@ -1,41 +1,5 @@
-/// Whether a unit of work trains (forward + backward) or only evaluates.
-public enum WirePhase: UInt8, Sendable, CaseIterable {
-    case train = 0
-    case evaluate = 1
-    // [conversion hook] The work of an ECC conversion (`snn-coord convert --workers`, Wire/ConversionMessages.swift).
-    /// λ statistics: the maximum of every activation point of the folded CNN over the micro-batch.
-    case eccLambda = 2
-    /// The folded CNN's own test accuracy on the micro-batch.
-    case eccCNN = 3
-    /// Closed-form SNN inference (METHODS §4.2) at T = the key's step.
-    case eccClosedForm = 4
-    /// Time-stepped IF simulation (METHODS §4.4) at T = the key's step.
-    case eccTimeStepped = 5
-}
-
-/// Which dataset split the sample indices refer to.
-public enum WireSplit: UInt8, Sendable, CaseIterable {
-    case train = 0
-    case test = 1
-}
-
-/// The idempotency key of a unit of work within a run (the run id travels in the header): a RESULT is
-/// accepted once per key; unknown, finished and duplicate keys are dropped (PROTOCOL.md §6).
-public struct WireWorkKey: Hashable, Sendable, CustomStringConvertible {
-    public var epoch: UInt32
-    public var step: UInt32
-    public var microBatch: UInt32
-    public var phase: WirePhase
-
-    public init(epoch: UInt32, step: UInt32, microBatch: UInt32, phase: WirePhase) {
-        self.epoch = epoch
-        self.step = step
-        self.microBatch = microBatch
-        self.phase = phase
-    }
-
-    public var description: String { "e\(epoch)/s\(step)/mb\(microBatch)/\(phase)" }
-}
+import SNNEnergy
+import SNNMethods
 
 /// REQUEST_WORK, worker → coordinator: the worker has free slots.
 public struct WorkRequest: Sendable, Equatable {
@@ -50,28 +14,50 @@ public struct WorkRequest: Sendable, Equatable {
     }
 }
 
-/// WORK, coordinator → worker: one micro-batch to run.
+/// The model values WORK carries when the worker's version is stale: the parameters and the running state
+/// (batch-norm running statistics), each in its own frame.
+public struct ModelValues: Sendable, Equatable {
+    public var parameters: [Float]
+    public var state: [Float]
+
+    public init(parameters: [Float], state: [Float]) {
+        self.parameters = parameters
+        self.state = state
+    }
+}
+
+/// WORK, coordinator → worker: one micro-batch to run. The key is the machines' own `WorkKey` (the codec writes
+/// its fields as `u32`, the phase as its byte) and the sample ids are the plan's `Int32`s: nothing is remapped.
 public struct WorkAssignment: Sendable, Equatable {
-    public var key: WireWorkKey
+    public var key: WorkKey
     /// The parameter version the work must run with.
     public var parameterVersion: UInt64
     /// Seed for the micro-batch's random draws (shared across workers for the same key).
     public var seed: UInt64
-    /// 1 … 65 536 indices into `split`.
-    public var sampleIndices: [UInt32]
-    public var split: WireSplit
-    /// The "state floats" (parameters + BN running statistics), sent when the worker's version is stale;
-    /// finite, ≤ 64 Mi values.
-    public var parameters: [Float]?
+    /// 1 … 65 536 indices (each ≥ 0) into the phase's split: train for `.train`, test for `.evaluate`.
+    public var sampleIndices: [Int32]
+    /// Parameters and running state, sent when the worker's version is stale; finite, ≤ 64 Mi values together.
+    public var values: ModelValues?
 
-    public init(key: WireWorkKey, parameterVersion: UInt64, seed: UInt64, sampleIndices: [UInt32], split: WireSplit,
-                parameters: [Float]? = nil) {
+    public init(key: WorkKey, parameterVersion: UInt64, seed: UInt64, sampleIndices: [Int32], values: ModelValues? = nil) {
         self.key = key
         self.parameterVersion = parameterVersion
         self.seed = seed
         self.sampleIndices = sampleIndices
-        self.split = split
-        self.parameters = parameters
+        self.values = values
+    }
+
+    /// The WORK for a machine's item, with the model values when the worker needs them.
+    public init(_ item: WorkItem, values: ModelValues?) {
+        self.init(key: item.key, parameterVersion: UInt64(item.parameterVersion), seed: item.microBatch.seed,
+                  sampleIndices: item.microBatch.samples, values: values)
+    }
+}
+
+extension WorkItem {
+    /// The item a WORK names: the same micro-batch (position, samples, seed) the coordinator's plan cut.
+    public init(_ a: WorkAssignment) {
+        self.init(MicroBatch(key: a.key, samples: a.sampleIndices, seed: a.seed), parameterVersion: Int(clamping: a.parameterVersion))
     }
 }
 
@@ -95,9 +81,9 @@ public struct NoWork: Sendable, Equatable {
     }
 }
 
-/// RESULT, worker → coordinator: what one micro-batch produced.
+/// RESULT, worker → coordinator: what one micro-batch produced — a `StepContribution` in wire widths.
 public struct WorkResult: Sendable, Equatable {
-    public var key: WireWorkKey
+    public var key: WorkKey
     /// The parameter version the work ran with.
     public var parameterVersion: UInt64
     /// Samples processed (≤ 65 536).
@@ -108,6 +94,8 @@ public struct WorkResult: Sendable, Equatable {
     public var correct: UInt32
     /// Time spent computing, ns.
     public var computeNanos: UInt64
+    /// Time steps the method simulated (≥ 1; fewer than T with temporal early exit).
+    public var steps: UInt32
     /// Gradient sum in fixed point (`FixedPoint`, 32 fraction bits), ≤ 64 Mi elements; empty for evaluate.
     public var gradient: [Int64]
     /// BN batch statistics and other per-method reductions; finite, ≤ 16 Mi values.
@@ -117,8 +105,8 @@ public struct WorkResult: Sendable, Equatable {
     /// Spikes emitted per layer, ≤ 65 536 layers.
     public var spikesPerLayer: [Int64]
 
-    public init(key: WireWorkKey, parameterVersion: UInt64, samples: UInt32, lossSum: Double, correct: UInt32,
-                computeNanos: UInt64, gradient: [Int64], statistics: [Float], counters: [Int64],
+    public init(key: WorkKey, parameterVersion: UInt64, samples: UInt32, lossSum: Double, correct: UInt32,
+                computeNanos: UInt64, steps: UInt32, gradient: [Int64], statistics: [Float], counters: [Int64],
                 spikesPerLayer: [Int64]) {
         self.key = key
         self.parameterVersion = parameterVersion
@@ -126,9 +114,34 @@ public struct WorkResult: Sendable, Equatable {
         self.lossSum = lossSum
         self.correct = correct
         self.computeNanos = computeNanos
+        self.steps = steps
         self.gradient = gradient
         self.statistics = statistics
         self.counters = counters
         self.spikesPerLayer = spikesPerLayer
     }
+
+    /// The RESULT of `item`: its contribution as computed, in wire widths.
+    public init(_ c: StepContribution, of item: WorkItem) {
+        self.init(key: item.key, parameterVersion: UInt64(item.parameterVersion), samples: UInt32(clamping: c.samples),
+                  lossSum: c.lossSum, correct: UInt32(clamping: c.correct), computeNanos: c.computeNanos,
+                  steps: UInt32(clamping: c.steps), gradient: c.gradient, statistics: c.statistics,
+                  counters: c.ledger.flatCounts, spikesPerLayer: c.spikesPerLayer)
+    }
+}
+
+extension StepContribution {
+    /// The contribution a RESULT carries; nil when its counters do not fit `template` (another network).
+    public init?(_ r: WorkResult, ledgerLike template: EventLedger) {
+        guard let ledger = EventLedger(flatCounts: r.counters, like: template) else { return nil }
+        self.init(microBatch: r.key.microBatch, gradient: r.gradient, statistics: r.statistics, lossSum: r.lossSum,
+                  correct: Int(r.correct), samples: Int(r.samples), ledger: ledger, spikesPerLayer: r.spikesPerLayer,
+                  steps: Int(r.steps), computeNanos: r.computeNanos)
+    }
+}
+
+extension WorkPhase {
+    /// WORK's split byte for this phase (PROTOCOL.md §5): 0 (train) for `.train` and `.eccLambda`, 1 (test) for
+    /// `.evaluate` and the other ECC phases. A WORK whose split byte differs is malformed.
+    public var splitByte: UInt8 { split == .train ? 0 : 1 }
 }

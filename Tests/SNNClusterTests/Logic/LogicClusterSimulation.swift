@@ -40,11 +40,11 @@ struct LogicClusterSimulation {
     }
 
     private enum Upstream {
-        case hello, request(Int), result(WorkItem), failure(WorkItem, FailureReason), heartbeat, bye
+        case hello, request(Int), result(WorkItem, String), failure(WorkItem, FailureReason), heartbeat, bye
     }
 
     private struct SimWorker {
-        var machine: WorkerMachine
+        var machine: WorkerMachine<String>
         var alive = true
         var partitionedUntil: Instant?
         var computing: [ComputeTask] = []
@@ -154,7 +154,7 @@ struct LogicClusterSimulation {
                 stats.failures += 1
                 feed(id, .computeFailed(taskID: task.id, reason: "injected"))
             } else {
-                feed(id, .computeFinished(taskID: task.id))
+                feed(id, .computeFinished(taskID: task.id, payload(for: task.item)))
             }
         case .commit:
             commitPending = false
@@ -197,7 +197,7 @@ struct LogicClusterSimulation {
 
     // MARK: Wiring
 
-    private func event(for message: CoordinatorMessage) -> WorkerMachine.Event {
+    private func event(for message: CoordinatorMessage) -> WorkerMachine<String>.Event {
         switch message {
         case .welcome(let info): .welcomed(info)
         case .refuse(let reason): .refused(reason)
@@ -214,9 +214,9 @@ struct LogicClusterSimulation {
         switch message {
         case .hello: event = .workerHello(id, compatible: .success(()))
         case .request(let slots): event = .workRequested(id, freeSlots: slots)
-        case .result(let item):
+        case .result(let item, let payload):
             event = .resultArrived(id, key: item.key, parameterVersion: item.parameterVersion,
-                                   samples: item.sampleIDs.count, payload: payload(for: item))
+                                   samples: item.sampleIDs.count, payload: payload)
         case .failure(let item, let reason): event = .workFailed(id, key: item.key, reason: reason)
         case .heartbeat: event = .heartbeat(id)
         case .bye: event = .workerBye(id)
@@ -224,14 +224,14 @@ struct LogicClusterSimulation {
         apply(coordinator.handle(event, at: now))
     }
 
-    private mutating func feed(_ id: WorkerID, _ event: WorkerMachine.Event) {
+    private mutating func feed(_ id: WorkerID, _ event: WorkerMachine<String>.Event) {
         let directives = workers[id]!.machine.handle(event, at: now)
         for directive in directives {
             switch directive {
             case .sendHello: workers[id]!.up.append(.hello)
             case .requestWork(let slots): workers[id]!.up.append(.request(slots))
             case .startCompute(let task): workers[id]!.computing.append(task)
-            case .sendResult(let item): workers[id]!.up.append(.result(item))
+            case .sendResult(let item, let payload): workers[id]!.up.append(.result(item, payload))
             case .sendFailure(let item, let reason): workers[id]!.up.append(.failure(item, reason))
             case .sendHeartbeat: workers[id]!.up.append(.heartbeat)
             case .sendBye: workers[id]!.up.append(.bye)

@@ -34,7 +34,7 @@ import Testing
     @Test func assignedItemsCarrySampleIDsAndTheCurrentVersion() {
         var machine = Coordinator(configuration: coordinatorConfiguration(), parameterVersion: 7)
         _ = machine.join(["a"], at: .ms(0))
-        let plan = StepPlan(epoch: 2, step: 9, microBatches: [[5, 3], [8, 1]])
+        let plan = StepPlan(epoch: 2, step: 9, sampleIDs: [[5, 3], [8, 1]])
         _ = machine.handle(.startStep(plan), at: .ms(0))
         let items = machine.handle(.workRequested("a", freeSlots: 2), at: .ms(1)).assigned(to: "a")
         #expect(items == [
@@ -137,8 +137,8 @@ import Testing
         var machine = Coordinator(configuration: coordinatorConfiguration())
         _ = machine.handle(.startStep(stepPlan(step: 0, microBatches: 2)), at: .ms(0))
         let again = machine.handle(.startStep(stepPlan(step: 0, microBatches: 3)), at: .ms(0))
-        let empty = machine.handle(.startStep(StepPlan(epoch: 0, step: 5, microBatches: [])), at: .ms(0))
-        let hollow = machine.handle(.startEvaluation(EvaluationPlan(epoch: 0, step: 6, microBatches: [[1], []])), at: .ms(0))
+        let empty = machine.handle(.startStep(StepPlan(epoch: 0, step: 5, sampleIDs: [])), at: .ms(0))
+        let hollow = machine.handle(.startEvaluation(EvaluationPlan(epoch: 0, step: 6, sampleIDs: [[1], []])), at: .ms(0))
         for directives in [again, empty, hollow] {
             #expect(directives.count == 1)
             #expect(directives.contains { if case .log(let r) = $0 { r.level == .error } else { false } })

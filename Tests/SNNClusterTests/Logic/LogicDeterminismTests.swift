@@ -14,12 +14,12 @@ import Testing
             let permutation = Array(0..<45).shuffled(using: &rng)
             for step in 0..<3 {
                 let start = step * 15
-                jobs.append(.step(StepPlan(epoch: epoch, step: epoch * 3 + step, microBatches: (0..<5).map { mb in
-                    Array(permutation[(start + mb * 3)..<(start + mb * 3 + 3)])
+                jobs.append(.step(StepPlan(epoch: epoch, step: epoch * 3 + step, sampleIDs: (0..<5).map { mb in
+                    permutation[(start + mb * 3)..<(start + mb * 3 + 3)].map { Int32($0) }
                 })))
             }
-            jobs.append(.evaluation(EvaluationPlan(epoch: epoch, step: epoch * 3 + 2, microBatches: (0..<4).map { mb in
-                Array((mb * 5)..<(mb * 5 + 5))
+            jobs.append(.evaluation(EvaluationPlan(epoch: epoch, step: epoch * 3 + 2, sampleIDs: (0..<4).map { mb in
+                ((mb * 5)..<(mb * 5 + 5)).map { Int32($0) }
             })))
         }
         return jobs

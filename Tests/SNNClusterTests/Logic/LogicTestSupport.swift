@@ -19,14 +19,14 @@ func coordinatorConfiguration(
 
 /// A plan whose micro-batch `i` holds samples `[base + i*size, base + i*size + size)`.
 func stepPlan(epoch: Int = 0, step: Int, microBatches: Int, size: Int = 4) -> StepPlan {
-    StepPlan(epoch: epoch, step: step, microBatches: (0..<microBatches).map { i in
-        Array((step * 1000 + i * size)..<(step * 1000 + i * size + size))
+    StepPlan(epoch: epoch, step: step, sampleIDs: (0..<microBatches).map { i in
+        ((step * 1000 + i * size)..<(step * 1000 + i * size + size)).map { Int32($0) }
     })
 }
 
 func evaluationPlan(epoch: Int = 0, step: Int, microBatches: Int, size: Int = 4) -> EvaluationPlan {
-    EvaluationPlan(epoch: epoch, step: step, microBatches: (0..<microBatches).map { i in
-        Array((i * size)..<(i * size + size))
+    EvaluationPlan(epoch: epoch, step: step, sampleIDs: (0..<microBatches).map { i in
+        ((i * size)..<(i * size + size)).map { Int32($0) }
     })
 }
 

@@ -7,27 +7,27 @@ import Testing
 
     private func item(_ microBatch: Int, version: Int = 0, step: Int = 0) -> WorkItem {
         WorkItem(key: WorkKey(epoch: 0, step: step, microBatch: microBatch, phase: .train),
-                 sampleIDs: [microBatch], parameterVersion: version)
+                 sampleIDs: [Int32(microBatch)], parameterVersion: version)
     }
 
     /// A welcomed worker with `slots` slots whose first request has gone out.
-    private func welcomed(slots: Int) -> WorkerMachine {
-        var machine = WorkerMachine(configuration: try! WorkerConfiguration(slots: slots))
+    private func welcomed(slots: Int) -> WorkerMachine<String> {
+        var machine = WorkerMachine<String>(configuration: try! WorkerConfiguration(slots: slots))
         _ = machine.handle(.connected, at: .ms(0))
         _ = machine.handle(.welcomed(welcome), at: .ms(1))
         return machine
     }
 
-    private func started(_ directives: [WorkerMachine.Directive]) -> [ComputeTask] {
+    private func started(_ directives: [WorkerMachine<String>.Directive]) -> [ComputeTask] {
         directives.compactMap { if case .startCompute(let task) = $0 { return task } else { return nil } }
     }
 
-    private func sent(_ directives: [WorkerMachine.Directive]) -> [WorkerMachine.Directive] {
+    private func sent(_ directives: [WorkerMachine<String>.Directive]) -> [WorkerMachine<String>.Directive] {
         directives.filter { if case .log = $0 { return false } else { return true } }
     }
 
     @Test func connectingSendsHelloAndTheWelcomeAsksForAllSlots() {
-        var machine = WorkerMachine(configuration: try! WorkerConfiguration(slots: 3))
+        var machine = WorkerMachine<String>(configuration: try! WorkerConfiguration(slots: 3))
         #expect(machine.state == .disconnected)
         #expect(machine.handle(.connected, at: .ms(0)) == [.sendHello])
         #expect(machine.state == .helloSent)
@@ -48,13 +48,13 @@ import Testing
     @Test func finishedComputationSendsItsResultStartsWaitingWorkAndAsksForMore() {
         var machine = welcomed(slots: 2)
         let tasks = started(machine.handle(.assignment([item(0), item(1), item(2)], includesParameters: true), at: .ms(10)))
-        let first = machine.handle(.computeFinished(taskID: tasks[0].id), at: .ms(20))
-        #expect(first.first == .sendResult(item(0)))
+        let first = machine.handle(.computeFinished(taskID: tasks[0].id, "payload of \(tasks[0].id)"), at: .ms(20))
+        #expect(first.first == .sendResult(item(0), "payload of \(tasks[0].id)"))
         #expect(started(first).map(\.item) == [item(2)])
         #expect(!first.contains { if case .requestWork = $0 { true } else { false } })
 
-        let second = machine.handle(.computeFinished(taskID: tasks[1].id), at: .ms(30))
-        #expect(sent(second) == [.sendResult(item(1)), .requestWork(freeSlots: 1)])
+        let second = machine.handle(.computeFinished(taskID: tasks[1].id, "payload of \(tasks[1].id)"), at: .ms(30))
+        #expect(sent(second) == [.sendResult(item(1), "payload of \(tasks[1].id)"), .requestWork(freeSlots: 1)])
         #expect(machine.resultsSent == 2)
     }
 
@@ -63,8 +63,8 @@ import Testing
         let out = machine.handle(.assignment([item(0)], includesParameters: true), at: .ms(10))
         #expect(!out.contains { if case .requestWork = $0 { true } else { false } })
         // A finished item frees a slot the coordinator does not know about yet: ask for all three again.
-        let done = machine.handle(.computeFinished(taskID: started(out)[0].id), at: .ms(20))
-        #expect(sent(done) == [.sendResult(item(0)), .requestWork(freeSlots: 3)])
+        let done = machine.handle(.computeFinished(taskID: started(out)[0].id, "result of item 0"), at: .ms(20))
+        #expect(sent(done) == [.sendResult(item(0), "result of item 0"), .requestWork(freeSlots: 3)])
     }
 
     @Test func noWorkRetriesAfterTheGivenDelayOnATick() {
@@ -99,12 +99,12 @@ import Testing
         #expect(machine.handle(.connected, at: .ms(5100)) == [.sendHello])
         #expect(sent(machine.handle(.welcomed(welcome), at: .ms(5200))).isEmpty)
         #expect(machine.abandonedCount == 2)
-        #expect(sent(machine.handle(.computeFinished(taskID: tasks[0].id), at: .ms(5300))) == [.requestWork(freeSlots: 1)])
+        #expect(sent(machine.handle(.computeFinished(taskID: tasks[0].id, "payload of \(tasks[0].id)"), at: .ms(5300))) == [.requestWork(freeSlots: 1)])
         #expect(machine.abandonedCount == 1)
     }
 
     @Test func unansweredHelloIsRetriedByReconnectingAfterDeadAfter() {
-        var machine = WorkerMachine(configuration: try! WorkerConfiguration(slots: 1))
+        var machine = WorkerMachine<String>(configuration: try! WorkerConfiguration(slots: 1))
         _ = machine.handle(.connected, at: .ms(0))
         #expect(machine.handle(.tick, at: .ms(2000)).isEmpty)   // no heartbeats before the welcome
         #expect(sent(machine.handle(.tick, at: .ms(3001))) == [.reconnect(abandoned: [])])
@@ -120,8 +120,8 @@ import Testing
         let fresh = started(machine.handle(.assignment([item(0, version: 1)], includesParameters: true), at: .ms(4003)))[0]
         #expect(fresh.id != old.id)
         // The old computation ends first: nothing is sent for it.
-        #expect(!machine.handle(.computeFinished(taskID: old.id), at: .ms(4004)).contains { if case .sendResult = $0 { true } else { false } })
-        #expect(machine.handle(.computeFinished(taskID: fresh.id), at: .ms(4005)).first == .sendResult(item(0, version: 1)))
+        #expect(!machine.handle(.computeFinished(taskID: old.id, "payload of \(old.id)"), at: .ms(4004)).contains { if case .sendResult = $0 { true } else { false } })
+        #expect(machine.handle(.computeFinished(taskID: fresh.id, "payload of \(fresh.id)"), at: .ms(4005)).first == .sendResult(item(0, version: 1), "payload of \(fresh.id)"))
     }
 
     @Test func itemForParametersTheWorkerDoesNotHoldIsReportedNotComputed() {
@@ -139,7 +139,7 @@ import Testing
     }
 
     @Test func refusalIsTerminalAndStopsTheWorker() {
-        var machine = WorkerMachine(configuration: try! WorkerConfiguration(slots: 1))
+        var machine = WorkerMachine<String>(configuration: try! WorkerConfiguration(slots: 1))
         _ = machine.handle(.connected, at: .ms(0))
         let reason = RefusalReason.buildID("abc != def")
         #expect(sent(machine.handle(.refused(reason), at: .ms(1))) == [.stop(.refused(reason))])
@@ -161,7 +161,7 @@ import Testing
     }
 
     @Test func welcomeTimingReplacesTheWorkersOwn() {
-        var machine = WorkerMachine(configuration: try! WorkerConfiguration(slots: 1))
+        var machine = WorkerMachine<String>(configuration: try! WorkerConfiguration(slots: 1))
         _ = machine.handle(.connected, at: .ms(0))
         _ = machine.handle(.welcomed(WelcomeInfo(heartbeatInterval: .seconds(5), deadAfter: .seconds(20))), at: .ms(0))
         #expect(machine.heartbeatInterval == .seconds(5))

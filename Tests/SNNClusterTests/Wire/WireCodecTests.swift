@@ -27,7 +27,7 @@ struct WireCodecTests {
         let e = try WireCodec.encode(.heartbeat(Heartbeat(sentAtMs: 1, currentStep: 2, freeSlots: 3)), runId: WireSamples.runId)
         let h = e.frames[0]
         #expect(Array(h[0..<4]) == Array("SNN1".utf8))
-        #expect(h[4] == 1 && h[5] == 0)               // version 1
+        #expect(h[4] == 2 && h[5] == 0)               // version 2
         #expect(h[6] == 8 && h[7] == 0)               // HEARTBEAT
         #expect(h[8] == 0 && h[9] == 0)               // no envelopes: tiny message
         #expect(withUnsafeBytes(of: WireSamples.runId.uuid) { Array($0) } == Array(h[12..<28]))
@@ -54,9 +54,11 @@ struct WireCodecTests {
     @Test("a peer speaking another version is reported as unsupportedVersion")
     func versionMismatch() throws {
         var frames = try WireCodec.encode(.hello(WireSamples.hello), runId: nil).frames
-        frames[0][4] = 2
-        #expect(throws: WireError.self) { try WireCodec.decode(frames) }
-        do { _ = try WireCodec.decode(frames) } catch { #expect(error.code == .unsupportedVersion) }
+        for other: UInt8 in [1, 3] {   // the previous version and a later one
+            frames[0][4] = other
+            #expect(throws: WireError.self) { try WireCodec.decode(frames) }
+            do { _ = try WireCodec.decode(frames) } catch { #expect(error.code == .unsupportedVersion) }
+        }
     }
 
     @Test("malformed headers and frame sets are rejected with the right code")
@@ -109,7 +111,7 @@ struct WireCodecTests {
 
         // A hostile sender bypasses our encoder: patch a parameter to NaN in the bytes.
         let work = WorkAssignment(key: WireSamples.key, parameterVersion: 1, seed: 1, sampleIndices: [1, 2],
-                                  split: .train, parameters: [1, 2, 3])
+                                  values: ModelValues(parameters: [1, 2, 3], state: [4, 5]))
         var frames = try WireCodec.encode(.work(work), runId: WireSamples.runId, compressAbove: .max).frames
         withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { frames[3].replaceSubrange(4..<8, with: $0) }
         do {
@@ -136,7 +138,7 @@ struct WireCodecTests {
                            specJSON: Array(repeating: 0x20, count: WireLimits.maxSpecBytes + 1), parameterVersion: 0)
         #expect(throws: WireError.self) { try WireCodec.encode(.welcome(spec), runId: nil) }
         let tooMany = WorkAssignment(key: WireSamples.key, parameterVersion: 0, seed: 0,
-                                     sampleIndices: Array(repeating: 0, count: WireLimits.maxSamples + 1), split: .train)
+                                     sampleIndices: Array(repeating: 0, count: WireLimits.maxSamples + 1))
         #expect(throws: WireError.self) { try WireCodec.encode(.work(tooMany), runId: WireSamples.runId) }
 
         // A hostile frame claiming a huge raw size is refused before allocation.

@@ -2,6 +2,7 @@ import Foundation
 import SNNCluster
 import SNNCore
 import SNNMethods
+import SNNModel
 import Testing
 
 /// What travels for a sharded ECC conversion (`Wire/ConversionMessages.swift`, PROTOCOL.md §5.2).
@@ -50,22 +51,39 @@ import Testing
     }
 
     /// Phases 2–5 travel in WORK and RESULT keys like train/evaluate; every job kind maps to its own phase and back.
+    /// WORK's split byte follows the phase (λ reads the train split, the other jobs the test split), the parameters
+    /// travel in frame 3 and the state frame (4) is empty (PROTOCOL.md §5.2).
     @Test func conversionPhasesRoundTripThroughTheCodec() throws {
         let run = UUID()
         for kind in ConversionTaskKind.allCases {
             #expect(ConversionTaskKind(wirePhase: kind.wirePhase) == kind)
-            let key = WireWorkKey(epoch: 3, step: 64, microBatch: 7, phase: kind.wirePhase)
-            let work = Message.work(WorkAssignment(key: key, parameterVersion: 2, seed: 0, sampleIndices: [0, 1, 2], split: .test,
-                                                   parameters: [1, 2, 3]))
-            #expect(try WireCodec.decode(WireCodec.encode(work, runId: run).frames).message == work)
+            let key = WorkKey(epoch: 3, step: 64, microBatch: 7, phase: kind.wirePhase)
+            let work = Message.work(WorkAssignment(key: key, parameterVersion: 2, seed: 0, sampleIndices: [0, 1, 2],
+                                                   values: ModelValues(parameters: [1, 2, 3], state: [])))
+            let workFrames = try WireCodec.encode(work, runId: run, compressAbove: .max).frames
+            #expect(try WireCodec.decode(workFrames).message == work)
+            #expect(workFrames.count == 5 && workFrames[4].isEmpty)   // parameters frame, empty state frame
+            #expect(workFrames[1][12] == kind.wirePhase.rawValue)
+            // Split byte: 0 (train) for λ, 1 (test) for the CNN, closed-form and time-stepped jobs.
+            #expect(workFrames[1][13] == (kind == .lambda ? 0 : 1), "\(kind)")
+            #expect(kind.wirePhase.split == (kind.readsTrainingSet ? .train : .test))
+            var wrongSplit = workFrames
+            wrongSplit[1][13] = kind == .lambda ? 1 : 0
+            #expect(throws: WireError.self) { try WireCodec.decode(wrongSplit) }
             let result = Message.result(WorkResult(key: key, parameterVersion: 2, samples: 3, lossSum: 0, correct: 2, computeNanos: 9,
-                                                   gradient: [], statistics: [4], counters: [1, 2, 3, 4], spikesPerLayer: [5, 6]))
+                                                   steps: 64, gradient: [], statistics: [4], counters: [1, 2, 3, 4], spikesPerLayer: [5, 6]))
             let frames = try WireCodec.encode(result, runId: run).frames
             #expect(try WireCodec.decode(frames).message == result)
             #expect(frames[1][12] == kind.wirePhase.rawValue)
+            // WORK_FAILED reports conversion work keyed like its WORK.
+            let failed = Message.workFailed(WorkFailed(key: key, parameterVersion: 2, reason: .computeError, detail: "x"))
+            #expect(try WireCodec.decode(WireCodec.encode(failed, runId: run).frames).message == failed)
         }
         #expect(ConversionTaskKind(wirePhase: .train) == nil && ConversionTaskKind(wirePhase: .evaluate) == nil)
-        #expect(WirePhase.eccLambda.rawValue == 2 && WirePhase.eccCNN.rawValue == 3 && WirePhase.eccClosedForm.rawValue == 4
-                && WirePhase.eccTimeStepped.rawValue == 5)
+        #expect(WorkPhase.eccLambda.rawValue == 2 && WorkPhase.eccCNN.rawValue == 3 && WorkPhase.eccClosedForm.rawValue == 4
+                && WorkPhase.eccTimeStepped.rawValue == 5)
+        #expect(WorkPhase.train.split == .train && WorkPhase.evaluate.split == .test)
+        #expect(!WorkPhase.train.isConversion && !WorkPhase.evaluate.isConversion
+                && WorkPhase.allCases.filter(\.isConversion).count == 4)
     }
 }

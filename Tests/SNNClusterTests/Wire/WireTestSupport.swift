@@ -19,7 +19,7 @@ struct SeededRNG: RandomNumberGenerator {
 enum WireSamples {
     static let runId = UUID(uuidString: "6F9619FF-8B86-D011-B42D-00C04FC964FF")!
     static let workerId = UUID(uuidString: "E621E1F8-C36C-495A-93FC-0C247A3E6E5F")!
-    static let key = WireWorkKey(epoch: 3, step: 17, microBatch: 5, phase: .train)
+    static let key = WorkKey(epoch: 3, step: 17, microBatch: 5, phase: .train)
 
     static func all(_ rng: inout SeededRNG) -> [(message: Message, runId: UUID?)] {
         [
@@ -29,16 +29,19 @@ enum WireSamples {
                               parameterVersion: 42)), runId),
             (.refuse(Refusal(code: .buildMismatch, reason: "build snn-0.1+znver4 differs from snn-0.1+haswell")), runId),
             (.requestWork(WorkRequest(freeSlots: 2, knownParameterVersion: 41)), runId),
-            (.work(WorkAssignment(key: key, parameterVersion: 42, seed: 0xDEAD_BEEF, sampleIndices: (0..<16).map { UInt32($0 * 7) },
-                                  split: .train, parameters: nil)), runId),
-            (.work(WorkAssignment(key: WireWorkKey(epoch: 0, step: 0, microBatch: 1, phase: .evaluate), parameterVersion: 7,
-                                  seed: 1, sampleIndices: Array(0..<64), split: .test,
-                                  parameters: (0..<300).map { _ in Float.random(in: -0.1...0.1, using: &rng) })), runId),
+            (.work(WorkAssignment(key: key, parameterVersion: 42, seed: 0xDEAD_BEEF, sampleIndices: (0..<16).map { Int32($0 * 7) },
+                                  values: nil)), runId),
+            (.work(WorkAssignment(key: WorkKey(epoch: 0, step: 0, microBatch: 1, phase: .evaluate), parameterVersion: 7,
+                                  seed: 1, sampleIndices: Array(0..<64),
+                                  values: ModelValues(parameters: (0..<300).map { _ in Float.random(in: -0.1...0.1, using: &rng) },
+                                                      state: (0..<40).map { _ in Float.random(in: 0...2, using: &rng) }))), runId),
             (.noWork(NoWork(retryAfterMs: 50, reason: .waitingForStep)), runId),
             (.result(result(&rng, gradientCount: 400)), runId),
             (.heartbeat(Heartbeat(sentAtMs: 1_700_000_000_000, currentStep: 99, freeSlots: 1)), runId),
             (.bye(Bye(reason: "worker shutting down (SIGTERM)")), runId),
             (.error(ErrorReply(code: .notWelcomed, text: "send HELLO first")), nil),
+            (.workFailed(WorkFailed(key: key, parameterVersion: 42, reason: .missingParameters, detail: "")), runId),
+            (.workFailed(WorkFailed(key: key, parameterVersion: 42, reason: .computeError, detail: "out of memory")), runId),
             (.spikeRaster(raster(&rng, steps: 4, neurons: 3136, rate: 0.05)), runId),
             (.spikeRaster(raster(&rng, steps: 3, neurons: 3, rate: 0.5)), runId),   // 9 bits: padding in the last byte
         ]
@@ -56,7 +59,7 @@ enum WireSamples {
     static func result(_ rng: inout SeededRNG, gradientCount: Int) -> WorkResult {
         let grads = (0..<gradientCount).map { _ in Float.random(in: -1e-3...1e-3, using: &rng) }
         return WorkResult(key: key, parameterVersion: 42, samples: 16, lossSum: 12.345, correct: 11,
-                          computeNanos: 123_456_789,
+                          computeNanos: 123_456_789, steps: 4,
                           gradient: (try? FixedPoint.encode(grads)) ?? [],
                           statistics: (0..<64).map { _ in Float.random(in: 0...2, using: &rng) },
                           counters: (0..<27).map { _ in Int64.random(in: 0...1_000_000, using: &rng) },
