@@ -147,7 +147,7 @@ import SNNCluster
         let ctx = try ZContext()
         let rogue = try ZSocket.dealer(ctx)
         try rogue.connect(address)
-        let valid = try WireCodec.encode(.requestWork(WorkRequest(freeSlots: 1, knownParameterVersion: 0)), runId: nil).frames
+        let valid = try WireCodec.encode(.requestWork(WorkRequest(freeSlots: 1, knownParameterVersion: 0)), runID: nil).frames
         var header = valid[0]; header[4] = 99   // unsupported protocol version
         let attacks: [[[UInt8]]] = [
             [Array("garbage".utf8)],

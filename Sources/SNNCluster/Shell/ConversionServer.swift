@@ -156,7 +156,7 @@ public final class ConversionServer {
             send(.error(ErrorReply(code: .notWelcomed, text: "say HELLO first")), toIdentity: identity)
             return
         }
-        if decoded.kind.requiresRunId ? decoded.runId != runUUID : (decoded.runId.map { $0 != runUUID } ?? false) {
+        if decoded.kind.requiresRunId ? decoded.runID != runUUID : (decoded.runID.map { $0 != runUUID } ?? false) {
             send(.error(ErrorReply(code: .wrongRun, text: "this coordinator runs \(runID)")), toIdentity: identity)
             return
         }
@@ -179,8 +179,8 @@ public final class ConversionServer {
         let compatible: Result<Void, RefusalReason>
         if h.protocolVersion != WireCodec.protocolVersion {
             compatible = .failure(.protocolVersion("worker speaks \(h.protocolVersion), coordinator \(WireCodec.protocolVersion)"))
-        } else if h.buildId != buildID {
-            compatible = .failure(.buildID("worker build '\(h.buildId)', coordinator '\(buildID)': build both from the same source on the same CPU family"))
+        } else if h.buildID != buildID {
+            compatible = .failure(.buildID("worker build '\(h.buildID)', coordinator '\(buildID)': build both from the same source on the same CPU family"))
         } else if h.datasetFingerprint != fingerprint {
             compatible = .failure(.datasetFingerprint("worker data \(h.datasetFingerprint.prefix(12))…, coordinator \(fingerprint.prefix(12))…: give the worker the same dataset files (--data) and --limit"))
         } else {
@@ -270,7 +270,7 @@ public final class ConversionServer {
     func send(_ m: CoordinatorMessage, to id: WorkerID) {
         switch m {
         case .welcome(let info):
-            send(.welcome(Welcome(runId: runUUID, info, specJSON: spec.json,
+            send(.welcome(Welcome(runID: runUUID, info, specJSON: spec.json,
                                   parameterVersion: UInt64(machine.parameterVersion))), to: id)
         case .refuse(let r): send(.refuse(Refusal(r)), to: id)
         case let .assign(items, includeParameters):
@@ -302,7 +302,7 @@ public final class ConversionServer {
 
     func send(_ m: Message, toIdentity ident: [UInt8]) {
         do {
-            let enc = try WireCodec.encode(m, runId: m.kind.requiresRunId || m.kind == .welcome ? runUUID : nil)
+            let enc = try WireCodec.encode(m, runID: m.kind.requiresRunId || m.kind == .welcome ? runUUID : nil)
             try socket.sendMultipart([ident] + enc.frames, dontWait: true)
         } catch {
             logger.warning("send \(m.kind) failed: \(error)")

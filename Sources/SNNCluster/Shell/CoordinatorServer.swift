@@ -233,7 +233,7 @@ public final class CoordinatorServer {
             return
         }
         // A message naming another run (REQUEST_WORK may carry the run id too) is refused, never served.
-        if decoded.kind.requiresRunId ? decoded.runId != runUUID : (decoded.runId.map { $0 != runUUID } ?? false) {
+        if decoded.kind.requiresRunId ? decoded.runID != runUUID : (decoded.runID.map { $0 != runUUID } ?? false) {
             send(.error(ErrorReply(code: .wrongRun, text: "this coordinator runs \(runID)")), toIdentity: identity)
             return
         }
@@ -257,8 +257,8 @@ public final class CoordinatorServer {
         let compatible: Result<Void, RefusalReason>
         if h.protocolVersion != WireCodec.protocolVersion {
             compatible = .failure(.protocolVersion("worker speaks \(h.protocolVersion), coordinator \(WireCodec.protocolVersion)"))
-        } else if h.buildId != buildID {
-            compatible = .failure(.buildID("worker build '\(h.buildId)', coordinator '\(buildID)': build both from the same source with the same SNN_TARGET_CPU on the same CPU family"))
+        } else if h.buildID != buildID {
+            compatible = .failure(.buildID("worker build '\(h.buildID)', coordinator '\(buildID)': build both from the same source with the same SNN_TARGET_CPU on the same CPU family"))
         } else if h.datasetFingerprint != fingerprint {
             compatible = .failure(.datasetFingerprint("worker data \(h.datasetFingerprint.prefix(12))…, coordinator \(fingerprint.prefix(12))…: give the worker the same dataset files (--data) and --limit"))
         } else {
@@ -341,7 +341,7 @@ public final class CoordinatorServer {
     func send(_ m: CoordinatorMessage, to id: WorkerID) {
         switch m {
         case .welcome(let info):
-            send(.welcome(Welcome(runId: runUUID, info, specJSON: Array(setup.specJSON.utf8),
+            send(.welcome(Welcome(runID: runUUID, info, specJSON: Array(setup.specJSON.utf8),
                                   parameterVersion: UInt64(machine.parameterVersion))), to: id)
         case .refuse(let r): send(.refuse(Refusal(r)), to: id)
         case let .assign(items, includeParameters):
@@ -371,7 +371,7 @@ public final class CoordinatorServer {
     func send(_ m: Message, toIdentity ident: [UInt8]) {
         let t0 = ContinuousClock.now
         do {
-            let enc = try WireCodec.encode(m, runId: m.kind.requiresRunId || m.kind == .welcome ? runUUID : nil)
+            let enc = try WireCodec.encode(m, runID: m.kind.requiresRunId || m.kind == .welcome ? runUUID : nil)
             codecNanos += (ContinuousClock.now - t0).nanoseconds
             sentTally.add(enc.kind, raw: enc.rawBytes, wire: enc.wireBytes)
             try transport.send([ident] + enc.frames)

@@ -168,7 +168,7 @@ public final class WorkerClient {
         lastContact = clock.now
         switch decoded.message {
         case .welcome(let w):
-            runID = decoded.runId
+            runID = decoded.runID
             if w.specJSON != specJSON || (method == nil && conversion == nil) {
                 specJSON = w.specJSON
                 build: do {
@@ -183,7 +183,7 @@ public final class WorkerClient {
                     throw SetupError("cannot build the coordinator's model: \(error)")
                 }
             }
-            if !options.quiet { Progress.line("snn-worker: joined run \(decoded.runId?.uuidString.prefix(8) ?? "?") with \(options.threads) slot(s)") }
+            if !options.quiet { Progress.line("snn-worker: joined run \(decoded.runID?.uuidString.prefix(8) ?? "?") with \(options.threads) slot(s)") }
             try apply(machine.handle(.welcomed(WelcomeInfo(w)), at: now))
         case .refuse(let r):
             try apply(machine.handle(.refused(RefusalReason(r)), at: now))
@@ -219,7 +219,7 @@ public final class WorkerClient {
             switch d {
             case .sendHello:
                 send(.hello(Hello(workerId: workerID, name: WireText.truncated(options.name, maxBytes: 255), threads: UInt16(clamping: options.threads),
-                                  buildId: buildID, datasetFingerprint: fingerprint)))
+                                  buildID: buildID, datasetFingerprint: fingerprint)))
             case .requestWork(let n):
                 send(.requestWork(WorkRequest(freeSlots: UInt16(clamping: max(1, n)), knownParameterVersion: UInt64(max(0, parameters?.version ?? 0)))))
             case .startCompute(let task): start(task)
@@ -294,7 +294,7 @@ public final class WorkerClient {
 
     func send(_ m: Message) {
         do {
-            let enc = try WireCodec.encode(m, runId: m.kind.requiresRunId ? runID : nil)
+            let enc = try WireCodec.encode(m, runID: m.kind.requiresRunId ? runID : nil)
             try transport?.send(enc.frames)
         } catch {
             logger.debug("send \(m.kind) failed: \(error)")

@@ -31,7 +31,7 @@ public struct EncodedMessage: Sendable {
 public struct DecodedMessage: Sendable, Equatable {
     public var message: Message
     /// nil when the header's run id is all zero.
-    public var runId: UUID?
+    public var runID: UUID?
     public var kind: MessageKind { message.kind }
     /// Header + raw payload bytes.
     public var rawBytes: Int

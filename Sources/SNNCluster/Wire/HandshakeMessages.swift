@@ -13,19 +13,19 @@ public struct Hello: Sendable, Equatable {
     public var protocolVersion: UInt16
     /// Engine version + target CPU, non-empty, ≤ 512 bytes. Workers with another build are refused: the
     /// same results need the same kernel code path.
-    public var buildId: String
+    public var buildID: String
     /// Lowercase hex SHA-256 of the dataset files (≤ 128 hex characters).
     public var datasetFingerprint: String
     /// Reserved for resuming a session; nil for now (≤ 256 bytes when present, never empty).
     public var resumeToken: [UInt8]?
 
     public init(workerId: UUID, name: String, threads: UInt16, protocolVersion: UInt16 = WireCodec.protocolVersion,
-                buildId: String, datasetFingerprint: String, resumeToken: [UInt8]? = nil) {
+                buildID: String, datasetFingerprint: String, resumeToken: [UInt8]? = nil) {
         self.workerId = workerId
         self.name = name
         self.threads = threads
         self.protocolVersion = protocolVersion
-        self.buildId = buildId
+        self.buildID = buildID
         self.datasetFingerprint = datasetFingerprint
         self.resumeToken = resumeToken
     }
@@ -34,7 +34,7 @@ public struct Hello: Sendable, Equatable {
 /// WELCOME, coordinator → worker: the run the worker joined and how to behave in it.
 public struct Welcome: Sendable, Equatable {
     /// Assigned run id; carried in the header (non-zero).
-    public var runId: UUID
+    public var runID: UUID
     /// How often the worker sends HEARTBEAT (≥ 1 ms).
     public var heartbeatIntervalMs: UInt32
     /// Silence after which either side considers the other gone (≥ 1 ms).
@@ -44,9 +44,9 @@ public struct Welcome: Sendable, Equatable {
     /// The parameter version the coordinator holds now.
     public var parameterVersion: UInt64
 
-    public init(runId: UUID, heartbeatIntervalMs: UInt32, deadWorkerTimeoutMs: UInt32, specJSON: [UInt8],
+    public init(runID: UUID, heartbeatIntervalMs: UInt32, deadWorkerTimeoutMs: UInt32, specJSON: [UInt8],
                 parameterVersion: UInt64) {
-        self.runId = runId
+        self.runID = runID
         self.heartbeatIntervalMs = heartbeatIntervalMs
         self.deadWorkerTimeoutMs = deadWorkerTimeoutMs
         self.specJSON = specJSON
@@ -78,8 +78,8 @@ public struct Refusal: Sendable, Equatable {
 
 extension Welcome {
     /// The WELCOME for a machine's welcome: its timing in whole milliseconds.
-    public init(runId: UUID, _ info: WelcomeInfo, specJSON: [UInt8], parameterVersion: UInt64) {
-        self.init(runId: runId, heartbeatIntervalMs: UInt32(milliseconds: info.heartbeatInterval),
+    public init(runID: UUID, _ info: WelcomeInfo, specJSON: [UInt8], parameterVersion: UInt64) {
+        self.init(runID: runID, heartbeatIntervalMs: UInt32(milliseconds: info.heartbeatInterval),
                   deadWorkerTimeoutMs: UInt32(milliseconds: info.deadAfter), specJSON: specJSON, parameterVersion: parameterVersion)
     }
 }

@@ -4,14 +4,14 @@ import Foundation
 /// ranges already enforced by parsing, counts, finiteness. One function serves encoder and decoder, so a
 /// sender never emits a message its receiver would reject.
 enum MessageValidation {
-    static func validate(_ message: Message, runId: UUID?) throws(WireError) {
-        if message.kind.requiresRunId, runId == nil {
+    static func validate(_ message: Message, runID: UUID?) throws(WireError) {
+        if message.kind.requiresRunId, runID == nil {
             throw WireError(.missingRunId, "\(message.kind) must carry a non-zero run id")
         }
         switch message {
         case .hello(let h):
             try text(h.name, "HELLO name", max: WireLimits.maxNameBytes, nonEmpty: true)
-            try text(h.buildId, "HELLO build id", max: WireLimits.maxBuildIdBytes, nonEmpty: true)
+            try text(h.buildID, "HELLO build id", max: WireLimits.maxBuildIdBytes, nonEmpty: true)
             try text(h.datasetFingerprint, "HELLO dataset fingerprint", max: WireLimits.maxFingerprintBytes)
             guard WireText.isLowercaseHex(h.datasetFingerprint) else {
                 throw WireError(.invalidString, "HELLO dataset fingerprint is not lowercase hex")
@@ -33,7 +33,7 @@ enum MessageValidation {
             guard w.specJSON.count <= WireLimits.maxSpecBytes else {
                 throw WireError(.tooLarge, "WELCOME spec is \(w.specJSON.count) bytes, limit \(WireLimits.maxSpecBytes)")
             }
-            guard !isZero(w.runId) else { throw WireError(.missingRunId, "WELCOME assigns the all-zero run id") }
+            guard !isZero(w.runID) else { throw WireError(.missingRunId, "WELCOME assigns the all-zero run id") }
         case .refuse(let r):
             try text(r.reason, "REFUSE reason", max: WireLimits.maxTextBytes)
         case .requestWork(let r):

@@ -21,7 +21,7 @@ enum WireBodies {
             w.u16(h.protocolVersion)
             w.u16(h.threads)
             w.string(h.name)
-            w.string(h.buildId)
+            w.string(h.buildID)
             w.string(h.datasetFingerprint)
             w.lengthPrefixed(h.resumeToken ?? [])
             return [PayloadFrame(name: name, bytes: w.bytes, filter: .none)]
@@ -101,7 +101,7 @@ enum WireBodies {
     }
 
     /// `raw` holds exactly the payload frames the kind allows, already decompressed and size-limited.
-    static func decode(_ kind: MessageKind, _ raw: [[UInt8]], runId: UUID?) throws(WireError) -> Message {
+    static func decode(_ kind: MessageKind, _ raw: [[UInt8]], runID: UUID?) throws(WireError) -> Message {
         var r = ByteReader(raw[0], frame: "\(kind) body")
         switch kind {
         case .hello:
@@ -114,15 +114,15 @@ enum WireBodies {
             let token = try r.lengthPrefixed("resume token", max: WireLimits.maxResumeTokenBytes)
             try r.finish()
             return .hello(Hello(workerId: workerId, name: name, threads: threads, protocolVersion: version,
-                                buildId: build, datasetFingerprint: fingerprint,
+                                buildID: build, datasetFingerprint: fingerprint,
                                 resumeToken: token.isEmpty ? nil : token))
         case .welcome:
             let heartbeat = try r.u32("heartbeat interval")
             let timeout = try r.u32("dead-worker timeout")
             let version = try r.u64("parameter version")
             try r.finish()
-            guard let runId else { throw WireError(.missingRunId, "WELCOME must carry the run id it assigns") }
-            return .welcome(Welcome(runId: runId, heartbeatIntervalMs: heartbeat, deadWorkerTimeoutMs: timeout,
+            guard let runID else { throw WireError(.missingRunId, "WELCOME must carry the run id it assigns") }
+            return .welcome(Welcome(runID: runID, heartbeatIntervalMs: heartbeat, deadWorkerTimeoutMs: timeout,
                                     specJSON: raw[1], parameterVersion: version))
         case .refuse:
             let code = try enumValue(Refusal.Code.self, try r.u16("code"), "REFUSE code")

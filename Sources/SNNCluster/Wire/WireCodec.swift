@@ -10,16 +10,16 @@ public enum WireCodec {
     /// Default: payload frames shorter than this are never compressed.
     public static let defaultCompressAbove = 512
 
-    /// The frames of `message`. `runId` goes into the header (WELCOME uses its own `runId`; nil or the
+    /// The frames of `message`. `runID` goes into the header (WELCOME uses its own `runID`; nil or the
     /// all-zero UUID mean "no run"). Frames of at least `compressAbove` bytes are LZ4-compressed (integer and
     /// float arrays filtered first) when that makes them smaller. Throws when the message breaks a rule the receiver
     /// would reject it for (size limits, NaN/Inf, empty names, …).
-    public static func encode(_ message: Message, runId: UUID?, compressAbove: Int = defaultCompressAbove)
+    public static func encode(_ message: Message, runID: UUID?, compressAbove: Int = defaultCompressAbove)
         throws(WireError) -> EncodedMessage
     {
-        var headerRunId = runId.flatMap { MessageValidation.isZero($0) ? nil : $0 }
-        if case .welcome(let w) = message { headerRunId = w.runId }
-        try MessageValidation.validate(message, runId: headerRunId)
+        var headerRunId = runID.flatMap { MessageValidation.isZero($0) ? nil : $0 }
+        if case .welcome(let w) = message { headerRunId = w.runID }
+        try MessageValidation.validate(message, runID: headerRunId)
 
         let payloads = WireBodies.encode(message)
         let rawTotal = payloads.reduce(WireLimits.headerBytes) { $0 + $1.bytes.count }
@@ -42,7 +42,7 @@ public enum WireCodec {
         frames.reserveCapacity(payloads.count + 1)
         let header = WireHeader(version: protocolVersion, kind: message.kind,
                                 flags: anyCompressed ? WireHeader.flagEnveloped : 0,
-                                runId: headerRunId, payloadFrameCount: payloads.count)
+                                runID: headerRunId, payloadFrameCount: payloads.count)
         frames.append(header.encoded())
         for (i, p) in payloads.enumerated() {
             let frame: [UInt8]
@@ -113,9 +113,9 @@ public enum WireCodec {
             }
         }
 
-        let message = try WireBodies.decode(kind, raw, runId: header.runId)
-        try MessageValidation.validate(message, runId: header.runId)
+        let message = try WireBodies.decode(kind, raw, runID: header.runID)
+        try MessageValidation.validate(message, runID: header.runID)
         let rawBytes = raw.reduce(WireLimits.headerBytes) { $0 + $1.count }
-        return DecodedMessage(message: message, runId: header.runId, rawBytes: rawBytes, wireBytes: wireTotal)
+        return DecodedMessage(message: message, runID: header.runID, rawBytes: rawBytes, wireBytes: wireTotal)
     }
 }

@@ -11,7 +11,7 @@ public struct WireHeader: Sendable, Equatable {
     public var kind: MessageKind
     public var flags: UInt16
     /// nil when the header's run id is all zero.
-    public var runId: UUID?
+    public var runID: UUID?
     public var payloadFrameCount: Int
 
     public var enveloped: Bool { flags & Self.flagEnveloped != 0 }
@@ -23,7 +23,7 @@ public struct WireHeader: Sendable, Equatable {
         w.u16(kind.rawValue)
         w.u16(flags)
         w.u16(0)
-        w.uuid(runId ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+        w.uuid(runID ?? UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
         w.u16(UInt16(WireLimits.headerBytes))
         w.u16(UInt16(truncatingIfNeeded: payloadFrameCount))
         return w.bytes
@@ -49,7 +49,7 @@ public struct WireHeader: Sendable, Equatable {
         let type = try r.u16("type")
         let flags = try r.u16("flags")
         try r.reserved(2)
-        let runId = try r.uuid("run id")
+        let runID = try r.uuid("run id")
         let headerLength = try r.u16("header length")
         let count = Int(try r.u16("payload frame count"))
         try r.finish()
@@ -63,6 +63,6 @@ public struct WireHeader: Sendable, Equatable {
             throw WireError(.badHeader, "header flags 0x\(String(flags, radix: 16)) set reserved bits")
         }
         return WireHeader(version: version, kind: kind, flags: flags,
-                          runId: MessageValidation.isZero(runId) ? nil : runId, payloadFrameCount: count)
+                          runID: MessageValidation.isZero(runID) ? nil : runID, payloadFrameCount: count)
     }
 }

@@ -58,7 +58,7 @@ struct CodecCompressionRatioTests {
         let result = WorkResult(key: WireSamples.key, parameterVersion: 1, samples: 16, lossSum: 1, correct: 1,
                                 computeNanos: 1, steps: 1, gradient: try FixedPoint.encode(dense), statistics: [], counters: [],
                                 spikesPerLayer: [])
-        let e = try WireCodec.encode(.result(result), runId: WireSamples.runId)
+        let e = try WireCodec.encode(.result(result), runID: WireSamples.runID)
         print("RESULT message, 1 Mi fixed-point gradient N(0,1e-3): raw \(e.rawBytes) B, wire \(e.wireBytes) B, ratio \(String(format: "%.3f", Double(e.rawBytes) / Double(e.wireBytes)))x")
     }
 

@@ -60,7 +60,7 @@ import Testing
     func workFailedReachesTheCoordinator() throws {
         let cluster = try InProcessCluster(maxSteps: 1, minWorkers: 1)
         let peer = FakeWorker(cluster.network.dealer())
-        try peer.send(.hello(Hello(workerId: UUID(), name: "fake", threads: 1, buildId: BuildIdentity.current(blasCore: BLAS.coreName),
+        try peer.send(.hello(Hello(workerId: UUID(), name: "fake", threads: 1, buildID: BuildIdentity.current(blasCore: BLAS.coreName),
                                    datasetFingerprint: BuildIdentity.dataFingerprint(train: InProcessCluster.train, test: InProcessCluster.test))))
         try cluster.coordinator.poll()
         guard case .welcome = try #require(try peer.next()) else { Issue.record("no WELCOME"); return }
@@ -109,10 +109,10 @@ import Testing
         guard case .hello(let h) = try WireCodec.decode(Array(hello.dropFirst())).message else { Issue.record("no HELLO"); return }
         #expect(h.workerId == worker.workerID)
 
-        let runId = UUID()
-        func send(_ m: Message) throws { try router.send([identity] + WireCodec.encode(m, runId: runId).frames) }
+        let runID = UUID()
+        func send(_ m: Message) throws { try router.send([identity] + WireCodec.encode(m, runID: runID).frames) }
         func next() throws -> Message? { try router.receive(timeoutMs: 0).map { try WireCodec.decode(Array($0.dropFirst())).message } }
-        try send(.welcome(Welcome(runId: runId, heartbeatIntervalMs: 1000, deadWorkerTimeoutMs: 3000,
+        try send(.welcome(Welcome(runID: runID, heartbeatIntervalMs: 1000, deadWorkerTimeoutMs: 3000,
                                   specJSON: Array(InProcessCluster.specJSON.utf8), parameterVersion: 5)))
         #expect(try worker.poll() == false)
         #expect(try next() == .requestWork(WorkRequest(freeSlots: 1, knownParameterVersion: 0)))
@@ -129,14 +129,14 @@ import Testing
 /// A hand-written worker on the in-memory network: sends what a test says, decodes what comes back.
 final class FakeWorker {
     let transport: FrameTransport
-    var runId: UUID?
+    var runID: UUID?
     init(_ transport: FrameTransport) { self.transport = transport }
-    func send(_ m: Message) throws { try transport.send(try WireCodec.encode(m, runId: runId).frames) }
+    func send(_ m: Message) throws { try transport.send(try WireCodec.encode(m, runID: runID).frames) }
     /// The next message that is not a HEARTBEAT or NO_WORK (nil when none is queued).
     func next() throws -> Message? {
         while let frames = try transport.receive(timeoutMs: 0) {
             let d = try WireCodec.decode(frames)
-            if case .welcome(let w) = d.message { runId = w.runId }
+            if case .welcome(let w) = d.message { runID = w.runID }
             switch d.message {
             case .heartbeat, .noWork: continue
             default: return d.message

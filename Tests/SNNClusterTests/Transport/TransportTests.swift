@@ -27,7 +27,7 @@ struct TransportTests {
         let (router, dealer) = try Self.pair(ctx)
         var rng = SeededRNG(seed: 40)
         let result = WireSamples.result(&rng, gradientCount: 5000)
-        let encoded = try WireCodec.encode(.result(result), runId: WireSamples.runId)
+        let encoded = try WireCodec.encode(.result(result), runID: WireSamples.runID)
         try dealer.sendMultipart(encoded.frames)
 
         let got = try #require(try router.receiveMultipart(timeoutMs: 5000))
@@ -35,9 +35,9 @@ struct TransportTests {
         let identity = got[0]
         let decoded = try WireCodec.decode(Array(got.dropFirst()))
         #expect(decoded.message == .result(result))
-        #expect(decoded.runId == WireSamples.runId)
+        #expect(decoded.runID == WireSamples.runID)
 
-        let reply = try WireCodec.encode(.noWork(NoWork(retryAfterMs: 10, reason: .waitingForStep)), runId: WireSamples.runId)
+        let reply = try WireCodec.encode(.noWork(NoWork(retryAfterMs: 10, reason: .waitingForStep)), runID: WireSamples.runID)
         try router.sendMultipart([identity] + reply.frames)
         let back = try #require(try dealer.receiveMultipart(timeoutMs: 5000))
         #expect(try WireCodec.decode(back).message == .noWork(NoWork(retryAfterMs: 10, reason: .waitingForStep)))
@@ -86,11 +86,11 @@ struct TransportTests {
         defer { auth.stop() }
         let (router, dealer) = try Self.pair(ctx, server: { try $0.makeCurveServer(secretKey: server.secretKey) },
                                              client: { try $0.makeCurveClient(serverPublicKey: server.publicKey, keyPair: client) })
-        let hello = try WireCodec.encode(.hello(WireSamples.hello), runId: nil)
+        let hello = try WireCodec.encode(.hello(WireSamples.hello), runID: nil)
         try dealer.sendMultipart(hello.frames)
         let got = try #require(try router.receiveMultipart(timeoutMs: 5000))
         #expect(try WireCodec.decode(Array(got.dropFirst())).message == .hello(WireSamples.hello))
-        try router.sendMultipart([got[0]] + (try WireCodec.encode(.bye(Bye(reason: "ok")), runId: nil)).frames)
+        try router.sendMultipart([got[0]] + (try WireCodec.encode(.bye(Bye(reason: "ok")), runID: nil)).frames)
         #expect(try dealer.receiveMultipart(timeoutMs: 5000) != nil)
         #expect(auth.requestsHandled >= 1)
     }
@@ -108,7 +108,7 @@ struct TransportTests {
         defer { auth.stop() }
         let (router, dealer) = try Self.pair(ctx, server: { try $0.makeCurveServer(secretKey: server.secretKey) },
                                              client: { try $0.makeCurveClient(serverPublicKey: server.publicKey, keyPair: intruder) })
-        try dealer.sendMultipart(try WireCodec.encode(.hello(WireSamples.hello), runId: nil).frames, dontWait: true)
+        try dealer.sendMultipart(try WireCodec.encode(.hello(WireSamples.hello), runID: nil).frames, dontWait: true)
         #expect(try router.receiveMultipart(timeoutMs: 600) == nil)
         #expect(try dealer.receiveMultipart(timeoutMs: 100) == nil)
         let deadline = Date().addingTimeInterval(3)

@@ -15,9 +15,9 @@ struct FuzzWireDecodeTests {
     func fuzzDecode() throws {
         var rng = SeededRNG(seed: Self.seed)
         var corpus: [[[UInt8]]] = []
-        for (message, runId) in WireSamples.all(&rng) {
+        for (message, runID) in WireSamples.all(&rng) {
             for threshold in [0, 512, Int.max] {
-                corpus.append(try WireCodec.encode(message, runId: runId, compressAbove: threshold).frames)
+                corpus.append(try WireCodec.encode(message, runID: runID, compressAbove: threshold).frames)
             }
         }
         var accepted = 0
@@ -32,7 +32,7 @@ struct FuzzWireDecodeTests {
                 let decoded = try WireCodec.decode(frames)
                 accepted += 1
                 // Whatever the decoder accepts must be a message our encoder accepts too.
-                let again = try WireCodec.encode(decoded.message, runId: decoded.runId)
+                let again = try WireCodec.encode(decoded.message, runID: decoded.runID)
                 #expect(try WireCodec.decode(again.frames).message == decoded.message,
                         "seed \(Self.seed) iteration \(iteration): accepted mutant does not round-trip")
             } catch {

@@ -60,7 +60,7 @@ import Testing
             let key = WorkKey(epoch: 3, step: 64, microBatch: 7, phase: kind.wirePhase)
             let work = Message.work(WorkAssignment(key: key, parameterVersion: 2, seed: 0, sampleIndices: [0, 1, 2],
                                                    values: ModelValues(parameters: [1, 2, 3], state: [])))
-            let workFrames = try WireCodec.encode(work, runId: run, compressAbove: .max).frames
+            let workFrames = try WireCodec.encode(work, runID: run, compressAbove: .max).frames
             #expect(try WireCodec.decode(workFrames).message == work)
             #expect(workFrames.count == 5 && workFrames[4].isEmpty)   // parameters frame, empty state frame
             #expect(workFrames[1][12] == kind.wirePhase.rawValue)
@@ -72,12 +72,12 @@ import Testing
             #expect(throws: WireError.self) { try WireCodec.decode(wrongSplit) }
             let result = Message.result(WorkResult(key: key, parameterVersion: 2, samples: 3, lossSum: 0, correct: 2, computeNanos: 9,
                                                    steps: 64, gradient: [], statistics: [4], counters: [1, 2, 3, 4], spikesPerLayer: [5, 6]))
-            let frames = try WireCodec.encode(result, runId: run).frames
+            let frames = try WireCodec.encode(result, runID: run).frames
             #expect(try WireCodec.decode(frames).message == result)
             #expect(frames[1][12] == kind.wirePhase.rawValue)
             // WORK_FAILED reports conversion work keyed like its WORK.
             let failed = Message.workFailed(WorkFailed(key: key, parameterVersion: 2, reason: .computeError, detail: "x"))
-            #expect(try WireCodec.decode(WireCodec.encode(failed, runId: run).frames).message == failed)
+            #expect(try WireCodec.decode(WireCodec.encode(failed, runID: run).frames).message == failed)
         }
         #expect(ConversionTaskKind(wirePhase: .train) == nil && ConversionTaskKind(wirePhase: .evaluate) == nil)
         #expect(WorkPhase.eccLambda.rawValue == 2 && WorkPhase.eccCNN.rawValue == 3 && WorkPhase.eccClosedForm.rawValue == 4

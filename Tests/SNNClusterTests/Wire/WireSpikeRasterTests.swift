@@ -11,7 +11,7 @@ import Testing
             let spikes = (0..<(steps * neurons)).map { _ in Double.random(in: 0..<1, using: &rng) < rate ? UInt8(1) : 0 }
             let raster = SpikeRaster(epoch: 1, sample: 3, layer: 2, steps: steps, neurons: neurons, spikes: spikes)
             #expect(Int(raster.spikeCount) == spikes.filter { $0 == 1 }.count)
-            let enc = try WireCodec.encode(.spikeRaster(raster), runId: WireSamples.runId)
+            let enc = try WireCodec.encode(.spikeRaster(raster), runID: WireSamples.runID)
             let dec = try WireCodec.decode(enc.frames)
             guard case .spikeRaster(let back) = dec.message else { Issue.record("decoded \(dec.message.kind)"); continue }
             #expect(back == raster)
@@ -26,7 +26,7 @@ import Testing
         // 1 % firing: bit-packed is n / 8 bytes; LZ4 must do better on the long zero runs.
         let spikes = (0..<n).map { _ in Double.random(in: 0..<1, using: &rng) < 0.01 ? UInt8(1) : 0 }
         let enc = try WireCodec.encode(.spikeRaster(SpikeRaster(epoch: 0, sample: 0, layer: 0, steps: 4, neurons: 3136, spikes: spikes)),
-                                       runId: WireSamples.runId)
+                                       runID: WireSamples.runID)
         let bitsFrame = enc.frames[2].count
         #expect(bitsFrame < n / 8)
     }
@@ -38,9 +38,9 @@ import Testing
         var short = good; short.bits = [good.bits[0]]
         var noSteps = good; noSteps.steps = 0
         for (bad, code) in [(wrongCount, WireError.Code.countMismatch), (padding, .invalidValue), (short, .countMismatch), (noSteps, .invalidValue)] {
-            #expect(throws: WireError.self) { _ = try WireCodec.encode(.spikeRaster(bad), runId: WireSamples.runId) }
-            do { _ = try WireCodec.encode(.spikeRaster(bad), runId: WireSamples.runId) } catch { #expect(error.code == code) }
+            #expect(throws: WireError.self) { _ = try WireCodec.encode(.spikeRaster(bad), runID: WireSamples.runID) }
+            do { _ = try WireCodec.encode(.spikeRaster(bad), runID: WireSamples.runID) } catch { #expect(error.code == code) }
         }
-        #expect(throws: WireError.self) { _ = try WireCodec.encode(.spikeRaster(good), runId: nil) }   // needs the run id
+        #expect(throws: WireError.self) { _ = try WireCodec.encode(.spikeRaster(good), runID: nil) }   // needs the run id
     }
 }

@@ -17,33 +17,33 @@ struct SeededRNG: RandomNumberGenerator {
 /// Valid sample messages of every kind, sized so encodings stay small (fast fuzzing) but still cross the
 /// compression threshold where a kind has bulk frames.
 enum WireSamples {
-    static let runId = UUID(uuidString: "6F9619FF-8B86-D011-B42D-00C04FC964FF")!
+    static let runID = UUID(uuidString: "6F9619FF-8B86-D011-B42D-00C04FC964FF")!
     static let workerId = UUID(uuidString: "E621E1F8-C36C-495A-93FC-0C247A3E6E5F")!
     static let key = WorkKey(epoch: 3, step: 17, microBatch: 5, phase: .train)
 
-    static func all(_ rng: inout SeededRNG) -> [(message: Message, runId: UUID?)] {
+    static func all(_ rng: inout SeededRNG) -> [(message: Message, runID: UUID?)] {
         [
             (.hello(hello), nil),
-            (.welcome(Welcome(runId: runId, heartbeatIntervalMs: 1000, deadWorkerTimeoutMs: 3000,
+            (.welcome(Welcome(runID: runID, heartbeatIntervalMs: 1000, deadWorkerTimeoutMs: 3000,
                               specJSON: Array(#"{"model":"bntt","layers":[784,512,10],"T":25}"#.utf8) + Array(repeating: 0x20, count: 600),
-                              parameterVersion: 42)), runId),
-            (.refuse(Refusal(code: .buildMismatch, reason: "build snn-0.1+znver4 differs from snn-0.1+haswell")), runId),
-            (.requestWork(WorkRequest(freeSlots: 2, knownParameterVersion: 41)), runId),
+                              parameterVersion: 42)), runID),
+            (.refuse(Refusal(code: .buildMismatch, reason: "build snn-0.1+znver4 differs from snn-0.1+haswell")), runID),
+            (.requestWork(WorkRequest(freeSlots: 2, knownParameterVersion: 41)), runID),
             (.work(WorkAssignment(key: key, parameterVersion: 42, seed: 0xDEAD_BEEF, sampleIndices: (0..<16).map { Int32($0 * 7) },
-                                  values: nil)), runId),
+                                  values: nil)), runID),
             (.work(WorkAssignment(key: WorkKey(epoch: 0, step: 0, microBatch: 1, phase: .evaluate), parameterVersion: 7,
                                   seed: 1, sampleIndices: Array(0..<64),
                                   values: ModelValues(parameters: (0..<300).map { _ in Float.random(in: -0.1...0.1, using: &rng) },
-                                                      state: (0..<40).map { _ in Float.random(in: 0...2, using: &rng) }))), runId),
-            (.noWork(NoWork(retryAfterMs: 50, reason: .waitingForStep)), runId),
-            (.result(result(&rng, gradientCount: 400)), runId),
-            (.heartbeat(Heartbeat(sentAtMs: 1_700_000_000_000, currentStep: 99, freeSlots: 1)), runId),
-            (.bye(Bye(reason: "worker shutting down (SIGTERM)")), runId),
+                                                      state: (0..<40).map { _ in Float.random(in: 0...2, using: &rng) }))), runID),
+            (.noWork(NoWork(retryAfterMs: 50, reason: .waitingForStep)), runID),
+            (.result(result(&rng, gradientCount: 400)), runID),
+            (.heartbeat(Heartbeat(sentAtMs: 1_700_000_000_000, currentStep: 99, freeSlots: 1)), runID),
+            (.bye(Bye(reason: "worker shutting down (SIGTERM)")), runID),
             (.error(ErrorReply(code: .notWelcomed, text: "send HELLO first")), nil),
-            (.workFailed(WorkFailed(key: key, parameterVersion: 42, reason: .missingParameters, detail: "")), runId),
-            (.workFailed(WorkFailed(key: key, parameterVersion: 42, reason: .computeError, detail: "out of memory")), runId),
-            (.spikeRaster(raster(&rng, steps: 4, neurons: 3136, rate: 0.05)), runId),
-            (.spikeRaster(raster(&rng, steps: 3, neurons: 3, rate: 0.5)), runId),   // 9 bits: padding in the last byte
+            (.workFailed(WorkFailed(key: key, parameterVersion: 42, reason: .missingParameters, detail: "")), runID),
+            (.workFailed(WorkFailed(key: key, parameterVersion: 42, reason: .computeError, detail: "out of memory")), runID),
+            (.spikeRaster(raster(&rng, steps: 4, neurons: 3136, rate: 0.05)), runID),
+            (.spikeRaster(raster(&rng, steps: 3, neurons: 3, rate: 0.5)), runID),   // 9 bits: padding in the last byte
         ]
     }
 
@@ -53,7 +53,7 @@ enum WireSamples {
         return SpikeRaster(epoch: 2, sample: 5, layer: 2, steps: steps, neurons: neurons, spikes: spikes)
     }
 
-    static let hello = Hello(workerId: workerId, name: "node-07.cluster", threads: 2, buildId: "snn-0.1.0 znver4",
+    static let hello = Hello(workerId: workerId, name: "node-07.cluster", threads: 2, buildID: "snn-0.1.0 znver4",
                              datasetFingerprint: String(repeating: "ab12", count: 16), resumeToken: nil)
 
     static func result(_ rng: inout SeededRNG, gradientCount: Int) -> WorkResult {

@@ -10,7 +10,7 @@ import Testing
 
     @Test("round-trips with its run id; the body has the documented byte layout")
     func roundTripAndLayout() throws {
-        let enc = try WireCodec.encode(.workFailed(Self.failed), runId: WireSamples.runId)
+        let enc = try WireCodec.encode(.workFailed(Self.failed), runID: WireSamples.runID)
         #expect(enc.kind == .workFailed && enc.frames.count == 2)
         let body = enc.frames[1]
         // epoch, step, micro-batch (u32 LE), phase u8, reason u8, reserved u16, version u64, detail str.
@@ -20,22 +20,22 @@ import Testing
         #expect(String(decoding: body[26...], as: UTF8.self) == Self.failed.detail)
         let decoded = try WireCodec.decode(enc.frames)
         #expect(decoded.message == .workFailed(Self.failed))
-        #expect(decoded.runId == WireSamples.runId)
+        #expect(decoded.runID == WireSamples.runID)
     }
 
     @Test("needs a run id on both sides")
-    func runIdRequired() throws {
+    func runIDRequired() throws {
         #expect(throws: WireError(.missingRunId, "WORK_FAILED must carry a non-zero run id")) {
-            try WireCodec.encode(.workFailed(Self.failed), runId: nil)
+            try WireCodec.encode(.workFailed(Self.failed), runID: nil)
         }
-        var frames = try WireCodec.encode(.workFailed(Self.failed), runId: WireSamples.runId).frames
+        var frames = try WireCodec.encode(.workFailed(Self.failed), runID: WireSamples.runID).frames
         frames[0].replaceSubrange(12..<28, with: [UInt8](repeating: 0, count: 16))
         do { _ = try WireCodec.decode(frames); Issue.record("accepted") } catch { #expect(error.code == .missingRunId) }
     }
 
     @Test("hostile bodies are rejected: unknown reason or phase, reserved bytes, long or invalid detail, trailing bytes")
     func hostileBodies() throws {
-        let good = try WireCodec.encode(.workFailed(Self.failed), runId: WireSamples.runId, compressAbove: .max).frames
+        let good = try WireCodec.encode(.workFailed(Self.failed), runID: WireSamples.runID, compressAbove: .max).frames
         func code(_ patch: (inout [UInt8]) -> Void) -> WireError.Code? {
             var frames = good
             patch(&frames[1])
@@ -53,7 +53,7 @@ import Testing
         // The encoder refuses a detail over 4096 bytes, so a sender never emits what its receiver rejects.
         var long = Self.failed
         long.detail = String(repeating: "x", count: WireLimits.maxTextBytes + 1)
-        #expect(throws: WireError.self) { try WireCodec.encode(.workFailed(long), runId: WireSamples.runId) }
+        #expect(throws: WireError.self) { try WireCodec.encode(.workFailed(long), runID: WireSamples.runID) }
         // A body over its frame limit is refused before it is parsed.
         var frames = good
         frames[1] += [UInt8](repeating: 0x41, count: WireLimits.maxTextBytes + 64)

@@ -14,7 +14,7 @@ import Testing
     @Test("WORK: 44-byte body with parameter and state counts, parameters and state in frames 3 and 4")
     func workLayout() throws {
         let values = ModelValues(parameters: [1, 2, 3], state: [4, 5])
-        let enc = try WireCodec.encode(.work(WorkAssignment(Self.item, values: values)), runId: WireSamples.runId, compressAbove: .max)
+        let enc = try WireCodec.encode(.work(WorkAssignment(Self.item, values: values)), runID: WireSamples.runID, compressAbove: .max)
         #expect(enc.frames.count == 5)
         let b = enc.frames[1]
         #expect(b.count == 44)
@@ -29,14 +29,14 @@ import Testing
         #expect(WorkItem(back) == Self.item)
         #expect(WorkItem(back).microBatch == Self.item.microBatch)
 
-        let bare = try WireCodec.encode(.work(WorkAssignment(Self.item, values: nil)), runId: WireSamples.runId, compressAbove: .max)
+        let bare = try WireCodec.encode(.work(WorkAssignment(Self.item, values: nil)), runID: WireSamples.runID, compressAbove: .max)
         #expect(bare.frames.count == 3 && bare.frames[1][14] == 0 && Array(bare.frames[1][36..<44]) == [0, 0, 0, 0, 0, 0, 0, 0])
     }
 
     @Test("WORK: hostile frames and values are rejected")
     func workHostile() throws {
         let values = ModelValues(parameters: [1, 2, 3], state: [4, 5])
-        let good = try WireCodec.encode(.work(WorkAssignment(Self.item, values: values)), runId: WireSamples.runId, compressAbove: .max).frames
+        let good = try WireCodec.encode(.work(WorkAssignment(Self.item, values: values)), runID: WireSamples.runID, compressAbove: .max).frames
         func code(_ patch: (inout [[UInt8]]) -> Void) -> WireError.Code? {
             var f = good
             patch(&f)
@@ -50,9 +50,9 @@ import Testing
         // The encoder refuses what the decoder would: a negative sample id, a non-finite state value.
         var negative = WorkAssignment(Self.item, values: nil)
         negative.sampleIndices[1] = -1
-        #expect(throws: WireError.self) { try WireCodec.encode(.work(negative), runId: WireSamples.runId) }
+        #expect(throws: WireError.self) { try WireCodec.encode(.work(negative), runID: WireSamples.runID) }
         #expect(throws: WireError.self) {
-            try WireCodec.encode(.work(WorkAssignment(Self.item, values: ModelValues(parameters: [1], state: [.nan]))), runId: WireSamples.runId)
+            try WireCodec.encode(.work(WorkAssignment(Self.item, values: ModelValues(parameters: [1], state: [.nan]))), runID: WireSamples.runID)
         }
     }
 
@@ -68,7 +68,7 @@ import Testing
                                  spikesPerLayer: [0, 17], steps: 2, computeNanos: 99)
         let wire = WorkResult(c, of: Self.item)
         #expect(wire.key == Self.item.key && wire.parameterVersion == 6 && wire.steps == 2)
-        let enc = try WireCodec.encode(.result(wire), runId: WireSamples.runId, compressAbove: .max)
+        let enc = try WireCodec.encode(.result(wire), runID: WireSamples.runID, compressAbove: .max)
         #expect(enc.frames[1].count == 68 && Array(enc.frames[1][64..<68]) == [2, 0, 0, 0])   // steps at offset 64
         guard case .result(let r) = try WireCodec.decode(enc.frames).message else { Issue.record("not RESULT"); return }
         let back = try #require(StepContribution(r, ledgerLike: EventLedger(layerNames: layers, timesteps: 3)))
@@ -80,7 +80,7 @@ import Testing
         // steps 0 is refused on both sides.
         var zero = wire
         zero.steps = 0
-        #expect(throws: WireError.self) { try WireCodec.encode(.result(zero), runId: WireSamples.runId) }
+        #expect(throws: WireError.self) { try WireCodec.encode(.result(zero), runID: WireSamples.runID) }
         var frames = enc.frames
         frames[1].replaceSubrange(64..<68, with: [0, 0, 0, 0])
         do { _ = try WireCodec.decode(frames); Issue.record("accepted") } catch { #expect(error.code == .invalidValue) }
