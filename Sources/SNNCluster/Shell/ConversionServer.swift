@@ -156,7 +156,7 @@ public final class ConversionServer {
             send(.error(ErrorReply(code: .notWelcomed, text: "say HELLO first")), toIdentity: identity)
             return
         }
-        if decoded.kind.requiresRunId ? decoded.runID != runUUID : (decoded.runID.map { $0 != runUUID } ?? false) {
+        if decoded.kind.requiresRunID ? decoded.runID != runUUID : (decoded.runID.map { $0 != runUUID } ?? false) {
             send(.error(ErrorReply(code: .wrongRun, text: "this coordinator runs \(runID)")), toIdentity: identity)
             return
         }
@@ -302,7 +302,7 @@ public final class ConversionServer {
 
     func send(_ m: Message, toIdentity ident: [UInt8]) {
         do {
-            let enc = try WireCodec.encode(m, runID: m.kind.requiresRunId || m.kind == .welcome ? runUUID : nil)
+            let enc = try WireCodec.encode(m, runID: m.kind.requiresRunID || m.kind == .welcome ? runUUID : nil)
             try socket.sendMultipart([ident] + enc.frames, dontWait: true)
         } catch {
             logger.warning("send \(m.kind) failed: \(error)")

@@ -233,7 +233,7 @@ public final class CoordinatorServer {
             return
         }
         // A message naming another run (REQUEST_WORK may carry the run id too) is refused, never served.
-        if decoded.kind.requiresRunId ? decoded.runID != runUUID : (decoded.runID.map { $0 != runUUID } ?? false) {
+        if decoded.kind.requiresRunID ? decoded.runID != runUUID : (decoded.runID.map { $0 != runUUID } ?? false) {
             send(.error(ErrorReply(code: .wrongRun, text: "this coordinator runs \(runID)")), toIdentity: identity)
             return
         }
@@ -371,7 +371,7 @@ public final class CoordinatorServer {
     func send(_ m: Message, toIdentity ident: [UInt8]) {
         let t0 = ContinuousClock.now
         do {
-            let enc = try WireCodec.encode(m, runID: m.kind.requiresRunId || m.kind == .welcome ? runUUID : nil)
+            let enc = try WireCodec.encode(m, runID: m.kind.requiresRunID || m.kind == .welcome ? runUUID : nil)
             codecNanos += (ContinuousClock.now - t0).nanoseconds
             sentTally.add(enc.kind, raw: enc.rawBytes, wire: enc.wireBytes)
             try transport.send([ident] + enc.frames)

@@ -294,7 +294,7 @@ public final class WorkerClient {
 
     func send(_ m: Message) {
         do {
-            let enc = try WireCodec.encode(m, runID: m.kind.requiresRunId ? runID : nil)
+            let enc = try WireCodec.encode(m, runID: m.kind.requiresRunID ? runID : nil)
             try transport?.send(enc.frames)
         } catch {
             logger.debug("send \(m.kind) failed: \(error)")

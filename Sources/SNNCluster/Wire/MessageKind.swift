@@ -32,7 +32,7 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
     }
 
     /// Whether the header must carry a non-zero run id.
-    public var requiresRunId: Bool {
+    public var requiresRunID: Bool {
         switch self {
         case .welcome, .work, .result, .spikeRaster, .workFailed: true
         default: false

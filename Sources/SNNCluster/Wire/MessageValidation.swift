@@ -5,13 +5,13 @@ import Foundation
 /// sender never emits a message its receiver would reject.
 enum MessageValidation {
     static func validate(_ message: Message, runID: UUID?) throws(WireError) {
-        if message.kind.requiresRunId, runID == nil {
-            throw WireError(.missingRunId, "\(message.kind) must carry a non-zero run id")
+        if message.kind.requiresRunID, runID == nil {
+            throw WireError(.missingRunID, "\(message.kind) must carry a non-zero run id")
         }
         switch message {
         case .hello(let h):
             try text(h.name, "HELLO name", max: WireLimits.maxNameBytes, nonEmpty: true)
-            try text(h.buildID, "HELLO build id", max: WireLimits.maxBuildIdBytes, nonEmpty: true)
+            try text(h.buildID, "HELLO build id", max: WireLimits.maxBuildIDBytes, nonEmpty: true)
             try text(h.datasetFingerprint, "HELLO dataset fingerprint", max: WireLimits.maxFingerprintBytes)
             guard WireText.isLowercaseHex(h.datasetFingerprint) else {
                 throw WireError(.invalidString, "HELLO dataset fingerprint is not lowercase hex")
@@ -33,7 +33,7 @@ enum MessageValidation {
             guard w.specJSON.count <= WireLimits.maxSpecBytes else {
                 throw WireError(.tooLarge, "WELCOME spec is \(w.specJSON.count) bytes, limit \(WireLimits.maxSpecBytes)")
             }
-            guard !isZero(w.runID) else { throw WireError(.missingRunId, "WELCOME assigns the all-zero run id") }
+            guard !isZero(w.runID) else { throw WireError(.missingRunID, "WELCOME assigns the all-zero run id") }
         case .refuse(let r):
             try text(r.reason, "REFUSE reason", max: WireLimits.maxTextBytes)
         case .requestWork(let r):

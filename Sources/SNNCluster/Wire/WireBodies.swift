@@ -109,7 +109,7 @@ enum WireBodies {
             let version = try r.u16("protocol version")
             let threads = try r.u16("threads")
             let name = try r.string("name", max: WireLimits.maxNameBytes)
-            let build = try r.string("build id", max: WireLimits.maxBuildIdBytes)
+            let build = try r.string("build id", max: WireLimits.maxBuildIDBytes)
             let fingerprint = try r.string("dataset fingerprint", max: WireLimits.maxFingerprintBytes)
             let token = try r.lengthPrefixed("resume token", max: WireLimits.maxResumeTokenBytes)
             try r.finish()
@@ -121,7 +121,7 @@ enum WireBodies {
             let timeout = try r.u32("dead-worker timeout")
             let version = try r.u64("parameter version")
             try r.finish()
-            guard let runID else { throw WireError(.missingRunId, "WELCOME must carry the run id it assigns") }
+            guard let runID else { throw WireError(.missingRunID, "WELCOME must carry the run id it assigns") }
             return .welcome(Welcome(runID: runID, heartbeatIntervalMs: heartbeat, deadWorkerTimeoutMs: timeout,
                                     specJSON: raw[1], parameterVersion: version))
         case .refuse:

@@ -17,9 +17,9 @@ public enum WireCodec {
     public static func encode(_ message: Message, runID: UUID?, compressAbove: Int = defaultCompressAbove)
         throws(WireError) -> EncodedMessage
     {
-        var headerRunId = runID.flatMap { MessageValidation.isZero($0) ? nil : $0 }
-        if case .welcome(let w) = message { headerRunId = w.runID }
-        try MessageValidation.validate(message, runID: headerRunId)
+        var headerRunID = runID.flatMap { MessageValidation.isZero($0) ? nil : $0 }
+        if case .welcome(let w) = message { headerRunID = w.runID }
+        try MessageValidation.validate(message, runID: headerRunID)
 
         let payloads = WireBodies.encode(message)
         let rawTotal = payloads.reduce(WireLimits.headerBytes) { $0 + $1.bytes.count }
@@ -42,7 +42,7 @@ public enum WireCodec {
         frames.reserveCapacity(payloads.count + 1)
         let header = WireHeader(version: protocolVersion, kind: message.kind,
                                 flags: anyCompressed ? WireHeader.flagEnveloped : 0,
-                                runID: headerRunId, payloadFrameCount: payloads.count)
+                                runID: headerRunID, payloadFrameCount: payloads.count)
         frames.append(header.encoded())
         for (i, p) in payloads.enumerated() {
             let frame: [UInt8]

@@ -30,7 +30,7 @@ public struct WireError: Error, CustomStringConvertible, Equatable, Sendable {
         /// A count disagrees with the length of the frame that holds the elements.
         case countMismatch
         /// A message type that must carry a run id has none (all-zero run id).
-        case missingRunId
+        case missingRunID
         /// A value cannot be represented in fixed point (|x| ≥ 2^30).
         case outOfRange
         /// A fixed-point sum overflowed Int64.

@@ -11,7 +11,7 @@ public enum WireLimits {
     public static let maxTransportBytes = (1 << 30) + (1 << 20)
 
     public static let maxNameBytes = 255
-    public static let maxBuildIdBytes = 512
+    public static let maxBuildIDBytes = 512
     public static let maxFingerprintBytes = 128
     public static let maxResumeTokenBytes = 256
     public static let maxTextBytes = 4096

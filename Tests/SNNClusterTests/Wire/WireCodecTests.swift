@@ -91,7 +91,7 @@ struct WireCodecTests {
     @Test("WORK, WELCOME and RESULT without a run id are rejected")
     func runIDRequired() throws {
         var rng = SeededRNG(seed: 3)
-        #expect(throws: WireError(.missingRunId, "RESULT must carry a non-zero run id")) {
+        #expect(throws: WireError(.missingRunID, "RESULT must carry a non-zero run id")) {
             try WireCodec.encode(.result(WireSamples.result(&rng, gradientCount: 4)), runID: nil)
         }
         var frames = try WireCodec.encode(.noWork(NoWork(retryAfterMs: 1, reason: .finished)), runID: WireSamples.runID).frames

@@ -25,12 +25,12 @@ import Testing
 
     @Test("needs a run id on both sides")
     func runIDRequired() throws {
-        #expect(throws: WireError(.missingRunId, "WORK_FAILED must carry a non-zero run id")) {
+        #expect(throws: WireError(.missingRunID, "WORK_FAILED must carry a non-zero run id")) {
             try WireCodec.encode(.workFailed(Self.failed), runID: nil)
         }
         var frames = try WireCodec.encode(.workFailed(Self.failed), runID: WireSamples.runID).frames
         frames[0].replaceSubrange(12..<28, with: [UInt8](repeating: 0, count: 16))
-        do { _ = try WireCodec.decode(frames); Issue.record("accepted") } catch { #expect(error.code == .missingRunId) }
+        do { _ = try WireCodec.decode(frames); Issue.record("accepted") } catch { #expect(error.code == .missingRunID) }
     }
 
     @Test("hostile bodies are rejected: unknown reason or phase, reserved bytes, long or invalid detail, trailing bytes")
