@@ -138,25 +138,13 @@ public final class ConversionServer {
     // MARK: - Incoming
 
     func handleFrames(_ frames: [[UInt8]]) {
-        guard frames.count >= 2 else { return }
-        let identity = frames[0]
-        let decoded: DecodedMessage
-        do { decoded = try WireCodec.decode(Array(frames.dropFirst())) } catch {
-            if error.code == .unsupportedVersion {
-                send(.refuse(Refusal(code: .versionMismatch, reason: WireText.truncated("\(error); this coordinator speaks protocol \(WireCodec.protocolVersion)", maxBytes: 1000))),
-                     toIdentity: identity)
-                return
-            }
-            logger.warning("rejected a malformed message: \(error)")
-            send(.error(ErrorReply(rejecting: error)), toIdentity: identity)
-            return
-        }
+        guard let (identity, decoded) = IncomingFrames.decode(frames, logger: logger, reply: { send($0, toIdentity: $1) }) else { return }
         if case .hello(let h) = decoded.message { hello(h, identity: identity); return }
         guard let id = workerOf[identity] else {
             send(.error(ErrorReply(code: .notWelcomed, text: "say HELLO first")), toIdentity: identity)
             return
         }
-        if decoded.kind.requiresRunID ? decoded.runID != runUUID : (decoded.runID.map { $0 != runUUID } ?? false) {
+        if IncomingFrames.namesAnotherRun(decoded, runUUID: runUUID) {
             send(.error(ErrorReply(code: .wrongRun, text: "this coordinator runs \(runID)")), toIdentity: identity)
             return
         }

@@ -209,22 +209,8 @@ public final class CoordinatorServer {
     // MARK: - Incoming
 
     func handleFrames(_ frames: [[UInt8]]) {
-        guard frames.count >= 2 else { return }
-        let identity = frames[0]
         let t0 = ContinuousClock.now
-        let decoded: DecodedMessage
-        do { decoded = try WireCodec.decode(Array(frames.dropFirst())) } catch {
-            if error.code == .unsupportedVersion {
-                // PROTOCOL.md §6: another protocol version is refused as such, not called malformed.
-                logger.warning("refused a peer speaking another protocol version: \(error)")
-                send(.refuse(Refusal(code: .versionMismatch, reason: WireText.truncated("\(error); this coordinator speaks protocol \(WireCodec.protocolVersion)", maxBytes: 1000))),
-                     toIdentity: identity)
-                return
-            }
-            logger.warning("rejected a malformed message from peer \(identity.prefix(8).map { String($0, radix: 16) }.joined()): \(error)")
-            send(.error(ErrorReply(rejecting: error)), toIdentity: identity)
-            return
-        }
+        guard let (identity, decoded) = IncomingFrames.decode(frames, logger: logger, reply: { send($0, toIdentity: $1) }) else { return }
         codecNanos += (ContinuousClock.now - t0).nanoseconds
         receivedTally.add(decoded.kind, raw: decoded.rawBytes, wire: decoded.wireBytes)
         if case .hello(let h) = decoded.message { hello(h, identity: identity); return }
@@ -232,8 +218,7 @@ public final class CoordinatorServer {
             send(.error(ErrorReply(code: .notWelcomed, text: "say HELLO first")), toIdentity: identity)
             return
         }
-        // A message naming another run (REQUEST_WORK may carry the run id too) is refused, never served.
-        if decoded.kind.requiresRunID ? decoded.runID != runUUID : (decoded.runID.map { $0 != runUUID } ?? false) {
+        if IncomingFrames.namesAnotherRun(decoded, runUUID: runUUID) {
             send(.error(ErrorReply(code: .wrongRun, text: "this coordinator runs \(runID)")), toIdentity: identity)
             return
         }

@@ -8,7 +8,7 @@ import Testing
 struct CodecCompressionRatioTests {
     static let count = 1 << 20
 
-    static func gaussian(_ rng: inout SeededRNG, sigma: Float) -> [Float] {
+    static func gaussian(_ rng: inout SeededGenerator, sigma: Float) -> [Float] {
         (0..<count).map { _ in
             let u1 = Float.random(in: Float.ulpOfOne..<1, using: &rng), u2 = Float.random(in: 0..<1, using: &rng)
             return sigma * (-2 * logf(u1)).squareRoot() * cosf(2 * .pi * u2)
@@ -26,7 +26,7 @@ struct CodecCompressionRatioTests {
 
     @Test("gradients: dense fp32, fixed point after shuffle, sparse rows")
     func gradients() throws {
-        var rng = SeededRNG(seed: 30)
+        var rng = SeededGenerator(seed: 30)
         let dense = Self.gaussian(&rng, sigma: 1e-3)
         let denseBytes = ArrayBytes.bytes(of: dense)
         Self.report("dense fp32 N(0,1e-3), LZ4", Double(denseBytes.count) / Double((LZ4Block.compress(denseBytes) ?? denseBytes).count))
@@ -64,7 +64,7 @@ struct CodecCompressionRatioTests {
 
     @Test("spike tensors: bytes vs bit-packed, with LZ4")
     func spikes() {
-        var rng = SeededRNG(seed: 31)
+        var rng = SeededGenerator(seed: 31)
         for rate in [0.02, 0.10] {
             let spikes = (0..<(4 * Self.count)).map { _ in UInt8(Double.random(in: 0..<1, using: &rng) < rate ? 1 : 0) }
             let frame = SpikeCodec.encode(spikes)

@@ -28,7 +28,7 @@ struct CodecTests {
 
     @Test("frame envelope stores incompressible data and compresses the rest")
     func envelope() throws {
-        var rng = SeededRNG(seed: 10)
+        var rng = SeededGenerator(seed: 10)
         let noise = (0..<4096).map { _ in UInt8.random(in: 0...255, using: &rng) }
         let stored = FrameEnvelope.encode(noise, filter: .shuffle4, compress: true)
         #expect(!stored.compressed && stored.frame.count == noise.count + 8)
@@ -46,7 +46,7 @@ struct CodecTests {
 
     @Test("byte shuffle of 4- and 8-byte elements inverts exactly, tails included")
     func shuffleRoundTrip() {
-        var rng = SeededRNG(seed: 11)
+        var rng = SeededGenerator(seed: 11)
         for width in [4, 8] {
             for n in [0, 1, 7, 8, 9, 64, 1001] {
                 let data = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
@@ -77,7 +77,7 @@ struct CodecTests {
         #expect(throws: WireError.self) { try BitPack.unpack(packed, count: 17) }
         #expect(throws: WireError.self) { try BitPack.unpack([0b1000_0001, 0b1101], count: 11) }
         #expect(BitPack.pack([Float](arrayLiteral: 0, 1, 1)) == [0b110])
-        var rng = SeededRNG(seed: 12)
+        var rng = SeededGenerator(seed: 12)
         let big = (0..<100_003).map { _ in UInt8(Double.random(in: 0..<1, using: &rng) < 0.05 ? 1 : 0) }
         #expect(try SpikeCodec.decode(SpikeCodec.encode(big), count: big.count) == big)
     }
@@ -87,7 +87,7 @@ struct CodecTests {
 struct CodecFixedPointTests {
     @Test("sums are bit-identical whatever the order or partition")
     func associativeSums() throws {
-        var rng = SeededRNG(seed: 20)
+        var rng = SeededGenerator(seed: 20)
         let n = 24, length = 2000
         let grads = (0..<n).map { _ in (0..<length).map { _ in Float.random(in: -0.5...0.5, using: &rng) } }
         let fixed = try grads.map { try FixedPoint.encode($0) }
@@ -124,7 +124,7 @@ struct CodecFixedPointTests {
 
     @Test("round trip error is at most 2^-33 per element")
     func roundTripError() throws {
-        var rng = SeededRNG(seed: 21)
+        var rng = SeededGenerator(seed: 21)
         var values: [Float] = (0..<20_000).map { _ in Float.random(in: -1...1, using: &rng) * powf(10, Float.random(in: -12...2, using: &rng)) }
         values += [0, -0.0, 1e-12, -3e-10, 1_073_741_760, -1_073_741_760, .leastNonzeroMagnitude, 0.1]
         let decoded = FixedPoint.decode(try FixedPoint.encode(values))

@@ -25,7 +25,7 @@ struct TransportTests {
     func roundTrip() throws {
         let ctx = try ZContext()
         let (router, dealer) = try Self.pair(ctx)
-        var rng = SeededRNG(seed: 40)
+        var rng = SeededGenerator(seed: 40)
         let result = WireSamples.result(&rng, gradientCount: 5000)
         let encoded = try WireCodec.encode(.result(result), runID: WireSamples.runID)
         try dealer.sendMultipart(encoded.frames)

@@ -13,7 +13,7 @@ struct FuzzWireDecodeTests {
 
     @Test("mutated messages (120 000 in CI) decode or fail with WireError, never crash or hang")
     func fuzzDecode() throws {
-        var rng = SeededRNG(seed: Self.seed)
+        var rng = SeededGenerator(seed: Self.seed)
         var corpus: [[[UInt8]]] = []
         for (message, runID) in WireSamples.all(&rng) {
             for threshold in [0, 512, Int.max] {
@@ -48,7 +48,7 @@ struct FuzzWireDecodeTests {
     }
 
     /// Applies one random mutation.
-    static func mutate(_ frames: inout [[UInt8]], _ rng: inout SeededRNG) {
+    static func mutate(_ frames: inout [[UInt8]], _ rng: inout SeededGenerator) {
         func pick() -> Int? { frames.isEmpty ? nil : Int.random(in: 0..<frames.count, using: &rng) }
         func randomBytes(_ n: Int) -> [UInt8] { (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) } }
         func putU32(_ v: UInt32, frame f: Int, at offset: Int) {

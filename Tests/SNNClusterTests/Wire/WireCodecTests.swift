@@ -6,7 +6,7 @@ import Testing
 struct WireCodecTests {
     @Test("every message kind round-trips with its run id")
     func roundTripEveryKind() throws {
-        var rng = SeededRNG(seed: 1)
+        var rng = SeededGenerator(seed: 1)
         let samples = WireSamples.all(&rng)
         #expect(Set(samples.map { $0.message.kind }) == Set(MessageKind.allCases))
         for (message, runID) in samples {
@@ -38,7 +38,7 @@ struct WireCodecTests {
 
     @Test("large gradients are shuffled and compressed; small messages are sent plain")
     func compressionFlags() throws {
-        var rng = SeededRNG(seed: 2)
+        var rng = SeededGenerator(seed: 2)
         let result = WireSamples.result(&rng, gradientCount: 4096)
         let e = try WireCodec.encode(.result(result), runID: WireSamples.runID)
         #expect(e.frames[0][8] & 1 == 1)
@@ -90,7 +90,7 @@ struct WireCodecTests {
 
     @Test("WORK, WELCOME and RESULT without a run id are rejected")
     func runIDRequired() throws {
-        var rng = SeededRNG(seed: 3)
+        var rng = SeededGenerator(seed: 3)
         #expect(throws: WireError(.missingRunID, "RESULT must carry a non-zero run id")) {
             try WireCodec.encode(.result(WireSamples.result(&rng, gradientCount: 4)), runID: nil)
         }
@@ -101,7 +101,7 @@ struct WireCodecTests {
 
     @Test("NaN or infinity in parameters, statistics or loss is rejected on both sides")
     func nonFiniteRejected() throws {
-        var rng = SeededRNG(seed: 4)
+        var rng = SeededGenerator(seed: 4)
         var r = WireSamples.result(&rng, gradientCount: 8)
         r.statistics[3] = .nan
         #expect(throws: WireError.self) { try WireCodec.encode(.result(r), runID: WireSamples.runID) }
@@ -122,7 +122,7 @@ struct WireCodecTests {
 
     @Test("counts that disagree with frame lengths are rejected")
     func countMismatch() throws {
-        var rng = SeededRNG(seed: 5)
+        var rng = SeededGenerator(seed: 5)
         var frames = try WireCodec.encode(.result(WireSamples.result(&rng, gradientCount: 8)), runID: WireSamples.runID,
                                           compressAbove: .max).frames
         frames[1][48] = 9   // gradient count 8 → 9

@@ -6,7 +6,7 @@ import Testing
 /// rules a receiver enforces.
 @Suite struct WireSpikeRasterTests {
     @Test func roundTripIsBitExactAtEveryRate() throws {
-        var rng = SeededRNG(seed: 11)
+        var rng = SeededGenerator(seed: 11)
         for (steps, neurons, rate) in [(4, 3136, 0.02), (4, 3136, 0.3), (25, 100, 0.0), (1, 1, 1.0), (7, 13, 0.5)] {
             let spikes = (0..<(steps * neurons)).map { _ in Double.random(in: 0..<1, using: &rng) < rate ? UInt8(1) : 0 }
             let raster = SpikeRaster(epoch: 1, sample: 3, layer: 2, steps: steps, neurons: neurons, spikes: spikes)
@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func sparseRastersShrinkBelowOneBitPerNeuronStep() throws {
-        var rng = SeededRNG(seed: 12)
+        var rng = SeededGenerator(seed: 12)
         let n = 4 * 3136
         // 1 % firing: bit-packed is n / 8 bytes; LZ4 must do better on the long zero runs.
         let spikes = (0..<n).map { _ in Double.random(in: 0..<1, using: &rng) < 0.01 ? UInt8(1) : 0 }

@@ -1,19 +1,6 @@
 import Foundation
 import SNNCluster
 
-/// A small seeded generator (SplitMix64) so randomized tests reproduce exactly from their seed.
-struct SeededRNG: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Valid sample messages of every kind, sized so encodings stay small (fast fuzzing) but still cross the
 /// compression threshold where a kind has bulk frames.
 enum WireSamples {
@@ -21,7 +8,7 @@ enum WireSamples {
     static let workerId = UUID(uuidString: "E621E1F8-C36C-495A-93FC-0C247A3E6E5F")!
     static let key = WorkKey(epoch: 3, step: 17, microBatch: 5, phase: .train)
 
-    static func all(_ rng: inout SeededRNG) -> [(message: Message, runID: UUID?)] {
+    static func all(_ rng: inout SeededGenerator) -> [(message: Message, runID: UUID?)] {
         [
             (.hello(hello), nil),
             (.welcome(Welcome(runID: runID, heartbeatIntervalMs: 1000, deadWorkerTimeoutMs: 3000,
@@ -48,7 +35,7 @@ enum WireSamples {
     }
 
     /// A raster of `steps × neurons` random spikes at about `rate`.
-    static func raster(_ rng: inout SeededRNG, steps: Int, neurons: Int, rate: Double) -> SpikeRaster {
+    static func raster(_ rng: inout SeededGenerator, steps: Int, neurons: Int, rate: Double) -> SpikeRaster {
         let spikes = (0..<(steps * neurons)).map { _ in Double.random(in: 0..<1, using: &rng) < rate ? UInt8(1) : 0 }
         return SpikeRaster(epoch: 2, sample: 5, layer: 2, steps: steps, neurons: neurons, spikes: spikes)
     }
@@ -56,7 +43,7 @@ enum WireSamples {
     static let hello = Hello(workerId: workerId, name: "node-07.cluster", threads: 2, buildID: "snn-0.1.0 znver4",
                              datasetFingerprint: String(repeating: "ab12", count: 16), resumeToken: nil)
 
-    static func result(_ rng: inout SeededRNG, gradientCount: Int) -> WorkResult {
+    static func result(_ rng: inout SeededGenerator, gradientCount: Int) -> WorkResult {
         let grads = (0..<gradientCount).map { _ in Float.random(in: -1e-3...1e-3, using: &rng) }
         return WorkResult(key: key, parameterVersion: 42, samples: 16, lossSum: 12.345, correct: 11,
                           computeNanos: 123_456_789, steps: 4,
