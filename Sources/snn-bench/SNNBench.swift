@@ -72,6 +72,7 @@ struct SNNBench: ParsableCommand {
             let session = TrainingSession(method: setup.method, settings: setup.settings,
                                           trainCount: setup.train.count, testCount: setup.test.count)
             let exec = LocalExecutor(threads: threads)
+            session.reductionThreads = threads
             let net = session.network
             var accuracies: [Double] = []
 
@@ -88,11 +89,11 @@ struct SNNBench: ParsableCommand {
 
             /// One committed step; returns its event counts.
             func trainStep() throws -> EventLedger {
-                let results = exec.run(session.nextStepWork(), method: session.method, data: setup.train,
-                                       parameters: session.parameters, state: session.state)
+                let results = try exec.runTraining(session.nextStepWork(), method: session.method, data: setup.train,
+                                                   parameters: session.parameters, state: session.state)
                 var ledger = net.makeLedger()
                 for r in results { ledger.add(r.ledger) }
-                _ = try session.commit(results)
+                _ = try session.commit(contributions: results)
                 _ = session.advanceEpochIfDone()
                 return ledger
             }

@@ -22,6 +22,9 @@ extension Start {
                                       trainCount: setup.train.count, testCount: setup.test.count)
         session.dataFingerprint = BuildIdentity.dataFingerprint(train: setup.train, test: setup.test)
         session.dataLimit = limit
+        // Workers wait for the next parameters while the coordinator commits, so the commit may use every core here
+        // (the standalone trainer sets its --threads instead).
+        session.reductionThreads = min(8, ProcessInfo.processInfo.activeProcessorCount)
         if let checkpoint {
             if let recorded = checkpoint.dataFingerprint, recorded != session.dataFingerprint {
                 let was = checkpoint.limit.map { "--limit \($0)" } ?? "no --limit"

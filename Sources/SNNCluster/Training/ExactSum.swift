@@ -1,3 +1,4 @@
+import Foundation
 import SNNCore
 
 /// Order-independent exact summation of float vectors: an accumulator over the wire's `FixedPoint` encoding.
@@ -24,6 +25,51 @@ public struct ExactSum: Sendable, Equatable {
 
     public mutating func add(_ x: [Float]) throws(ExactSumError) { try add(encoded: try ExactSum.encode(x)) }
 
+    /// The exact sum of `contributions` (each `count` long) with the vector split over `threads`: the same bits as
+    /// adding them one by one, for any split. Throws, as `add(encoded:)` would on the first offending contribution,
+    /// for a contribution of another length or an Int64 overflow (naming its first element).
+    public static func total(of contributions: [[Int64]], count: Int, threads: Int) throws(ExactSumError) -> ExactSum {
+        for c in contributions where c.count != count {
+            throw ExactSumError(description: "fixed-point sum of \(c.count) elements into \(count)")
+        }
+        var sum = ExactSum(count: 0)
+        sum.contributions = contributions.count
+        guard let head = contributions.first else { sum.totals = [Int64](repeating: 0, count: count); return sum }
+        // Per range, the first (contribution, element) that overflowed; the smallest over ranges is the sequential one.
+        let firstOverflow = OverflowRecord()
+        sum.totals = [Int64](unsafeUninitializedCapacity: count) { out, n in
+            let totals = SendablePointer(out.baseAddress)
+            ParallelRanges.forEach(count: count, threads: threads) { range in
+                guard let t = totals.pointer else { return }
+                head.withUnsafeBufferPointer { h in (t + range.lowerBound).update(from: h.baseAddress! + range.lowerBound, count: range.count) }
+                for k in 1..<max(1, contributions.count) {
+                    let failed = contributions[k].withUnsafeBufferPointer { c in
+                        FixedPointKernels.add(into: t + range.lowerBound, c.baseAddress! + range.lowerBound, count: range.count)
+                    }
+                    if let i = failed { firstOverflow.note(contribution: k, element: range.lowerBound + i); return }
+                }
+            }
+            n = count
+        }
+        if let (_, i) = firstOverflow.first { throw ExactSumError(description: "fixed-point gradient sum overflowed at element \(i)") }
+        return sum
+    }
+
+    /// `value(times:)` with the vector split over `threads` (the same bits for any split).
+    public func value(times factor: Double, threads: Int) -> [Float] {
+        [Float](unsafeUninitializedCapacity: totals.count) { out, n in
+            let o = SendablePointer(out.baseAddress)
+            totals.withUnsafeBufferPointer { q in
+                guard let base = q.baseAddress, o.pointer != nil else { return }
+                let source = SendableConstPointer(base)
+                ParallelRanges.forEach(count: q.count, threads: threads) { r in
+                    FixedPointKernels.value(source.pointer + r.lowerBound, count: r.count, times: factor, into: o.pointer! + r.lowerBound)
+                }
+            }
+            n = totals.count
+        }
+    }
+
     /// The total times `factor` (e.g. 1/batch size), as floats.
     public func value(times factor: Double = 1) -> [Float] {
         [Float](unsafeUninitializedCapacity: totals.count) { out, n in
@@ -36,3 +82,25 @@ public struct ExactSum: Sendable, Equatable {
 }
 
 public struct ExactSumError: Error, CustomStringConvertible { public let description: String }
+
+/// The earliest overflow several ranges reported (smallest contribution, then smallest element).
+private final class OverflowRecord: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var first: (contribution: Int, element: Int)?
+    func note(contribution: Int, element: Int) {
+        lock.lock(); defer { lock.unlock() }
+        if let f = first, (f.contribution, f.element) <= (contribution, element) { return }
+        first = (contribution, element)
+    }
+}
+
+/// A buffer address handed to the threads of one `ParallelRanges.forEach` (each writes its own range).
+private struct SendablePointer<T>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<T>?
+    init(_ p: UnsafeMutablePointer<T>?) { pointer = p }
+}
+
+private struct SendableConstPointer<T>: @unchecked Sendable {
+    let pointer: UnsafePointer<T>
+    init(_ p: UnsafePointer<T>) { pointer = p }
+}

@@ -14,7 +14,7 @@ public struct LocalExecutor: Sendable {
 
     public func run(_ work: [MicroBatch], method: any TrainingMethod, data: LabeledImages,
                     parameters: [Float], state: [Float]) -> [MicroBatchResult] {
-        let box = ResultBox(count: work.count)
+        let box = SlotBox<MicroBatchResult>(count: work.count)
         let next = Counter()
         DispatchQueue.concurrentPerform(iterations: min(threads, work.count)) { _ in
             while true {
@@ -23,8 +23,36 @@ public struct LocalExecutor: Sendable {
                 box.set(i, method.run(work[i], data: data, parameters: parameters, state: state))
             }
         }
-        return box.results()
+        return box.values()
     }
+}
+
+extension LocalExecutor {
+    /// Training micro-batches, each rounded to fixed point on the thread that computed it (as a worker does), in
+    /// index order. Throws the first micro-batch's (by index) non-finite or out-of-range gradient.
+    public func runTraining(_ work: [MicroBatch], method: any TrainingMethod, data: LabeledImages,
+                            parameters: [Float], state: [Float]) throws(ExactSumError) -> [StepContribution] {
+        let box = SlotBox<Result<StepContribution, ExactSumError>>(count: work.count)
+        let next = Counter()
+        DispatchQueue.concurrentPerform(iterations: min(threads, work.count)) { _ in
+            while true {
+                let i = next.take()
+                if i >= work.count { break }
+                let r = method.run(work[i], data: data, parameters: parameters, state: state)
+                box.set(i, Result { () throws(ExactSumError) in try StepContribution(microBatch: i, r) })
+            }
+        }
+        return try box.values().map { r throws(ExactSumError) in try r.get() }
+    }
+}
+
+/// Collects values written by several threads into their slots.
+final class SlotBox<Value>: @unchecked Sendable {
+    private var slots: [Value?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ v: Value) { lock.lock(); slots[i] = v; lock.unlock() }
+    func values() -> [Value] { slots.map { $0! } }
 }
 
 /// A lock-protected claim counter.
@@ -32,13 +60,4 @@ final class Counter: @unchecked Sendable {
     private var value = 0
     private let lock = NSLock()
     func take() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value - 1 }
-}
-
-/// Collects results written by several threads into their slots.
-final class ResultBox: @unchecked Sendable {
-    private var slots: [MicroBatchResult?]
-    private let lock = NSLock()
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ r: MicroBatchResult) { lock.lock(); slots[i] = r; lock.unlock() }
-    func results() -> [MicroBatchResult] { slots.map { $0! } }
 }

@@ -27,6 +27,7 @@ public final class StandaloneTrainer {
                 runID: String, specJSON: String, checkpointPath: String?) {
         self.session = session; self.train = train; self.test = test
         self.executor = LocalExecutor(threads: threads)
+        session.reductionThreads = threads
         self.runID = runID; self.specJSON = specJSON; self.checkpointPath = checkpointPath
     }
 
@@ -68,8 +69,9 @@ public final class StandaloneTrainer {
                 // A stop request is honoured between steps.
                 if stopRequested() { pending = schedule.next(after: .stopRequested); continue }
                 let work = s.nextStepWork()
-                let results = executor.run(work, method: s.method, data: train, parameters: s.parameters, state: s.state)
-                let outcome = try s.commit(results)
+                let contributions = try executor.runTraining(work, method: s.method, data: train, parameters: s.parameters,
+                                                             state: s.state)
+                let outcome = try s.commit(contributions: contributions)
                 committed += 1
                 windowSamples += outcome.samples
                 let now = Date()

@@ -27,6 +27,9 @@ public final class TrainingSession: @unchecked Sendable {
     public private(set) var trainLedger: EventLedger
     public private(set) var trainSamplesThisEpoch = 0
     private var planCache: EpochPlan?
+    /// Threads for the commit's element-wise work (gradient sum, decode, optimizer): any number gives the same bits.
+    /// The standalone trainer sets its thread count; the coordinator its machine's cores, idle during a commit.
+    public var reductionThreads = 1
 
     public var network: Network { method.network }
 
@@ -72,21 +75,21 @@ public final class TrainingSession: @unchecked Sendable {
     /// Applies one step from contributions already in fixed point (what workers send).
     public func commit(contributions unordered: [StepContribution]) throws(ExactSumError) -> StepOutcome {
         let results = unordered.sorted { $0.firstMicroBatch < $1.firstMicroBatch }
-        var grad = ExactSum(count: parameters.count)
         var stats = ExactSum(count: network.statisticsCount)
         var loss = 0.0, correct = 0, samples = 0
         for r in results {
-            try grad.add(encoded: r.gradient)
             if network.statisticsCount > 0 { try stats.add(r.statistics) }
             samples += r.samples; correct += r.correct
-            trainLedger.add(r.ledger)
         }
+        // Exact, so the split over threads (and the order of arrival) changes no bit.
+        let grad = try ExactSum.total(of: results.map(\.gradient), count: parameters.count, threads: reductionThreads)
+        for r in results { trainLedger.add(r.ledger) }
         // Loss sums are reported, not used for the update; sum them in a fixed order anyway.
         loss = results.map(\.lossSum).reduce(0, +)
         let lr = learningRate(epoch: epoch, iteration: iteration)
-        let g = grad.value(times: 1 / Double(max(1, samples)))
+        let g = grad.value(times: 1 / Double(max(1, samples)), threads: reductionThreads)
         optimizerStep(settings.optimizer, learningRate: lr, parameters: &parameters, gradients: g,
-                      state: &optimizer, decayMask: method.decayMask)
+                      state: &optimizer, decayMask: method.decayMask, threads: reductionThreads)
         method.constrain(parameters: &parameters)
         recordOptimizerEvents()
         if network.statisticsCount > 0 {

@@ -34,69 +34,116 @@ public struct OptimizerState: Sendable, Codable, Equatable {
 ///
 /// `decayMask[i] == false` exempts parameter `i` from weight decay (e.g. BN scales or thresholds when a method
 /// wants that); `nil` decays every parameter, as the BNTT and DSR references do.
+///
+/// Every parameter is updated from its own gradient and state words alone, so splitting the vector over `threads`
+/// gives the same bits as one pass; large vectors (W1 has 407 k parameters) are split to use the cores that sit
+/// idle while the coordinator commits.
 public func optimizerStep(_ kind: OptimizerKind, learningRate: Float, parameters: inout [Float], gradients: [Float],
-                          state: inout OptimizerState, decayMask: [Bool]? = nil) {
+                          state: inout OptimizerState, decayMask: [Bool]? = nil, threads: Int = 1) {
     let n = parameters.count
     precondition(gradients.count == n, "\(gradients.count) gradients for \(n) parameters")
     precondition(decayMask.map { $0.count == n } ?? true, "decay mask does not match the parameter count")
     state.step += 1
     guard n > 0 else { return }
-    let lr = learningRate
-    // One pass over flat buffers; the mask is read through an optional pointer so the unmasked loop stays simple.
+    switch kind {
+    case .sgd(let momentum, _, _) where momentum != 0:
+        precondition(state.buffers.count == 1 && state.buffers[0].count == n, "SGD state does not match the parameters")
+    case .sgd: break
+    case .adam:
+        precondition(state.buffers.count == 2 && state.buffers[0].count == n && state.buffers[1].count == n,
+                     "Adam state does not match the parameters")
+    }
+    let update = OptimizerUpdate(kind: kind, learningRate: learningRate, step: state.step)
+    // Take the state buffers out so they are uniquely referenced while written (no copy-on-write copy).
+    var buffers = state.buffers
+    state.buffers = []
     let mask: [Bool] = decayMask ?? []
-    mask.withUnsafeBufferPointer { maskBuffer in
-        let decayable = decayMask == nil ? nil : maskBuffer.baseAddress
-        parameters.withUnsafeMutableBufferPointer { pb in
-            gradients.withUnsafeBufferPointer { gb in
-                let p = pb.baseAddress!, grad = gb.baseAddress!
-                switch kind {
-                case let .sgd(momentum, weightDecay, nesterov):
-                    guard momentum != 0 else {
-                        for i in 0..<n {
-                            var g = grad[i]
-                            if weightDecay != 0 && decayable?[i] ?? true { g += weightDecay * p[i] }
-                            p[i] -= lr * g
-                        }
-                        return
-                    }
-                    precondition(state.buffers.count == 1 && state.buffers[0].count == n,
-                                 "SGD state does not match the parameters")
-                    let first = state.step == 1
-                    state.buffers[0].withUnsafeMutableBufferPointer { vb in
-                        let velocity = vb.baseAddress!
-                        for i in 0..<n {
-                            var g = grad[i]
-                            if weightDecay != 0 && decayable?[i] ?? true { g += weightDecay * p[i] }
-                            let v = first ? g : momentum * velocity[i] + g
-                            velocity[i] = v
-                            p[i] -= lr * (nesterov ? g + momentum * v : v)
-                        }
-                    }
-                case let .adam(beta1, beta2, epsilon, weightDecay, decoupled):
-                    precondition(state.buffers.count == 2 && state.buffers[0].count == n && state.buffers[1].count == n,
-                                 "Adam state does not match the parameters")
-                    let t = Double(state.step)
-                    let stepSize = lr / Float(1 - pow(Double(beta1), t))
-                    let correction2Root = Float((1 - pow(Double(beta2), t)).squareRoot())
-                    let w1 = 1 - beta1, w2 = 1 - beta2
-                    var first = state.buffers[0], second = state.buffers[1]
-                    state.buffers = []  // keep the two buffers uniquely referenced while writing them
-                    first.withUnsafeMutableBufferPointer { mb in
-                        second.withUnsafeMutableBufferPointer { vb in
-                            let m = mb.baseAddress!, v = vb.baseAddress!
-                            for i in 0..<n {
-                                var g = grad[i]
-                                if weightDecay != 0 && decayable?[i] ?? true {
-                                    if decoupled { p[i] *= 1 - lr * weightDecay } else { g += weightDecay * p[i] }
-                                }
-                                m[i] += w1 * (g - m[i])  // torch: exp_avg.lerp_(grad, 1 − β1)
-                                v[i] = beta2 * v[i] + w2 * g * g
-                                p[i] -= stepSize * (m[i] / (v[i].squareRoot() / correction2Root + epsilon))
-                            }
-                        }
-                    }
-                    state.buffers = [first, second]
+    func run(_ first: UnsafeMutablePointer<Float>?, _ second: UnsafeMutablePointer<Float>?) {
+        mask.withUnsafeBufferPointer { maskBuffer in
+            parameters.withUnsafeMutableBufferPointer { pb in
+                gradients.withUnsafeBufferPointer { gb in
+                    let pointers = OptimizerUpdate.Pointers(parameters: pb.baseAddress!, gradients: gb.baseAddress!, first: first,
+                                                            second: second, decayable: decayMask == nil ? nil : maskBuffer.baseAddress)
+                    ParallelRanges.forEach(count: n, threads: threads) { update.apply(pointers, range: $0) }
                 }
+            }
+        }
+    }
+    switch buffers.count {
+    case 0: run(nil, nil)
+    case 1: buffers[0].withUnsafeMutableBufferPointer { run($0.baseAddress, nil) }
+    default:
+        var second = buffers[1]
+        buffers[1] = []
+        buffers[0].withUnsafeMutableBufferPointer { f in second.withUnsafeMutableBufferPointer { run(f.baseAddress, $0.baseAddress) } }
+        buffers[1] = second
+    }
+    state.buffers = buffers
+}
+
+/// One step's update rule with its per-step constants, applied to any range of the flat vectors.
+struct OptimizerUpdate: Sendable {
+    let kind: OptimizerKind
+    let lr: Float
+    /// `state.step` after the increment: 1 on the first step.
+    let step: Int
+
+    init(kind: OptimizerKind, learningRate: Float, step: Int) { self.kind = kind; lr = learningRate; self.step = step }
+
+    /// The flat buffers of one step (state buffers nil when the optimizer keeps none).
+    struct Pointers: @unchecked Sendable {
+        let parameters: UnsafeMutablePointer<Float>
+        let gradients: UnsafePointer<Float>
+        let first: UnsafeMutablePointer<Float>?
+        let second: UnsafeMutablePointer<Float>?
+        let decayable: UnsafePointer<Bool>?
+    }
+
+    /// Updates the parameters (and state words) in `range`.
+    func apply(_ b: Pointers, range: Range<Int>) {
+        let p = b.parameters, grad = b.gradients, decayable = b.decayable
+        switch kind {
+        case let .sgd(momentum, weightDecay, nesterov):
+            guard momentum != 0, let velocity = b.first else {
+                for i in range {
+                    var g = grad[i]
+                    if weightDecay != 0 && decayable?[i] ?? true { g += weightDecay * p[i] }
+                    p[i] -= lr * g
+                }
+                return
+            }
+            let first = step == 1
+            for i in range {
+                var g = grad[i]
+                if weightDecay != 0 && decayable?[i] ?? true { g += weightDecay * p[i] }
+                let v = first ? g : momentum * velocity[i] + g
+                velocity[i] = v
+                p[i] -= lr * (nesterov ? g + momentum * v : v)
+            }
+        case let .adam(beta1, beta2, epsilon, weightDecay, decoupled):
+            let m = b.first!, v = b.second!
+            let t = Double(step)
+            let stepSize = lr / Float(1 - pow(Double(beta1), t))
+            let correction2Root = Float((1 - pow(Double(beta2), t)).squareRoot())
+            let w1 = 1 - beta1, w2 = 1 - beta2
+            if weightDecay == 0 {
+                // The common case without decay: a branch-free loop that vectorises.
+                for i in range {
+                    let g = grad[i]
+                    m[i] += w1 * (g - m[i])  // torch: exp_avg.lerp_(grad, 1 − β1)
+                    v[i] = beta2 * v[i] + w2 * g * g
+                    p[i] -= stepSize * (m[i] / (v[i].squareRoot() / correction2Root + epsilon))
+                }
+                return
+            }
+            for i in range {
+                var g = grad[i]
+                if decayable?[i] ?? true {
+                    if decoupled { p[i] *= 1 - lr * weightDecay } else { g += weightDecay * p[i] }
+                }
+                m[i] += w1 * (g - m[i])
+                v[i] = beta2 * v[i] + w2 * g * g
+                p[i] -= stepSize * (m[i] / (v[i].squareRoot() / correction2Root + epsilon))
             }
         }
     }
