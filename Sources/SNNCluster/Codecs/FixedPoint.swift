@@ -20,7 +20,13 @@ public enum FixedPoint {
     /// `values` in fixed point. Throws `nonFinite` for NaN/Inf and `outOfRange` for |x| ≥ 2^30, naming the
     /// first offending index.
     public static func encode(_ values: UnsafeBufferPointer<Float>) throws(WireError) -> [Int64] {
-        // One branch-free validity pass (vectorises), then a pure conversion pass.
+        // The common case: one branch-free pass shows every value small (hence valid), then a pure conversion pass.
+        if let base = values.baseAddress, FixedPointKernels.allFast(base, count: values.count) {
+            return [Int64](unsafeUninitializedCapacity: values.count) { out, n in
+                FixedPointKernels.encodeFast(base, count: values.count, into: out.baseAddress!)
+                n = values.count
+            }
+        }
         var ok = true
         for x in values { ok = ok && (x.magnitude < magnitudeLimit) }   // false for NaN and ±Inf too
         if !ok, let i = values.firstIndex(where: { !($0.magnitude < magnitudeLimit) }) {

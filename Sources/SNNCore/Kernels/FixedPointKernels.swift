@@ -18,9 +18,20 @@ public enum FixedPointKernels {
 
     /// `out[i] = round(x[i]·2^32)` (to nearest, ties to even), for finite |x| < 2^30 (the caller validates).
     public static func encode(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Int64>) {
+        if !allFast(x, count: count) { encodeReference(x, count: count, into: out); return }
+        encodeFast(x, count: count, into: out)
+    }
+
+    /// Whether every |x| < 2^19 (false for NaN and ±Inf too): then the values are valid fixed-point inputs and
+    /// `encodeFast` converts them. One branch-free pass.
+    public static func allFast(_ x: UnsafePointer<Float>, count: Int) -> Bool {
         var slow = 0
         for i in 0..<count { slow &+= x[i].magnitude < fastLimit ? 0 : 1 }
-        if slow != 0 { encodeReference(x, count: count, into: out); return }
+        return slow == 0
+    }
+
+    /// `encode` for inputs `allFast` accepted.
+    public static func encodeFast(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Int64>) {
         let m = magic, bits = magic.bitPattern, s = scale
         for i in 0..<count {
             let t = Double(x[i]) * s + m
