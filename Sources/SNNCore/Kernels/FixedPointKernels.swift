@@ -25,9 +25,14 @@ public enum FixedPointKernels {
     /// Whether every |x| < 2^19 (false for NaN and ±Inf too): then the values are valid fixed-point inputs and
     /// `encodeFast` converts them. One branch-free pass.
     public static func allFast(_ x: UnsafePointer<Float>, count: Int) -> Bool {
-        var slow = 0
-        for i in 0..<count { slow &+= x[i].magnitude < fastLimit ? 0 : 1 }
-        return slow == 0
+        // Vector lanes (a comparison per lane, no branch); NaN compares false, so it counts as not fast.
+        let limit = Vec16(repeating: fastLimit)
+        var fast = SIMDMask<SIMD16<Int32>>(repeating: true)
+        var i = 0
+        while i + 16 <= count { fast .&= abs16(load16(x + i)) .< limit; i += 16 }
+        guard all(fast) else { return false }
+        while i < count { if !(x[i].magnitude < fastLimit) { return false }; i += 1 }
+        return true
     }
 
     /// `encode` for inputs `allFast` accepted.

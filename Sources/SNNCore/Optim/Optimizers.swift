@@ -113,7 +113,21 @@ struct OptimizerUpdate: Sendable {
                 return
             }
             let first = step == 1
-            for i in range {
+            var start = range.lowerBound
+            if decayable == nil {
+                // Vector lanes, the same operations per element as the loop below (bit-identical).
+                let wd = Vec16(repeating: weightDecay), mom = Vec16(repeating: momentum), rate = Vec16(repeating: lr)
+                while start + 16 <= range.upperBound {
+                    var g = load16(grad + start)
+                    let w = load16(p + start)
+                    if weightDecay != 0 { g = g + wd * w }
+                    let v = first ? g : mom * load16(velocity + start) + g
+                    store16(v, velocity + start)
+                    store16(w - rate * (nesterov ? g + mom * v : v), p + start)
+                    start += 16
+                }
+            }
+            for i in start..<range.upperBound {
                 var g = grad[i]
                 if weightDecay != 0 && decayable?[i] ?? true { g += weightDecay * p[i] }
                 let v = first ? g : momentum * velocity[i] + g
@@ -127,8 +141,21 @@ struct OptimizerUpdate: Sendable {
             let correction2Root = Float((1 - pow(Double(beta2), t)).squareRoot())
             let w1 = 1 - beta1, w2 = 1 - beta2
             if weightDecay == 0 {
-                // The common case without decay: a branch-free loop that vectorises.
-                for i in range {
+                // The common case without decay: vector lanes, then the same operations per element for the tail
+                // (bit-identical: each lane does exactly the scalar sequence).
+                var start = range.lowerBound
+                let vw1 = Vec16(repeating: w1), vb2 = Vec16(repeating: beta2), vw2 = Vec16(repeating: w2)
+                let vStep = Vec16(repeating: stepSize), vc2 = Vec16(repeating: correction2Root), veps = Vec16(repeating: epsilon)
+                while start + 16 <= range.upperBound {
+                    let g = load16(grad + start)
+                    var mi = load16(m + start), vi = load16(v + start)
+                    mi = mi + vw1 * (g - mi)
+                    vi = vb2 * vi + vw2 * g * g
+                    store16(mi, m + start); store16(vi, v + start)
+                    store16(load16(p + start) - vStep * (mi / (vi.squareRoot() / vc2 + veps)), p + start)
+                    start += 16
+                }
+                for i in start..<range.upperBound {
                     let g = grad[i]
                     m[i] += w1 * (g - m[i])  // torch: exp_avg.lerp_(grad, 1 − β1)
                     v[i] = beta2 * v[i] + w2 * g * g

@@ -12,6 +12,22 @@ import SNNCore
         return x
     }
 
+    @Test func allFastRejectsEveryValueOutsideTheFastRangeInLanesAndTail() {
+        // 37 values: two full 16-lane vectors and a 5-element tail; one offender at a time in each place.
+        let base = randomFloats(37, in: -1000...1000, seed: 3)
+        #expect(FixedPointKernels.allFast(base, count: base.count))
+        for bad: Float in [.nan, .infinity, -.infinity, 524_288, -524_288, 1e30] {
+            for i in [0, 15, 16, 31, 32, 36] {
+                var x = base; x[i] = bad
+                #expect(!FixedPointKernels.allFast(x, count: x.count), "\(bad) at \(i)")
+                // The scalar definition: every |x| < 2^19.
+                #expect(x.allSatisfy { $0.magnitude < 524_288 } == false)
+            }
+        }
+        var edge = base; edge[20] = 524_287.97; edge[35] = -524_287.97
+        #expect(FixedPointKernels.allFast(edge, count: edge.count))
+    }
+
     @Test func encodeEqualsReferenceAndRoundsTiesToEven() {
         let x = Self.values()
         var fast = [Int64](repeating: 7, count: x.count), ref = fast
