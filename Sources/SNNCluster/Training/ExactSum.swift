@@ -41,8 +41,21 @@ public struct ExactSum: Sendable, Equatable {
             let totals = SendablePointer(out.baseAddress)
             ParallelRanges.forEach(count: count, threads: threads) { range in
                 guard let t = totals.pointer else { return }
-                head.withUnsafeBufferPointer { h in (t + range.lowerBound).update(from: h.baseAddress! + range.lowerBound, count: range.count) }
-                for k in 1..<max(1, contributions.count) {
+                let lo = range.lowerBound
+                // The first two in one pass (sum), then the others added in order.
+                var k = 1
+                if contributions.count == 1 {
+                    head.withUnsafeBufferPointer { h in (t + lo).update(from: h.baseAddress! + lo, count: range.count) }
+                } else {
+                    k = 2
+                    let failed = head.withUnsafeBufferPointer { h in
+                        contributions[1].withUnsafeBufferPointer { c in
+                            FixedPointKernels.sum(h.baseAddress! + lo, c.baseAddress! + lo, count: range.count, into: t + lo)
+                        }
+                    }
+                    if let i = failed { firstOverflow.note(contribution: 1, element: lo + i); return }
+                }
+                for k in k..<max(k, contributions.count) {
                     let failed = contributions[k].withUnsafeBufferPointer { c in
                         FixedPointKernels.add(into: t + range.lowerBound, c.baseAddress! + range.lowerBound, count: range.count)
                     }

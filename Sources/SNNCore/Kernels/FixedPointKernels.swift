@@ -68,6 +68,20 @@ public enum FixedPointKernels {
         return first
     }
 
+    /// `out[i] = a[i] + b[i]` for all i; returns the first index whose signed addition overflowed, or nil (`out` then
+    /// holds wrapped sums and must be discarded). One pass where copying `a` and then `add`ing `b` would take two.
+    public static func sum(_ a: UnsafePointer<Int64>, _ b: UnsafePointer<Int64>, count: Int, into out: UnsafeMutablePointer<Int64>) -> Int? {
+        var flags: Int64 = 0
+        for i in 0..<count {
+            let x = a[i], y = b[i], s = x &+ y
+            flags |= (x ^ s) & (y ^ s)          // negative iff the signed addition overflowed
+            out[i] = s
+        }
+        guard flags < 0 else { return nil }
+        for i in 0..<count where a[i].addingReportingOverflow(b[i]).overflow { return i }
+        return nil
+    }
+
     /// Reference of `add`: checked element by element, rolled back on the first overflow.
     public static func addReference(into accumulator: UnsafeMutablePointer<Int64>, _ other: UnsafePointer<Int64>, count: Int) -> Int? {
         for i in 0..<count {

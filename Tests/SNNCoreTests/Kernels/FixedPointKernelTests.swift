@@ -12,6 +12,17 @@ import SNNCore
         return x
     }
 
+    @Test func sumEqualsCheckedAdditionAndNamesTheFirstOverflow() {
+        var a = (0..<101).map { Int64($0) * 1_000_003 - 50_000_000 }, b = a.reversed().map { $0 * 3 }
+        var out = [Int64](repeating: 0, count: a.count)
+        #expect(FixedPointKernels.sum(a, b, count: a.count, into: &out) == nil)
+        #expect(out == zip(a, b).map { $0 + $1 })
+        a[40] = .max - 1; b[40] = 2; a[70] = .min; b[70] = -1
+        #expect(FixedPointKernels.sum(a, b, count: a.count, into: &out) == 40)
+        var acc = a
+        #expect(FixedPointKernels.addReference(into: &acc, b, count: a.count) == 40)
+    }
+
     @Test func allFastRejectsEveryValueOutsideTheFastRangeInLanesAndTail() {
         // 37 values: two full 16-lane vectors and a 5-element tail; one offender at a time in each place.
         let base = randomFloats(37, in: -1000...1000, seed: 3)
