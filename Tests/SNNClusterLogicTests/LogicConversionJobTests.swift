@@ -1,5 +1,5 @@
 import Testing
-import SNNCluster
+import SNNClusterLogic
 
 /// The conversion jobs as pure values (`Logic/ConversionJob.swift`): how they are cut, named and combined.
 @Suite struct LogicConversionJobTests {
