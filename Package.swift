@@ -48,9 +48,9 @@ let package = Package(
         .target(name: "SNNInterchange", dependencies: ["SNNModel", "SNNMethods", "CHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")], swiftSettings: vector),
 
         // 6. The cluster. SNNClusterLogic: the pure state machines, plans and run schedule (events in, directives
-        // out). Its dependency list is the compiler's guard that it stays pure: no ZeroMQ, LZ4, SQLite or logging,
-        // and `scripts/check-pure-logic` (run by `scripts/test`) refuses Foundation and libc imports in it.
-        .target(name: "SNNClusterLogic", dependencies: ["SNNMethods"], swiftSettings: vector),
+        // out). Its dependency list is the compiler's guard that it stays pure: no ZeroMQ, LZ4, SQLite or logging;
+        // `scripts/check-pure-logic` (run by `scripts/test`) also refuses Foundation and libc imports in it.
+        .target(name: "SNNClusterLogic", dependencies: ["SNNMethods", "SNNCore"], swiftSettings: vector),
         // SNNCluster: the shells around it (wire, codecs, transport, metrics, checkpoints); re-exports SNNClusterLogic.
         .target(name: "SNNCluster", dependencies: [
             "SNNClusterLogic", "SNNMethods", "SNNEnergy", "CZeroMQ", "CLZ4", "CSQLite",
