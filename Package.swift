@@ -47,9 +47,13 @@ let package = Package(
         // Interchange formats (HDF5 wrapper; NIR graphs): reads and writes networks of SNNModel.
         .target(name: "SNNInterchange", dependencies: ["SNNModel", "SNNMethods", "CHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")], swiftSettings: vector),
 
-        // 6. The cluster: state machines, wire, codecs, metrics.
+        // 6. The cluster. SNNClusterLogic: the pure state machines, plans and run schedule (events in, directives
+        // out). Its dependency list is the compiler's guard that it stays pure: no ZeroMQ, LZ4, SQLite or logging;
+        // `scripts/check-pure-logic` (run by `scripts/test`) also refuses Foundation and libc imports in it.
+        .target(name: "SNNClusterLogic", dependencies: ["SNNMethods", "SNNCore"], swiftSettings: vector),
+        // SNNCluster: the shells around it (wire, codecs, transport, metrics, checkpoints); re-exports SNNClusterLogic.
         .target(name: "SNNCluster", dependencies: [
-            "SNNMethods", "SNNEnergy", "CZeroMQ", "CLZ4", "CSQLite",
+            "SNNClusterLogic", "SNNMethods", "SNNEnergy", "CZeroMQ", "CLZ4", "CSQLite",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: vector),
 
@@ -77,6 +81,7 @@ let package = Package(
         .testTarget(name: "SNNModelTests", dependencies: ["SNNModel"], swiftSettings: vector),
         .testTarget(name: "SNNMethodsTests", dependencies: ["SNNMethods"], swiftSettings: vector),
         .testTarget(name: "SNNInterchangeTests", dependencies: ["SNNInterchange", "SNNMethods", .product(name: "ZIPFoundation", package: "ZIPFoundation")], exclude: ["Fixtures"], swiftSettings: vector),
+        .testTarget(name: "SNNClusterLogicTests", dependencies: ["SNNClusterLogic"], swiftSettings: vector),
         .testTarget(name: "SNNClusterTests", dependencies: ["SNNCluster"], swiftSettings: vector),
         .testTarget(name: "SNNReportTests", dependencies: ["SNNReport"], swiftSettings: vector),
         // Starts the snn-coord and snn-worker binaries as processes: `scripts/test` builds them first.

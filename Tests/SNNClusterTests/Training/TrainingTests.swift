@@ -61,16 +61,6 @@ func tinySession(threads: Int = 1, microBatch: Int = 8, epochs: Int = 2, lr: Flo
         #expect(throws: ExactSumError.self) { try s.add([2e9, 0]) }
     }
 
-    @Test func epochPlanIsASeededPermutationCutIntoMicroBatches() {
-        let p = EpochPlan(epoch: 3, samples: 100, batchSize: 32, microBatch: 10, seed: 1)
-        #expect(Set(p.permutation) == Set(0..<100))
-        #expect(p.steps == 4)
-        #expect(p.microBatches(step: 0).map(\.samples.count) == [10, 10, 10, 2])
-        #expect(p.microBatches(step: 3).map(\.samples.count) == [4])
-        #expect(EpochPlan(epoch: 3, samples: 100, batchSize: 32, microBatch: 10, seed: 1).permutation == p.permutation)
-        #expect(EpochPlan(epoch: 4, samples: 100, batchSize: 32, microBatch: 10, seed: 1).permutation != p.permutation)
-    }
-
     /// Same seed → bit-identical parameters whether micro-batches run on 1 or 2 threads, and whatever the order
     /// their results are committed in.
     @Test func trainingIsBitIdenticalAcrossThreadsAndResultOrder() throws {

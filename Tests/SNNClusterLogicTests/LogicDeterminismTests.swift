@@ -1,4 +1,4 @@
-import SNNCluster
+import SNNClusterLogic
 import Testing
 
 /// The determinism property: whatever the number of workers, the interleaving of messages, deaths,

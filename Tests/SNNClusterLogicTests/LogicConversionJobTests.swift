@@ -1,7 +1,7 @@
 import Testing
-import SNNCluster
+import SNNClusterLogic
 
-/// The conversion jobs as pure values (`Logic/ConversionJob.swift`): how they are cut, named and combined.
+/// The conversion jobs as pure values (`SNNClusterLogic/ConversionJob.swift`): how they are cut, named and combined.
 @Suite struct LogicConversionJobTests {
     @Test func jobsAreCutIntoConsecutiveMicroBatchesLikeTheInProcessPath() {
         #expect(ConversionTask.consecutive(samples: 250, size: 100) == [Array(0..<100), Array(100..<200), Array(200..<250)])

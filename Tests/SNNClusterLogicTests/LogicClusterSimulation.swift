@@ -1,4 +1,4 @@
-import SNNCluster
+import SNNClusterLogic
 
 /// A whole cluster in one process, with no network and no clock: one coordinator machine, worker
 /// machines, per-link FIFO queues delivered in random order, computations that finish in random order,

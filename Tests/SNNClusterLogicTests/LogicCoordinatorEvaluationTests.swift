@@ -1,4 +1,4 @@
-import SNNCluster
+import SNNClusterLogic
 import Testing
 
 /// Evaluation passes are sharded and reduced like steps, but change no parameters.

@@ -1,4 +1,4 @@
-import SNNCluster
+import SNNClusterLogic
 import Testing
 
 /// Shared helpers for the Logic* suites: instants in milliseconds, configurations that cannot fail,

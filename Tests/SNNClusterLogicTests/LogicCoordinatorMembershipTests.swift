@@ -1,4 +1,4 @@
-import SNNCluster
+import SNNClusterLogic
 import Testing
 
 /// Joining, refusing, leaving, dying and coming back; heartbeats; status.

@@ -1,4 +1,4 @@
-import SNNCluster
+import SNNClusterLogic
 import Testing
 
 /// The worker machine: hello, slots, pulling work, heartbeats, reconnects and stops.

@@ -1,4 +1,4 @@
-import SNNCluster
+import SNNClusterLogic
 import Testing
 
 /// Pull scheduling: who gets which micro-batch, when, and with which parameters.

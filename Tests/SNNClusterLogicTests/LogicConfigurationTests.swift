@@ -1,4 +1,4 @@
-import SNNCluster
+import SNNClusterLogic
 import Testing
 
 /// Settings validation for both machines: one clear error naming the setting.

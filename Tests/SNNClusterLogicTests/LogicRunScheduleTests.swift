@@ -1,5 +1,5 @@
 import Testing
-import SNNCluster
+import SNNClusterLogic
 
 /// The run schedule alone: no processes, no sessions. Each test walks a run by hand, reporting what a runner
 /// would report, and compares the actions with the sequence worked out from the rules (evaluate at each epoch's

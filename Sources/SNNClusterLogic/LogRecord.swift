@@ -1,5 +1,3 @@
-import Logging
-
 /// Why a result was not accepted. Every drop is harmless by design (exactly-once commit), but it is
 /// reported so the shell can log and count it.
 public enum DropReason: Hashable, Sendable, CustomStringConvertible {
@@ -31,14 +29,34 @@ public enum DropReason: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// How serious a `LogRecord` is: swift-log's seven levels, as a plain value so the pure target needs no logging
+/// package (SNNCluster maps it onto `Logger.Level` where a shell logs the record).
+public enum LogLevel: Int, Hashable, Sendable, Comparable, CaseIterable, CustomStringConvertible {
+    case trace, debug, info, notice, warning, error, critical
+
+    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
+
+    public var description: String {
+        switch self {
+        case .trace: "trace"
+        case .debug: "debug"
+        case .info: "info"
+        case .notice: "notice"
+        case .warning: "warning"
+        case .error: "error"
+        case .critical: "critical"
+        }
+    }
+}
+
 /// A line the shell should log. Structured where tests and metrics need to tell cases apart.
 public struct LogRecord: Hashable, Sendable, CustomStringConvertible {
-    public var level: Logger.Level
+    public var level: LogLevel
     public var message: String
     /// Set when this record reports a dropped result.
     public var drop: DropReason?
 
-    public init(level: Logger.Level, message: String, drop: DropReason? = nil) {
+    public init(level: LogLevel, message: String, drop: DropReason? = nil) {
         self.level = level
         self.message = message
         self.drop = drop

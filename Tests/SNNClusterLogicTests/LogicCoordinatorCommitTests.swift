@@ -1,4 +1,4 @@
-import SNNCluster
+import SNNClusterLogic
 import Testing
 
 /// Exactly-once commit: one accepted result per micro-batch, everything else dropped and logged.
