@@ -15,7 +15,7 @@ public struct ANN: TrainingMethod {
     public init(network: Network, encoder: InputEncoder) throws(MethodError) {
         guard network.timesteps == 1 else { throw MethodError("ANN has no time axis: set \"timesteps\": 1") }
         for l in network.layers {
-            if l is SpikingLayer || l is DSRSpikingLayer { throw MethodError("ANN: \(l.name) is spiking; use relu layers") }
+            if l is any SpikingNeuronLayer { throw MethodError("ANN: \(l.name) is spiking; use relu layers") }
             if let bn = l as? BatchNormLayer, bn.perStep { throw MethodError("ANN: set \"perStep\": false on \(bn.name)") }
         }
         guard network.config.readout == .meanPotential, network.layers.last is DenseLayer else {
@@ -23,6 +23,10 @@ public struct ANN: TrainingMethod {
         }
         self.network = network
         self.runner = SurrogateRunner(network: network, encoder: encoder)
+    }
+
+    public init(spec: RunSpec, network: Network, encoder: InputEncoder) throws(MethodError) {
+        try self.init(network: network, encoder: encoder)
     }
 
     public func run(_ work: MicroBatch, data: LabeledImages, parameters: [Float], state: [Float]) -> MicroBatchResult {

@@ -25,8 +25,14 @@ public struct BNTT: TrainingMethod {
         self.runner = SurrogateRunner(network: network, encoder: encoder)
     }
 
+    /// With the spec's `inference.earlyExit` rule, if any.
+    public init(spec: RunSpec, network: Network, encoder: InputEncoder) throws(MethodError) {
+        let rule = spec.inference.earlyExit.map { EarlyExitRule(threshold: $0.threshold, convention: $0.convention, aggregate: $0.aggregate) }
+        try self.init(network: network, encoder: encoder, earlyExit: rule)
+    }
+
     public func run(_ work: MicroBatch, data: LabeledImages, parameters: [Float], state: [Float]) -> MicroBatchResult {
-        let steps = work.phase == .train ? network.timesteps : inferenceSteps(parameters: parameters)
+        let steps = work.phase.passMode == .training ? network.timesteps : inferenceSteps(parameters: parameters)
         return runner.run(work, data: data, parameters: parameters, state: state, steps: steps)
     }
 

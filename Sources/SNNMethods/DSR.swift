@@ -25,6 +25,17 @@ public struct DSR: TrainingMethod {
         self.runner = SurrogateRunner(network: network, encoder: encoder)
     }
 
+    public init(spec: RunSpec, network: Network, encoder: InputEncoder) throws(MethodError) {
+        try self.init(network: network, encoder: encoder)
+    }
+
+    /// A DSR layer (IF or LIF by `neuron.dsr.model`) with a trainable threshold starting at the neuron's θ.
+    public static func spikingLayer(for neuron: NeuronSpec, spec: RunSpec) throws(MethodError) -> LayerConfig {
+        guard let d = neuron.dsr else { throw MethodError("neuron.dsr: method dsr needs {\"model\": \"if\" | \"lif\"}") }
+        return .dsrSpiking(DSRParameters(model: d.model, alpha: neuron.alpha, thresholdFloor: d.thresholdFloor, tau: d.tau, dt: d.dt),
+                           threshold: neuron.threshold)
+    }
+
     public func run(_ work: MicroBatch, data: LabeledImages, parameters: [Float], state: [Float]) -> MicroBatchResult {
         runner.run(work, data: data, parameters: parameters, state: state, steps: network.timesteps)
     }

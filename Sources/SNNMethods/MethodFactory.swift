@@ -12,28 +12,27 @@ public enum MethodFactory {
         return (n.lifParameters, n.surrogate.surrogate)
     }
 
+    /// The method type a spec's `method` names: the one place that dispatches on the method kind.
+    public static func methodType(_ kind: MethodKind) -> any TrainingMethod.Type {
+        switch kind {
+        case .bptt: SurrogateBPTT.self
+        case .bntt: BNTT.self
+        case .dsr: DSR.self
+        case .ttfs: TTFS.self
+        case .ann: ANN.self
+        }
+    }
+
+    /// The network a spec describes; its spiking layers are what the spec's method makes of them.
     public static func networkConfig(_ spec: RunSpec) throws(MethodError) -> NetworkConfig {
+        let method = methodType(spec.method)
         var layers: [LayerConfig] = []
         for l in spec.layers {
             switch l {
             case .conv(let c): layers.append(.conv(channels: c.channels, kernel: c.kernel, stride: c.stride, padding: c.padding, bias: c.bias))
             case .dense(let d): layers.append(.dense(units: d.units, bias: d.bias))
             case .batchNorm(let b): layers.append(.batchNorm(perStep: b.perStep, shift: b.shift, epsilon: b.epsilon, momentum: b.momentum))
-            case .spiking(let s):
-                let n = s.neuron ?? spec.neuron
-                if spec.method == .ttfs {
-                    let t = spec.ttfs ?? TTFSSpec()
-                    layers.append(.temporalKernel(TemporalKernel(tau: t.tau, delay: t.delay, window: t.window)))
-                } else if spec.method == .dsr {
-                    guard let d = n.dsr else {
-                        throw MethodError("neuron.dsr: method dsr needs {\"model\": \"if\" | \"lif\"}")
-                    }
-                    layers.append(.dsrSpiking(DSRParameters(model: d.model, alpha: n.alpha, thresholdFloor: d.thresholdFloor,
-                                                            tau: d.tau, dt: d.dt), threshold: n.threshold))
-                } else {
-                    let (p, g) = try neuron(n)
-                    layers.append(.spiking(p, g))
-                }
+            case .spiking(let s): layers.append(try method.spikingLayer(for: s.neuron ?? spec.neuron, spec: spec))
             case .avgPool(let p): layers.append(.avgPool(size: p.size))
             case .maxPool(let p): layers.append(.maxPool(size: p.size))
             case .flatten: layers.append(.flatten)
@@ -58,24 +57,7 @@ public enum MethodFactory {
 
     /// The method object for a validated spec.
     public static func make(_ spec: RunSpec) throws(MethodError) -> any TrainingMethod {
-        let net = Network(try networkConfig(spec))
-        let enc = encoder(spec)
-        switch spec.method {
-        case .bptt:
-            return SurrogateBPTT(network: net, encoder: enc)
-        case .bntt:
-            var rule: EarlyExitRule?
-            if let e = spec.inference.earlyExit {
-                rule = EarlyExitRule(threshold: e.threshold, convention: e.convention, aggregate: e.aggregate)
-            }
-            return try BNTT(network: net, encoder: enc, earlyExit: rule)
-        case .dsr:
-            return try DSR(network: net, encoder: enc)
-        case .ttfs:
-            return try TTFS(network: net, encoder: enc, settings: spec.ttfs ?? TTFSSpec())
-        case .ann:
-            return try ANN(network: net, encoder: enc)
-        }
+        try methodType(spec.method).init(spec: spec, network: Network(try networkConfig(spec)), encoder: encoder(spec))
     }
 
     /// Optimizer, schedule and batching of a spec.

@@ -6,6 +6,12 @@ import SNNModel
 /// (forward only, on the test split; parameters do not change), or is one of the four kinds of ECC conversion work
 /// (`snn-coord convert --workers N`, PROTOCOL.md §5.2). The one phase of a micro-batch from the coordinator's plan
 /// through the wire (its raw value is the byte PROTOCOL.md §5 names) to the method.
+///
+/// Not the same concept as a layer's `PassMode` (SNNModel: training or inference computation, which is all a layer
+/// needs to know) nor as the energy model's `Phase` (SNNEnergy: the priced bucket of an event, with backward and
+/// optimizer phases no work kind has): a work phase also names the data split and the conversion kinds, and five of
+/// its six cases run inference passes. It maps to a pass mode in one place, `passMode`; a pass mode maps to the
+/// energy phase of its forward events in one place, `PassMode.forwardPhase`.
 public enum WorkPhase: UInt8, Hashable, Comparable, Sendable, CaseIterable, CustomStringConvertible {
     case train = 0
     case evaluate = 1
@@ -27,6 +33,15 @@ public enum WorkPhase: UInt8, Hashable, Comparable, Sendable, CaseIterable, Cust
         switch self {
         case .train, .eccLambda: .train
         case .evaluate, .eccCNN, .eccClosedForm, .eccTimeStepped: .test
+        }
+    }
+
+    /// How the layers compute for this work: training passes (batch statistics, state saved for backward) for
+    /// `.train` only; every other phase runs forward-only inference passes.
+    public var passMode: PassMode {
+        switch self {
+        case .train: .training
+        case .evaluate, .eccLambda, .eccCNN, .eccClosedForm, .eccTimeStepped: .inference
         }
     }
 

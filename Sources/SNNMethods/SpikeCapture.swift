@@ -1,8 +1,8 @@
 import SNNCore
 import SNNModel
 
-/// The spikes a network emits for a few samples at inference: for every spiking layer (`SpikingLayer`,
-/// `DSRSpikingLayer`) and every simulated step, which neurons fired. Used for the spike rasters workers send at
+/// The spikes a network emits for a few samples at inference: for every spiking layer (`SpikingNeuronLayer`) and
+/// every simulated step, which neurons fired. Used for the spike rasters workers send at
 /// each evaluation (SPIKES messages); it runs the same layers, parameters and encoder as the evaluation itself.
 public enum SpikeCapture {
     /// One layer's spikes for one sample: `steps × neurons` bytes, time-major, 1 = spike.
@@ -31,7 +31,7 @@ public enum SpikeCapture {
                 var x = input
                 for (i, l) in network.layers.enumerated() {
                     x = l.forward(x, context: &ctx, cache: caches[i])
-                    if l is SpikingLayer || l is DSRSpikingLayer { outputs.append((i, x)) }
+                    if l is any SpikingNeuronLayer { outputs.append((i, x)) }
                 }
             }
         }

@@ -13,8 +13,12 @@ public struct SurrogateBPTT: TrainingMethod {
         self.runner = SurrogateRunner(network: network, encoder: encoder)
     }
 
+    public init(spec: RunSpec, network: Network, encoder: InputEncoder) {
+        self.init(network: network, encoder: encoder)
+    }
+
     public func run(_ work: MicroBatch, data: LabeledImages, parameters: [Float], state: [Float]) -> MicroBatchResult {
-        let steps = work.phase == .train ? network.timesteps : inferenceSteps(parameters: parameters)
+        let steps = work.phase.passMode == .training ? network.timesteps : inferenceSteps(parameters: parameters)
         return runner.run(work, data: data, parameters: parameters, state: state, steps: steps)
     }
 

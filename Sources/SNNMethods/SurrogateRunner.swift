@@ -24,7 +24,7 @@ struct SurrogateRunner: Sendable {
     static let inferenceChunk = 32
 
     func run(_ work: MicroBatch, data: LabeledImages, parameters: [Float], state: [Float], steps: Int) -> MicroBatchResult {
-        guard work.phase != .train, work.samples.count > Self.inferenceChunk else {
+        guard work.phase.passMode == .inference, work.samples.count > Self.inferenceChunk else {
             return runPass(work, data: data, parameters: parameters, state: state, steps: steps)
         }
         let start = monotonicNanos()
@@ -51,7 +51,7 @@ struct SurrogateRunner: Sendable {
     /// One forward (and, training, backward) pass over all of `work`'s samples.
     private func runPass(_ work: MicroBatch, data: LabeledImages, parameters: [Float], state: [Float], steps: Int) -> MicroBatchResult {
         let start = monotonicNanos()
-        let training = work.phase == .train
+        let mode = work.phase.passMode, training = mode == .training
         let input = encoder.encode(work, data: data, steps: steps)
         var grads = [Float](repeating: 0, count: training ? network.parameterCount : 0)
         var stats = [Float](repeating: 0, count: training ? network.statisticsCount : 0)
@@ -63,7 +63,7 @@ struct SurrogateRunner: Sendable {
             state.withUnsafeBufferPointer { sp in
                 grads.withUnsafeMutableBufferPointer { gp in
                     stats.withUnsafeMutableBufferPointer { stp in
-                        var ctx = PassContext(mode: training ? .training : .inference, steps: steps,
+                        var ctx = PassContext(mode: mode, steps: steps,
                                               parameters: pp.baseAddress!, state: sp.baseAddress ?? pp.baseAddress!,
                                               gradients: gp.baseAddress, statistics: stp.baseAddress, ledger: ledger)
                         let (logits, last) = network.forward(input, context: &ctx, caches: caches)
@@ -83,8 +83,7 @@ struct SurrogateRunner: Sendable {
                 }
             }
         }
-        let phase: Phase = training ? .trainForward : .inference
-        let spikes = (0..<network.layers.count).map { ledger.total(phase, layer: $0).spikes }
+        let spikes = (0..<network.layers.count).map { ledger.total(mode.forwardPhase, layer: $0).spikes }
         return MicroBatchResult(gradient: grads, statistics: stats, lossSum: lossSum, correct: correct,
                                 samples: work.samples.count, ledger: ledger, spikesPerLayer: spikes, steps: steps,
                                 computeNanos: monotonicNanos() &- start)

@@ -28,7 +28,7 @@ public struct TTFS: TrainingMethod {
         }
         var kernels: [TTFSKernelLayer] = [], bns: [BatchNormLayer?] = []
         for (i, l) in network.layers.enumerated() {
-            if l is SpikingLayer || l is DSRSpikingLayer { throw MethodError("TTFS: \(l.name) is not a temporal-kernel layer") }
+            if l is any SpikingNeuronLayer { throw MethodError("TTFS: \(l.name) is not a temporal-kernel layer") }
             if let p = l as? PoolLayer, p.kind == .average { throw MethodError("TTFS pools by first spike: \(l.name) must be a max pool") }
             if let bn = l as? BatchNormLayer, bn.perStep { throw MethodError("TTFS: \(bn.name) must not be per step") }
             if let tk = l as? TTFSKernelLayer {
@@ -39,6 +39,18 @@ public struct TTFS: TrainingMethod {
         guard !kernels.isEmpty else { throw MethodError("TTFS needs temporal-kernel layers: add spiking layers") }
         self.network = network; self.encoder = encoder; self.settings = settings
         self.kernelLayers = kernels; self.batchNorms = bns
+    }
+
+    /// With the spec's `ttfs` settings (defaults when absent).
+    public init(spec: RunSpec, network: Network, encoder: InputEncoder) throws(MethodError) {
+        try self.init(network: network, encoder: encoder, settings: spec.ttfs ?? TTFSSpec())
+    }
+
+    /// The temporal-kernel activation with the spec's initial τ, t_d and window T_w: TTFS trains a surrogate DNN, and
+    /// its spiking layers become neurons that fire once only in the SNN it evaluates (`TTFSNetworkSNN`).
+    public static func spikingLayer(for neuron: NeuronSpec, spec: RunSpec) throws(MethodError) -> LayerConfig {
+        let t = spec.ttfs ?? TTFSSpec()
+        return .temporalKernel(TemporalKernel(tau: t.tau, delay: t.delay, window: t.window))
     }
 
     /// Steps the SNN runs: one window per weight layer (layer l integrates in window l − 1 and fires in window l).
@@ -81,8 +93,10 @@ public struct TTFS: TrainingMethod {
     }
 
     public func run(_ work: MicroBatch, data: LabeledImages, parameters: [Float], state: [Float]) -> MicroBatchResult {
-        work.phase == .train ? train(work, data: data, parameters: parameters, state: state)
-                             : evaluateSNN(work, data: data, parameters: parameters, state: state)
+        switch work.phase.passMode {
+        case .training: train(work, data: data, parameters: parameters, state: state)
+        case .inference: evaluateSNN(work, data: data, parameters: parameters, state: state)
+        }
     }
 
     /// Runs the surrogate DNN forward with `modes` for the TK layers; returns the logits and the last activation.

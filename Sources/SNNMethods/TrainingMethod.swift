@@ -5,8 +5,16 @@ import SNNModel
 /// backward, what its result carries for the reduction, and how inference runs.
 ///
 /// Everything else (scheduling, exact reduction, the optimizer step, checkpoints) is method-independent, so adding
-/// a method touches this target only.
+/// a method touches this target only: the method type says what its spiking layers are and builds itself from a
+/// spec (`MethodFactory` picks the type once, by `RunSpec.method`, and asks it).
 public protocol TrainingMethod: Sendable {
+    /// What a run spec's `{"type": "spiking"}` layer becomes in this method's network, for `neuron` (the layer's
+    /// own neuron or the spec's). Default: BPTT's LIF neurons with the neuron's surrogate gradient.
+    static func spikingLayer(for neuron: NeuronSpec, spec: RunSpec) throws(MethodError) -> LayerConfig
+    /// The method for a validated spec, on the network built from it (`MethodFactory.networkConfig`); fails with a
+    /// message naming what makes the network or spec unfit for the method.
+    init(spec: RunSpec, network: Network, encoder: InputEncoder) throws(MethodError)
+
     /// Short name as in run specs ("bntt", "dsr", "bptt", "ttfs").
     var name: String { get }
     var network: Network { get }
@@ -21,6 +29,10 @@ public protocol TrainingMethod: Sendable {
 }
 
 extension TrainingMethod {
+    public static func spikingLayer(for neuron: NeuronSpec, spec: RunSpec) throws(MethodError) -> LayerConfig {
+        let (parameters, surrogate) = try MethodFactory.neuron(neuron)
+        return .spiking(parameters, surrogate)
+    }
     public func constrain(parameters: inout [Float]) {}
     public var decayMask: [Bool]? { nil }
 }

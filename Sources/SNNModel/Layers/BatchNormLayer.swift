@@ -66,9 +66,7 @@ public final class BatchNormLayer: Layer, @unchecked Sendable {
                         (s + statisticsOffset).update(from: mean, count: g * c)
                         (s + statisticsOffset + n).update(from: variance, count: g * c)
                     }
-                    cache.buffers = [mean, inv]
-                    cache.input = x
-                    cache.indices = [Int32(x0.steps)]
+                    cache.save(BatchNormLayerState(input: x, mean: mean, invStd: inv, inputSteps: x0.steps))
                 case .inference:
                     let rm = context.state + stateOffset, rv = context.state + stateOffset + n
                     batchNormForwardInference(x: xp.baseAddress!, groups: g, rows: rows, channels: c, gamma: gamma, beta: beta,
@@ -86,8 +84,9 @@ public final class BatchNormLayer: Layer, @unchecked Sendable {
     }
 
     public func backward(_ dy: Activation, context: inout PassContext, cache: LayerCache, needInput: Bool) -> Activation? {
-        guard let x = cache.input, let grads = context.gradients, cache.buffers.count == 2
+        guard let saved = cache.take(BatchNormLayerState.self), let grads = context.gradients
         else { preconditionFailure("\(name): backward without forward") }
+        let x = saved.input
         let c = channels, n = groups * c
         let g = perStep ? x.steps : 1
         let rows = (perStep ? 1 : x.steps) * x.batch * (x.featureCount / c)
@@ -96,7 +95,7 @@ public final class BatchNormLayer: Layer, @unchecked Sendable {
             dy.data.withUnsafeBufferPointer { dp in
                 dx.data.withUnsafeMutableBufferPointer { dxp in
                     batchNormBackward(x: xp.baseAddress!, gradOutput: dp.baseAddress!, groups: g, rows: rows, channels: c,
-                                      gamma: context.parameters + parameterOffset, mean: cache.buffers[0], invStd: cache.buffers[1],
+                                      gamma: context.parameters + parameterOffset, mean: saved.mean, invStd: saved.invStd,
                                       gradInput: dxp.baseAddress!, gradGamma: grads + parameterOffset,
                                       gradBeta: shift ? grads + parameterOffset + n : nil)
                 }
@@ -106,9 +105,8 @@ public final class BatchNormLayer: Layer, @unchecked Sendable {
             var e = EventCounts(); e.macs = 3 * Int64(x.stepCount); e.savedStateReads = Int64(x.stepCount)
             context.ledger.record(.trainBackward, layer: index, t: t, e)
         }
-        cache.input = nil; cache.buffers = []
         // A constant input was copied to every step: its gradient is the sum over the steps.
-        if let original = cache.indices.first, original == 1, dx.steps > 1 {
+        if saved.inputSteps == 1, dx.steps > 1 {
             let n = dx.stepCount
             var summed = Activation(zeros: 1, batch: dx.batch, features: dx.features)
             dx.data.withUnsafeBufferPointer { d in
@@ -116,12 +114,12 @@ public final class BatchNormLayer: Layer, @unchecked Sendable {
             }
             dx = summed
         }
-        cache.indices = []
         return dx
     }
 
-    public func applyStatistics(_ stats: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>, rowsPerMicroBatch: Int) {
-        let n = groups * channels
+    /// The unbiased correction of the running variance counts the rows one group normalised (`rowsPerGroup`).
+    public func applyStatistics(_ stats: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>, microBatchSize: Int, steps: Int) {
+        let n = groups * channels, rowsPerMicroBatch = rowsPerGroup(batch: microBatchSize, steps: steps)
         updateRunningStatistics(runningMean: state + stateOffset, runningVariance: state + stateOffset + n,
                                 batchMean: stats + statisticsOffset, batchVariance: stats + statisticsOffset + n,
                                 count: n, rows: rowsPerMicroBatch, momentum: momentum)

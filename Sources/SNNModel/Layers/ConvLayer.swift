@@ -50,7 +50,7 @@ public final class ConvLayer: Layer, @unchecked Sendable {
                 }
             }
             countForward(x, context: &context)
-            if context.mode == .training { cache.input = x; cache.indices = [1] }
+            if context.mode == .training { cache.save(ConvLayerState(input: x, eventDriven: true)) }
             return y
         }
         let sc = Conv2D.scratchCount(g, images: images)
@@ -65,7 +65,7 @@ public final class ConvLayer: Layer, @unchecked Sendable {
             }
         }
         countForward(x, context: &context)
-        if context.mode == .training { cache.input = x; cache.indices = [] }
+        if context.mode == .training { cache.save(ConvLayerState(input: x, eventDriven: false)) }
         return y
     }
 
@@ -130,7 +130,9 @@ public final class ConvLayer: Layer, @unchecked Sendable {
     }
 
     public func backward(_ dy: Activation, context: inout PassContext, cache: LayerCache, needInput: Bool) -> Activation? {
-        guard let x = cache.input, let grads = context.gradients else { preconditionFailure("\(name): backward without forward") }
+        guard let saved = cache.take(ConvLayerState.self), let grads = context.gradients
+        else { preconditionFailure("\(name): backward without forward") }
+        let x = saved.input
         let g = geometry
         precondition(dy.steps == x.steps, "\(name): gradient steps \(dy.steps) != input steps \(x.steps)")
         let images = x.steps * x.batch
@@ -139,7 +141,7 @@ public final class ConvLayer: Layer, @unchecked Sendable {
         var scratch = [Float](unsafeUninitializedCapacity: sc) { _, c in c = sc }
         let w = context.parameters + parameterOffset
         let gw = grads + parameterOffset
-        if cache.indices == [1] {   // the forward ran event-driven: the weight gradient too
+        if saved.eventDriven {   // the forward ran event-driven: the weight gradient too
             x.data.withUnsafeBufferPointer { xp in
                 dy.data.withUnsafeBufferPointer { dp in
                     withSpikeScratch { v, r, c in
@@ -187,7 +189,6 @@ public final class ConvLayer: Layer, @unchecked Sendable {
             e.savedStateReads = x.savedWordsPerStep
             context.ledger.record(.trainBackward, layer: index, t: t, e)
         }
-        cache.input = nil; cache.indices = []
         return dx
     }
 }

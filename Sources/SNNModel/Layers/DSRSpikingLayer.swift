@@ -56,26 +56,25 @@ public final class DSRSpikingLayer: Layer, @unchecked Sendable {
             if training && t == 0 { e.savedStateWrites = Int64(count) }   // only the mean input is kept
             context.ledger.record(context.forwardPhase, layer: index, t: t, e)
         }
-        if training { cache.buffers = [mean]; cache.indices = [Int32(x.steps), Int32(steps)] }
+        if training { cache.save(DSRSpikingLayerState(meanInput: mean, inputSteps: x.steps, steps: steps)) }
         return out
     }
 
     public func backward(_ dy: Activation, context: inout PassContext, cache: LayerCache, needInput: Bool) -> Activation? {
-        guard cache.buffers.count == 1, cache.indices.count == 2, let grads = context.gradients
+        guard let s = cache.take(DSRSpikingLayerState.self), let grads = context.gradients
         else { preconditionFailure("\(name): backward without forward") }
-        let inputSteps = Int(cache.indices[0]), steps = Int(cache.indices[1]), count = dy.stepCount
+        let inputSteps = s.inputSteps, steps = s.steps, count = dy.stepCount
         var dx = Activation(zeros: inputSteps, batch: dy.batch, features: dy.features)
         let vth = context.parameters[parameterOffset]
         let gth = dy.data.withUnsafeBufferPointer { dp in
             dx.data.withUnsafeMutableBufferPointer { dxp in
-                dsrBackward(neuron, threshold: vth, gradOutput: dp.baseAddress!, meanInput: cache.buffers[0],
+                dsrBackward(neuron, threshold: vth, gradOutput: dp.baseAddress!, meanInput: s.meanInput,
                             steps: steps, count: count, gradInput: dxp.baseAddress!, inputSteps: inputSteps)
             }
         }
         grads[parameterOffset] += Float(gth)
         var e = EventCounts(); e.neuronUpdates = Int64(count * steps); e.savedStateReads = Int64(count)
         context.ledger.record(.trainBackward, layer: index, t: 0, e)
-        cache.buffers = []; cache.indices = []
         return dx
     }
 

@@ -37,7 +37,7 @@ public final class DenseLayer: Layer, @unchecked Sendable {
             }
         }
         countForward(x, context: &context)
-        if context.mode == .training { cache.input = x }
+        if context.mode == .training { cache.save(DenseLayerState(input: x)) }
         return y
     }
 
@@ -59,7 +59,8 @@ public final class DenseLayer: Layer, @unchecked Sendable {
     }
 
     public func backward(_ dy: Activation, context: inout PassContext, cache: LayerCache, needInput: Bool) -> Activation? {
-        guard let x = cache.input, let g = context.gradients else { preconditionFailure("\(name): backward without forward") }
+        guard let x = cache.take(DenseLayerState.self)?.input, let g = context.gradients
+        else { preconditionFailure("\(name): backward without forward") }
         precondition(dy.steps == x.steps, "\(name): gradient steps \(dy.steps) != input steps \(x.steps)")
         let rows = x.steps * x.batch
         let w = context.parameters + parameterOffset
@@ -90,7 +91,6 @@ public final class DenseLayer: Layer, @unchecked Sendable {
             e.savedStateReads = x.savedWordsPerStep
             context.ledger.record(.trainBackward, layer: index, t: t, e)
         }
-        cache.input = nil
         return dx
     }
 }

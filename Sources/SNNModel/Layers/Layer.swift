@@ -1,8 +1,26 @@
 import SNNCore
 import SNNEnergy
 
-/// Whether a pass trains (batch statistics, saved state for backward) or only infers (running statistics).
-public enum PassMode: Sendable { case training, inference }
+/// How a layer computes in one pass: training (batch statistics, state saved for backward) or inference (running
+/// statistics, nothing saved).
+///
+/// Kept apart from the cluster's `WorkPhase` (SNNMethods: which kind of work a micro-batch is — train, evaluate or
+/// one of the ECC conversion kinds — and which data split it reads) and from the energy model's `Phase` (SNNEnergy:
+/// which priced bucket an event goes to, including the backward pass and the optimizer, which no forward pass is).
+/// They differ in cases and in meaning: every work phase but `.train` runs inference passes, and a training pass
+/// records into two energy phases. Each mapping exists once: `WorkPhase.passMode` and `PassMode.forwardPhase`.
+public enum PassMode: Sendable {
+    case training, inference
+
+    /// The energy phase a forward pass in this mode counts its events in (a backward pass always counts in
+    /// `.trainBackward`).
+    public var forwardPhase: Phase {
+        switch self {
+        case .training: .trainForward
+        case .inference: .inference
+        }
+    }
+}
 
 /// Everything one forward/backward pass of one micro-batch shares across layers.
 ///
@@ -26,25 +44,14 @@ public struct PassContext {
         self.gradients = gradients; self.statistics = statistics; self.ledger = ledger
     }
 
-    /// The phase counts of a forward pass go to.
-    public var forwardPhase: Phase { mode == .training ? .trainForward : .inference }
-}
-
-/// Per-micro-batch storage a layer keeps between its forward and backward pass.
-public final class LayerCache {
-    public var input: Activation?
-    public var output: Activation?
-    public var buffers: [[Float]] = []
-    public var indices: [Int32] = []
-    /// Binary values saved as bits (`packSpikes`), e.g. a spiking layer's output for BPTT: 32× less than floats.
-    public var bits: [UInt8] = []
-    public init() {}
+    /// The energy phase this pass's forward counts go to.
+    public var forwardPhase: Phase { mode.forwardPhase }
 }
 
 /// One layer of a network with an explicit forward and backward over all T steps at once.
 ///
-/// Layers are immutable configuration (shared by every thread); per-micro-batch state lives in a `LayerCache`,
-/// so one network can run many micro-batches concurrently.
+/// Layers are immutable configuration (shared by every thread); what a training forward keeps for backward lives in
+/// a `LayerCache` as the layer's own `LayerState` type, so one network can run many micro-batches concurrently.
 public protocol Layer: AnyObject, Sendable {
     var name: String { get }
     var index: Int { get }
@@ -66,8 +73,9 @@ public protocol Layer: AnyObject, Sendable {
     func forward(_ x: Activation, context: inout PassContext, cache: LayerCache) -> Activation
     /// Returns the gradient with respect to the input, or nil when `needInput` is false (first layer).
     func backward(_ dy: Activation, context: inout PassContext, cache: LayerCache, needInput: Bool) -> Activation?
-    /// Folds the reduced batch statistics of a step (mean over micro-batches) into the running state.
-    func applyStatistics(_ stats: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>, rowsPerMicroBatch: Int)
+    /// Folds the reduced batch statistics of a step (mean over micro-batches of `microBatchSize` samples running
+    /// `steps` steps) into the running state.
+    func applyStatistics(_ stats: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>, microBatchSize: Int, steps: Int)
     /// Multiply-accumulates of the equivalent non-spiking layer for one sample (no time axis).
     var annMACsPerSample: Int64 { get }
 }
@@ -75,7 +83,7 @@ public protocol Layer: AnyObject, Sendable {
 extension Layer {
     public var stateCount: Int { 0 }
     public var statisticsCount: Int { 0 }
-    public func applyStatistics(_ stats: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>, rowsPerMicroBatch: Int) {}
+    public func applyStatistics(_ stats: UnsafePointer<Float>, state: UnsafeMutablePointer<Float>, microBatchSize: Int, steps: Int) {}
     public var annMACsPerSample: Int64 { 0 }
 }
 

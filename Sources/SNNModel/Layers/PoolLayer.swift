@@ -38,7 +38,7 @@ public final class PoolLayer: Layer, @unchecked Sendable {
                 }
             }
         }
-        if context.mode == .training && kind == .max { cache.indices = arg }
+        if context.mode == .training && kind == .max { cache.save(PoolLayerState(argmax: arg)) }
         // Spike-like input: average pooling is folded into the next weighted layer (which counts one synaptic op
         // per constituent spike, see `Activation.spikeMultiplicity`), so it costs nothing here; max pooling of
         // spikes is event-driven, one OR per input spike. Real-valued input: one add (or compare) per input value.
@@ -54,6 +54,8 @@ public final class PoolLayer: Layer, @unchecked Sendable {
     public func backward(_ dy: Activation, context: inout PassContext, cache: LayerCache, needInput: Bool) -> Activation? {
         let (h, w, c) = (inputShape[0], inputShape[1], inputShape[2])
         let images = dy.steps * dy.batch
+        let saved = cache.take(PoolLayerState.self)
+        if kind == .max && saved == nil { preconditionFailure("\(name): backward without forward") }
         // Both backward kernels clear `gradInput` themselves: no zero-filled allocation first.
         var dx = Activation(uninitialized: dy.steps, batch: dy.batch, features: inputShape)
         dy.data.withUnsafeBufferPointer { dp in
@@ -63,7 +65,7 @@ public final class PoolLayer: Layer, @unchecked Sendable {
                     avgPoolBackward(gradOutput: dp.baseAddress!, images: images, height: h, width: w, channels: c, size: size,
                                     gradInput: dxp.baseAddress!)
                 case .max:
-                    maxPoolBackward(gradOutput: dp.baseAddress!, argmax: cache.indices, outputCount: dy.data.count,
+                    maxPoolBackward(gradOutput: dp.baseAddress!, argmax: saved!.argmax, outputCount: dy.data.count,
                                     inputCount: dxp.count, gradInput: dxp.baseAddress!)
                 }
             }
@@ -72,7 +74,6 @@ public final class PoolLayer: Layer, @unchecked Sendable {
             var e = EventCounts(); e.synapticOps = Int64(dy.stepCount * size * size)
             context.ledger.record(.trainBackward, layer: index, t: t, e)
         }
-        cache.indices = []; cache.buffers = []
         return dx
     }
 }

@@ -26,12 +26,12 @@ public final class ReLULayer: Layer, @unchecked Sendable {
             var e = EventCounts(); e.neuronUpdates = Int64(x.stepCount)
             context.ledger.record(context.forwardPhase, layer: index, t: t, e)
         }
-        if context.mode == .training { cache.output = y }
+        if context.mode == .training { cache.save(ReLULayerState(output: y)) }
         return y
     }
 
     public func backward(_ dy: Activation, context: inout PassContext, cache: LayerCache, needInput: Bool) -> Activation? {
-        guard let y = cache.output else { preconditionFailure("\(name): backward without forward") }
+        guard let y = cache.take(ReLULayerState.self)?.output else { preconditionFailure("\(name): backward without forward") }
         var dx = Activation(uninitialized: dy.steps, batch: dy.batch, features: dy.features)
         dy.data.withUnsafeBufferPointer { dp in
             y.data.withUnsafeBufferPointer { yp in
@@ -40,7 +40,6 @@ public final class ReLULayer: Layer, @unchecked Sendable {
                 }
             }
         }
-        cache.output = nil
         return dx
     }
 }

@@ -58,25 +58,23 @@ public final class SpikingLayer: Layer, @unchecked Sendable {
             context.ledger.record(context.forwardPhase, layer: index, t: t, e)
         }
         if training {
-            cache.buffers = [potentials]
             // The spikes as bits (the backward of a hard reset reads them; a soft reset does not): the float array
-            // is freed as soon as the next layer is done with it. `output` keeps only the shape.
-            cache.bits = neuron.reset == .hard ? spikes.data.withUnsafeBufferPointer { packSpikes($0.baseAddress!, count: $0.count) } : []
-            cache.output = Activation(steps: spikes.steps, batch: spikes.batch, features: spikes.features, data: [], spikeLike: true)
-            cache.indices = [Int32(x.steps)]
+            // is freed as soon as the next layer is done with it. Of the output only the shape is kept.
+            let bits = neuron.reset == .hard ? spikes.data.withUnsafeBufferPointer { packSpikes($0.baseAddress!, count: $0.count) } : []
+            cache.save(SpikingLayerState(potentials: potentials, spikeBits: bits, steps: spikes.steps, batch: spikes.batch,
+                                         features: spikes.features, inputSteps: x.steps))
         }
         return spikes
     }
 
     public func backward(_ dy: Activation, context: inout PassContext, cache: LayerCache, needInput: Bool) -> Activation? {
-        guard let s = cache.output, cache.buffers.count == 1, let inputSteps = cache.indices.first.map(Int.init)
-        else { preconditionFailure("\(name): backward without forward") }
-        let steps = s.steps, count = s.stepCount
+        guard let s = cache.take(SpikingLayerState.self) else { preconditionFailure("\(name): backward without forward") }
+        let steps = s.steps, count = s.neuronsPerStep, inputSteps = s.inputSteps
         var dx = Activation(uninitialized: inputSteps, batch: s.batch, features: s.features)
         // A soft reset's backward never reads the spikes (the kernel is specialised on the reset): any pointer will do.
-        let spikes = neuron.reset == .hard ? unpackSpikes(cache.bits, count: steps * count) : [0]
+        let spikes = neuron.reset == .hard ? unpackSpikes(s.spikeBits, count: steps * count) : [0]
         dy.data.withUnsafeBufferPointer { dp in
-            cache.buffers[0].withUnsafeBufferPointer { pp in
+            s.potentials.withUnsafeBufferPointer { pp in
                 spikes.withUnsafeBufferPointer { sp in
                     dx.data.withUnsafeMutableBufferPointer { dxp in
                         lifBackward(neuron, surrogate: surrogate, gradSpikes: dp.baseAddress!, potentials: pp.baseAddress!,
@@ -90,7 +88,6 @@ public final class SpikingLayer: Layer, @unchecked Sendable {
             var e = EventCounts(); e.neuronUpdates = Int64(count); e.savedStateReads = Int64(count + (count + 31) / 32)
             context.ledger.record(.trainBackward, layer: index, t: t, e)
         }
-        cache.output = nil; cache.buffers = []; cache.indices = []; cache.bits = []
         return dx
     }
 }

@@ -13,22 +13,6 @@ public enum TTFSKernelMode: Sendable, Equatable {
 
     /// The surrogate model's evaluation mode: ceil, clip (METHODS §1.3).
     public static let evaluation = TTFSKernelMode.kernel(quantizer: .ceil, clip: true, trainKernel: false)
-
-    var code: [Int32] {
-        switch self {
-        case .relu: [0]
-        case let .kernel(q, clip, train): [1, Int32(q.rawValue), clip ? 1 : 0, train ? 1 : 0]
-        case let .window(q): [2, Int32(q.rawValue)]
-        }
-    }
-
-    init(code: [Int32]) {
-        switch code.first {
-        case 1: self = .kernel(quantizer: TKQuantizer(rawValue: UInt8(code[1]))!, clip: code[2] == 1, trainKernel: code[3] == 1)
-        case 2: self = .window(quantizer: TKQuantizer(rawValue: UInt8(code[1]))!)
-        default: self = .relu
-        }
-    }
 }
 
 /// The TTFS surrogate DNN's activation (METHODS §1.3): the temporal-kernel round trip TK (or ReLU when relaxed), with
@@ -88,15 +72,15 @@ public final class TTFSKernelLayer: Layer, @unchecked Sendable {
         var e = EventCounts(); e.neuronUpdates = Int64(n)
         context.ledger.record(context.forwardPhase, layer: index, t: 0, e)
         if context.mode == .training {
-            cache.input = x; cache.output = y; cache.indices = mode.code
+            cache.save(TTFSKernelLayerState(input: x, output: y, mode: mode))
         }
         return y
     }
 
     public func backward(_ dy: Activation, context: inout PassContext, cache: LayerCache, needInput: Bool) -> Activation? {
-        guard let x = cache.input, let y = cache.output, let grads = context.gradients, !cache.indices.isEmpty
+        guard let saved = cache.take(TTFSKernelLayerState.self), let grads = context.gradients
         else { preconditionFailure("\(name): backward without forward") }
-        let mode = TTFSKernelMode(code: cache.indices)
+        let x = saved.input, y = saved.output, mode = saved.mode
         var dx = Activation(uninitialized: x.steps, batch: x.batch, features: x.features)
         let n = x.data.count
         x.data.withUnsafeBufferPointer { xp in
@@ -123,7 +107,6 @@ public final class TTFSKernelLayer: Layer, @unchecked Sendable {
         }
         var e = EventCounts(); e.neuronUpdates = Int64(n); e.savedStateReads = Int64(2 * n)
         context.ledger.record(.trainBackward, layer: index, t: 0, e)
-        cache.input = nil; cache.output = nil; cache.indices = []
         return dx
     }
 }

@@ -61,7 +61,7 @@ public final class Network: @unchecked Sendable {
         layers = built; parameterCount = p; stateCount = s; statisticsCount = st
     }
 
-    /// Fresh caches for one micro-batch.
+    /// Fresh caches for one micro-batch (empty until a training forward saves each layer's state).
     public func makeCaches() -> [LayerCache] { layers.map { _ in LayerCache() } }
 
     /// An empty ledger shaped for this network.
@@ -130,8 +130,7 @@ public final class Network: @unchecked Sendable {
         stats.withUnsafeBufferPointer { sp in
             state.withUnsafeMutableBufferPointer { st in
                 for l in layers where l.statisticsCount > 0 {
-                    let rows = (l as? BatchNormLayer)?.rowsPerGroup(batch: microBatchSize, steps: timesteps) ?? microBatchSize
-                    l.applyStatistics(sp.baseAddress!, state: st.baseAddress!, rowsPerMicroBatch: rows)
+                    l.applyStatistics(sp.baseAddress!, state: st.baseAddress!, microBatchSize: microBatchSize, steps: timesteps)
                 }
             }
         }
