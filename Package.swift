@@ -49,8 +49,10 @@ let package = Package(
 
         // 6. The cluster. SNNClusterLogic: the pure state machines, plans and run schedule (events in, directives
         // out). Its dependency list is the compiler's guard that it stays pure: no ZeroMQ, LZ4, SQLite or logging;
-        // `scripts/check-pure-logic` (run by `scripts/test`) also refuses Foundation and libc imports in it.
-        .target(name: "SNNClusterLogic", dependencies: ["SNNMethods", "SNNCore"], swiftSettings: vector),
+        // `scripts/check-pure-logic` (run by `scripts/test`) also refuses Foundation and libc imports in it, and
+        // MemberImportVisibility (SE-0444) hides the members Foundation adds to String, Array… unless a file imports it.
+        .target(name: "SNNClusterLogic", dependencies: ["SNNMethods", "SNNCore"],
+                swiftSettings: vector + [.enableUpcomingFeature("MemberImportVisibility")]),
         // SNNCluster: the shells around it (wire, codecs, transport, metrics, checkpoints); re-exports SNNClusterLogic.
         .target(name: "SNNCluster", dependencies: [
             "SNNClusterLogic", "SNNMethods", "SNNEnergy", "CZeroMQ", "CLZ4", "CSQLite",

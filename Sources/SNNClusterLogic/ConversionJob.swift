@@ -1,3 +1,5 @@
+import SNNMethods
+
 /// The jobs of an ECC conversion sharded over workers (`snn-coord convert --workers N`, METHODS §4.3–4.4), as pure
 /// values: what each job computes, how it is cut into micro-batches, how its jobs are named inside the coordinator
 /// machine, and how the micro-batch results combine (exact MAX for λ, integer sums for the rest: the same totals
