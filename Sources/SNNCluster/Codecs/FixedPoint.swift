@@ -21,8 +21,7 @@ public enum FixedPoint {
     /// first offending index.
     public static func encode(_ values: UnsafeBufferPointer<Float>) throws(WireError) -> [Int64] {
         // One branch-free validity pass (vectorises), then a pure conversion pass.
-        var ok = true
-        for x in values { ok = ok && (x.magnitude < magnitudeLimit) }   // false for NaN and ±Inf too
+        let ok = values.baseAddress.map { FixedPointKernels.allBelow($0, count: values.count, limit: magnitudeLimit) } ?? true
         if !ok, let i = values.firstIndex(where: { !($0.magnitude < magnitudeLimit) }) {
             let x = values[i]
             if !x.isFinite { throw WireError(.nonFinite, "gradient[\(i)] is \(x); fixed point needs finite values") }

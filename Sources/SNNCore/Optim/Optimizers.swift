@@ -32,6 +32,9 @@ public struct OptimizerState: Sendable, Codable, Equatable {
 
 /// Applies one optimizer step to `parameters` with `gradients` and advances `state`.
 ///
+/// Every parameter's update reads only its own gradient and state, so long vectors are split over the cores
+/// (`ParallelRanges`) with the same result bit for bit.
+///
 /// `decayMask[i] == false` exempts parameter `i` from weight decay (e.g. BN scales or thresholds when a method
 /// wants that); `nil` decays every parameter, as the BNTT and DSR references do.
 public func optimizerStep(_ kind: OptimizerKind, learningRate: Float, parameters: inout [Float], gradients: [Float],
@@ -52,11 +55,11 @@ public func optimizerStep(_ kind: OptimizerKind, learningRate: Float, parameters
                 switch kind {
                 case let .sgd(momentum, weightDecay, nesterov):
                     guard momentum != 0 else {
-                        for i in 0..<n {
+                        ParallelRanges.run(count: n) { r in for i in r {
                             var g = grad[i]
                             if weightDecay != 0 && decayable?[i] ?? true { g += weightDecay * p[i] }
                             p[i] -= lr * g
-                        }
+                        } }
                         return
                     }
                     precondition(state.buffers.count == 1 && state.buffers[0].count == n,
@@ -64,13 +67,13 @@ public func optimizerStep(_ kind: OptimizerKind, learningRate: Float, parameters
                     let first = state.step == 1
                     state.buffers[0].withUnsafeMutableBufferPointer { vb in
                         let velocity = vb.baseAddress!
-                        for i in 0..<n {
+                        ParallelRanges.run(count: n) { r in for i in r {
                             var g = grad[i]
                             if weightDecay != 0 && decayable?[i] ?? true { g += weightDecay * p[i] }
                             let v = first ? g : momentum * velocity[i] + g
                             velocity[i] = v
                             p[i] -= lr * (nesterov ? g + momentum * v : v)
-                        }
+                        } }
                     }
                 case let .adam(beta1, beta2, epsilon, weightDecay, decoupled):
                     precondition(state.buffers.count == 2 && state.buffers[0].count == n && state.buffers[1].count == n,
@@ -84,14 +87,26 @@ public func optimizerStep(_ kind: OptimizerKind, learningRate: Float, parameters
                     first.withUnsafeMutableBufferPointer { mb in
                         second.withUnsafeMutableBufferPointer { vb in
                             let m = mb.baseAddress!, v = vb.baseAddress!
-                            for i in 0..<n {
-                                var g = grad[i]
-                                if weightDecay != 0 && decayable?[i] ?? true {
-                                    if decoupled { p[i] *= 1 - lr * weightDecay } else { g += weightDecay * p[i] }
+                            ParallelRanges.run(count: n) { r in
+                                if weightDecay == 0 {
+                                    // The same arithmetic without the decay branch, so that the loop vectorises.
+                                    for i in r {
+                                        let g = grad[i]
+                                        m[i] += w1 * (g - m[i])
+                                        v[i] = beta2 * v[i] + w2 * g * g
+                                        p[i] -= stepSize * (m[i] / (v[i].squareRoot() / correction2Root + epsilon))
+                                    }
+                                    return
                                 }
-                                m[i] += w1 * (g - m[i])  // torch: exp_avg.lerp_(grad, 1 − β1)
-                                v[i] = beta2 * v[i] + w2 * g * g
-                                p[i] -= stepSize * (m[i] / (v[i].squareRoot() / correction2Root + epsilon))
+                                for i in r {
+                                    var g = grad[i]
+                                    if decayable?[i] ?? true {
+                                        if decoupled { p[i] *= 1 - lr * weightDecay } else { g += weightDecay * p[i] }
+                                    }
+                                    m[i] += w1 * (g - m[i])  // torch: exp_avg.lerp_(grad, 1 − β1)
+                                    v[i] = beta2 * v[i] + w2 * g * g
+                                    p[i] -= stepSize * (m[i] / (v[i].squareRoot() / correction2Root + epsilon))
+                                }
                             }
                         }
                     }
