@@ -21,6 +21,19 @@ public func avgPoolForward(input: UnsafePointer<Float>, images: Int, height: Int
                 let out = output + ((n * oh + i) * ow + j) * channels
                 let corner = ((n * height + i * size) * width + j * size) * channels
                 var c = 0
+                if size == 2 {
+                    // W2's 2×2 window unrolled: the same sum, ((((0 + a) + b) + c) + d), without the window loops.
+                    let rowBelow = width * channels
+                    while c + 16 <= channels {
+                        let p = input + corner + c
+                        var sum = Vec16(repeating: 0) + load16(p)
+                        sum = sum + load16(p + channels)
+                        sum = sum + load16(p + rowBelow)
+                        sum = sum + load16(p + rowBelow + channels)
+                        store16(exactReciprocal ? sum * vinverse : sum / varea, out + c)
+                        c += 16
+                    }
+                }
                 while c + 16 <= channels {
                     var sum = Vec16(repeating: 0)
                     for dy in 0..<size {
@@ -43,13 +56,17 @@ public func avgPoolForward(input: UnsafePointer<Float>, images: Int, height: Int
 }
 
 /// Gradient of `avgPoolForward`: every input of a window gets `gradOutput/size²`; inputs in the dropped trailing
-/// rows/columns get 0. `gradInput` `[images, height, width, channels]` is overwritten.
+/// rows/columns get 0. `gradInput` `[images, height, width, channels]` is overwritten (no need to clear it first).
 public func avgPoolBackward(gradOutput: UnsafePointer<Float>, images: Int, height: Int, width: Int, channels: Int,
                             size: Int, gradInput: UnsafeMutablePointer<Float>) {
     precondition(size >= 1 && images >= 0 && height >= 0 && width >= 0 && channels >= 0)
     let oh = height / size, ow = width / size
     let area = Float(size * size), varea = Vec16(repeating: area)
-    gradInput.update(repeating: 0, count: images * height * width * channels)
+    // Every input inside a window is written below; only the dropped trailing rows/columns need zeros (none when
+    // the pool tiles the image, as on W2: a whole pass over the gradient saved).
+    if oh * size != height || ow * size != width {
+        gradInput.update(repeating: 0, count: images * height * width * channels)
+    }
     for n in 0..<images {
         for i in 0..<oh {
             for j in 0..<ow {

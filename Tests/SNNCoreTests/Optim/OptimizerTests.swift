@@ -147,3 +147,26 @@ func optimize(_ kind: OptimizerKind, lr: Float, start: [Float], steps: Int, mask
         }
     }
 }
+
+/// A long vector (vector lanes) updates every parameter exactly as a one-parameter vector does (the scalar tail).
+@Suite struct OptimizerSplitTests {
+    @Test(arguments: [
+        OptimizerKind.adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0, decoupled: false),
+        OptimizerKind.adam(beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 1e-2, decoupled: true),
+        OptimizerKind.sgd(momentum: 0.9, weightDecay: 5e-4, nesterov: true),
+        OptimizerKind.sgd(momentum: 0, weightDecay: 0, nesterov: false),
+    ])
+    func longVectorEqualsElementByElement(kind: OptimizerKind) {
+        let n = 150_001
+        let start = randomFloats(n, in: -1...1, seed: 21)
+        let grads = (0..<3).map { randomFloats(n, in: -0.1...0.1, seed: 30 + UInt64($0)) }
+        // Without a mask the vector lanes run; with one, the per-element loop. Both equal the one-element update.
+        for mask in [nil, (0..<n).map { $0 % 7 != 0 }] {
+            let whole = optimize(kind, lr: 1e-3, start: start, steps: 3, mask: mask) { s, _ in grads[s] }
+            for i in stride(from: 0, to: n, by: 1013) + [n - 1] {
+                let one = optimize(kind, lr: 1e-3, start: [start[i]], steps: 3, mask: mask.map { [$0[i]] }) { s, _ in [grads[s][i]] }
+                #expect(one[0].bitPattern == whole[i].bitPattern)
+            }
+        }
+    }
+}
