@@ -77,7 +77,8 @@ public final class TrainingSession: @unchecked Sendable {
         var loss = 0.0, correct = 0, samples = 0
         for r in results {
             try grad.add(encoded: r.gradient)
-            if network.statisticsCount > 0 { try stats.add(r.statistics) }
+            // One block per covered micro-batch, each rounded on its own: the same total however they were grouped.
+            if network.statisticsCount > 0 { for block in r.statisticsBlocks { try stats.add(Array(block)) } }
             samples += r.samples; correct += r.correct
             trainLedger.add(r.ledger)
         }
@@ -90,7 +91,7 @@ public final class TrainingSession: @unchecked Sendable {
         method.constrain(parameters: &parameters)
         recordOptimizerEvents()
         if network.statisticsCount > 0 {
-            network.applyStatistics(stats.value(times: 1 / Double(max(1, results.count))), to: &state,
+            network.applyStatistics(stats.value(times: 1 / Double(max(1, stats.contributions))), to: &state,
                                     microBatchSize: settings.microBatch)
         }
         let outcome = StepOutcome(epoch: epoch, step: step, loss: loss / Double(max(1, samples)),
