@@ -137,6 +137,8 @@ public struct WorkerMachine<Payload> {
     private var abandoned: Set<Int> = []
     /// Finished training items held for merging, per step: their items (ascending) and merged payload.
     private var held: [JobID: (items: [WorkItem], payload: Payload)] = [:]
+    /// Set while what is held waits only for the answer to a request for more work (more of its step, or NO_WORK).
+    private var heldSince: Instant?
     private var nextTaskID = 0
     /// Free slots the coordinator believes this worker wants filled.
     private var requested = 0
@@ -212,7 +214,7 @@ public struct WorkerMachine<Payload> {
             lastHeard = now
             guard phase == .registered else { return [] }
             retryAt = now + retryAfter
-            return []
+            return flushIdle(at: now)
         case .rejoinRequired:
             lastHeard = now
             guard phase == .registered else { return [] }
@@ -261,6 +263,7 @@ public struct WorkerMachine<Payload> {
         }
         retryAt = nil
         requested = max(0, requested - items.count)
+        heldSince = nil
         if includesParameters, let version = items.first?.parameterVersion {
             parameterVersion = version
         }
@@ -277,7 +280,9 @@ public struct WorkerMachine<Payload> {
             }
             backlog.append(item)
         }
-        return out + startWaiting(at: now) + requestIfNeeded(at: now)
+        out += startWaiting(at: now)
+        out += flushIdle(at: now)   // steps held whose items did not come back with this assignment
+        return out + requestIfNeeded(at: now)
     }
 
     private mutating func computeEnded(_ taskID: Int, _ outcome: ComputeOutcome, at now: Instant) -> [Directive] {
@@ -319,6 +324,13 @@ public struct WorkerMachine<Payload> {
             held[job] = entry
             return []
         }
+        // Nothing of the step left here, but the request for more work this finish sends (free slots above what the
+        // coordinator knows) may bring more of it: hold until that is answered (WORK, or NO_WORK: flushed then).
+        if phase == .registered, freeSlots > requested {
+            held[job] = entry
+            heldSince = heldSince ?? now
+            return []
+        }
         resultsSent += 1
         let items = entry.items.sorted { $0.key < $1.key }
         return [say(items.count == 1 ? .sendResult(items[0], entry.payload) : .sendMergedResult(items, entry.payload), at: now)]
@@ -348,9 +360,22 @@ public struct WorkerMachine<Payload> {
             requested = freeSlots
             out.append(say(.requestWork(freeSlots: freeSlots), at: now))
         }
+        // A safety net: what is held waiting for an answer that did not come within a heartbeat interval is sent.
+        if let since = heldSince, now - since >= heartbeatInterval {
+            out += flushIdle(at: now)
+            heldSince = nil
+        }
         if now - lastSent >= heartbeatInterval {
             out.append(say(.sendHeartbeat, at: now))
         }
+        return out
+    }
+
+    /// Sends every held step of which nothing runs or waits here (the coordinator had no more of it for this worker).
+    private mutating func flushIdle(at now: Instant) -> [Directive] {
+        var out: [Directive] = []
+        for job in held.keys.sorted() { out += flushHeld(job, at: now) }
+        if held.isEmpty { heldSince = nil }
         return out
     }
 
@@ -390,6 +415,7 @@ public struct WorkerMachine<Payload> {
     private mutating func abandonAll() -> [WorkKey] {
         let dropped = running.map(\.item.key) + backlog.map(\.key) + held.values.flatMap { $0.items.map(\.key) }
         held.removeAll()
+        heldSince = nil
         abandoned.formUnion(running.map(\.id))
         running.removeAll()
         backlog.removeAll()

@@ -41,8 +41,11 @@ import Testing
         #expect(results(first).isEmpty)
         #expect(first.contains(.requestWork(freeSlots: 1)))
         #expect(machine.heldItems == [item(1).key])
+        // The last one ends: nothing of the step is left here, and the request for more may bring more of it: held
+        // until the coordinator answers. NO_WORK: the one merged result goes out.
         let second = machine.handle(.computeFinished(taskID: tasks[0].id, "a"), at: .ms(30))
-        #expect(results(second) == [.sendMergedResult([item(0), item(1)], "b+a")])
+        #expect(results(second).isEmpty && second.contains(.requestWork(freeSlots: 2)))
+        #expect(results(machine.handle(.noWork(retryAfter: .milliseconds(500)), at: .ms(31))) == [.sendMergedResult([item(0), item(1)], "b+a")])
         #expect(machine.heldItems.isEmpty && machine.resultsSent == 1)
     }
 
@@ -60,6 +63,8 @@ import Testing
             #expect(running.count <= 2, "\(running.count) computations at once on 2 slots")
             sent += results(out)
         }
+        #expect(sent.isEmpty)
+        sent += results(machine.handle(.noWork(retryAfter: .milliseconds(500)), at: .ms(t + 1)))
         #expect(sent.count == 1)
         guard case .sendMergedResult(let items, let payload) = sent.first else { Issue.record("no merged result"); return }
         #expect(items == [item(0), item(1), item(2), item(3)])
@@ -73,7 +78,23 @@ import Testing
         #expect(results(machine.handle(.computeFinished(taskID: tasks[0].id, "e0"), at: .ms(20))) == [.sendResult(item(0, phase: .evaluate), "e0")])
         #expect(results(machine.handle(.computeFinished(taskID: tasks[1].id, "e1"), at: .ms(30))) == [.sendResult(item(1, phase: .evaluate), "e1")])
         let other = started(machine.handle(.assignment([item(0, step: 1), item(0, step: 2)], includesParameters: false), at: .ms(40)))
-        #expect(results(machine.handle(.computeFinished(taskID: other[0].id, "s1"), at: .ms(50))) == [.sendResult(item(0, step: 1), "s1")])
+        #expect(results(machine.handle(.computeFinished(taskID: other[0].id, "s1"), at: .ms(50))).isEmpty)
+        // More work comes, of another step: step 1's result goes out alone, then step 2's after NO_WORK.
+        let more = machine.handle(.assignment([item(1, step: 2)], includesParameters: false), at: .ms(60))
+        #expect(results(more) == [.sendResult(item(0, step: 1), "s1")])
+        let tasks2 = started(more)
+        _ = machine.handle(.computeFinished(taskID: other[1].id, "s2a"), at: .ms(70))
+        _ = machine.handle(.computeFinished(taskID: tasks2[0].id, "s2b"), at: .ms(80))
+        #expect(results(machine.handle(.noWork(retryAfter: .milliseconds(500)), at: .ms(90))) == [.sendMergedResult([item(0, step: 2), item(1, step: 2)], "s2a+s2b")])
+    }
+
+    @Test func aHeldResultWhoseAnswerNeverComesIsSentAfterAHeartbeatInterval() {
+        var machine = welcomed(slots: 1)
+        let task = started(machine.handle(.assignment([item(0)], includesParameters: true), at: .ms(10)))[0]
+        _ = machine.handle(.computeFinished(taskID: task.id, "a"), at: .ms(20))
+        #expect(machine.heldItems == [item(0).key])
+        #expect(results(machine.handle(.tick, at: .ms(500))).isEmpty)
+        #expect(results(machine.handle(.tick, at: .ms(1020))) == [.sendResult(item(0), "a")])
     }
 
     @Test func heldResultsAreDroppedAtAReconnectAndNeverSent() {

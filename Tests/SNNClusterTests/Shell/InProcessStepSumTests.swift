@@ -35,6 +35,9 @@ import Testing
             var out: [WorkResult] = []
             func collect() throws {
                 for _ in 0..<4 { _ = try worker.poll() }
+                // Its request for more is answered with NO_WORK (nothing more of the step): it sends what it holds.
+                try send(.noWork(NoWork(retryAfterMs: 500, reason: .waitingForStep)))
+                for _ in 0..<2 { _ = try worker.poll() }
                 while let frames = try router.receive(timeoutMs: 0) {
                     if case .result(let r) = try WireCodec.decode(Array(frames.dropFirst())).message { out.append(r) }
                 }
