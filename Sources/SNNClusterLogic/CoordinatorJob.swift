@@ -147,19 +147,21 @@ struct CoordinatorJob<Payload> {
     }
 
     /// Accepts the one result of `microBatch` (the caller has checked it is not done).
+    /// A result covering several micro-batches is stored at its first one; the others are done without an entry.
     mutating func accept(_ result: CompletedMicroBatch<Payload>) {
-        let microBatch = result.microBatch
-        if case .pending = states[microBatch] {
-            pending.removeAll { $0 == microBatch }
+        for microBatch in result.microBatches {
+            if case .pending = states[microBatch] {
+                pending.removeAll { $0 == microBatch }
+            }
+            states[microBatch] = .done
+            remaining -= 1
         }
-        states[microBatch] = .done
-        results[microBatch] = result
-        remaining -= 1
+        results[result.microBatch] = result
     }
 
-    /// All results in micro-batch order; only valid once `isComplete`.
+    /// All results in order of their first micro-batch; only valid once `isComplete`.
     func completedResults() -> JobResults<Payload> {
-        JobResults(job: id, parameterVersion: parameterVersion, results: results.map { $0! })
+        JobResults(job: id, parameterVersion: parameterVersion, results: results.compactMap { $0 })
     }
 
     private mutating func insertPending(_ microBatch: Int) {

@@ -28,6 +28,9 @@ public struct CoordinatorMachine<Payload> {
         case workRequested(WorkerID, freeSlots: Int)
         /// A worker's result for one micro-batch; `samples` is how many samples it covers.
         case resultArrived(WorkerID, key: WorkKey, parameterVersion: Int, samples: Int, payload: Payload)
+        /// A worker's one result for several micro-batches of one job (its sum over them; `keys` distinct, of one
+        /// job, ascending); `samples` is their total. Accepted whole or dropped whole.
+        case resultsArrived(WorkerID, keys: [WorkKey], parameterVersion: Int, samples: Int, payload: Payload)
         /// A worker could not compute an item it was given.
         case workFailed(WorkerID, key: WorkKey, reason: FailureReason)
         case heartbeat(WorkerID)
@@ -110,7 +113,9 @@ public struct CoordinatorMachine<Payload> {
         case .workRequested(let id, let freeSlots):
             return workRequested(id, freeSlots: freeSlots, at: now)
         case .resultArrived(let id, let key, let version, let samples, let payload):
-            return resultArrived(id, key: key, version: version, samples: samples, payload: payload, at: now)
+            return resultArrived(id, keys: [key], version: version, samples: samples, payload: payload, at: now)
+        case .resultsArrived(let id, let keys, let version, let samples, let payload):
+            return resultArrived(id, keys: keys, version: version, samples: samples, payload: payload, at: now)
         case .workFailed(let id, let key, let reason):
             return workFailed(id, key: key, reason: reason, at: now)
         case .heartbeat(let id):
@@ -303,13 +308,14 @@ public struct CoordinatorMachine<Payload> {
         return out
     }
 
-    private mutating func resultArrived(_ id: WorkerID, key: WorkKey, version: Int, samples: Int,
+    private mutating func resultArrived(_ id: WorkerID, keys: [WorkKey], version: Int, samples: Int,
                                         payload: Payload, at now: Instant) -> [Directive]
     {
+        guard let key = keys.first else { return [] }
         var out: [Directive] = []
         if workers[id] != nil {
             workers[id]!.lastSeen = now
-            workers[id]!.inFlight.remove(key)
+            for k in keys { workers[id]!.inFlight.remove(k) }
         } else if departed.contains(id) {
             out.append(send(to: id, .rejoinRequired, at: now))
         } else {
@@ -319,29 +325,34 @@ public struct CoordinatorMachine<Payload> {
             let reason: DropReason = finishedJobs.contains(key.job) ? .late : .unknownKey
             return out + [drop(key, from: id, reason)]
         }
-        guard key.microBatch >= 0, key.microBatch < job.microBatchCount else {
-            return out + [drop(key, from: id, .unknownKey)]
+        let microBatches = keys.map(\.microBatch)
+        guard keys.allSatisfy({ $0.job == job.id }), Set(microBatches).count == microBatches.count,
+              microBatches.allSatisfy({ $0 >= 0 && $0 < job.microBatchCount })
+        else {
+            return out + [drop(key, from: id, .unknownKey)] + released(keys, from: id, at: now)
         }
-        if job.isDone(key.microBatch) {
-            return out + [drop(key, from: id, .duplicate)]
+        // All or nothing: a result covering a micro-batch already done (a speculative copy won) or not held by the
+        // sender is dropped whole, and the sender's other micro-batches of it go back to the queue (uncounted).
+        if let done = keys.first(where: { job.isDone($0.microBatch) }) {
+            return out + [drop(done, from: id, .duplicate)] + released(keys, from: id, at: now)
         }
         // Only the worker the item was given to (or a speculative copy) may answer it: a faulty worker must not
         // overwrite work it was never given.
-        guard job.isHeld(key.microBatch, by: id) else {
-            return out + [drop(key, from: id, .notAssigned)]
+        if let foreign = keys.first(where: { !job.isHeld($0.microBatch, by: id) }) {
+            return out + [drop(foreign, from: id, .notAssigned)] + released(keys, from: id, at: now)
         }
         if version != job.parameterVersion {
             return out + [drop(key, from: id, .staleVersion(got: version, expected: job.parameterVersion))]
-                + rejected(key, from: id, at: now)
+                + keys.flatMap { rejected($0, from: id, at: now) }
         }
-        let expected = job.microBatches[key.microBatch].samples.count
+        let expected = microBatches.reduce(0) { $0 + job.microBatches[$1].samples.count }
         if samples != expected {
             return out + [drop(key, from: id, .sampleCountMismatch(got: samples, expected: expected))]
-                + rejected(key, from: id, at: now)
+                + keys.flatMap { rejected($0, from: id, at: now) }
         }
-        job.accept(CompletedMicroBatch(microBatch: key.microBatch, samples: samples, worker: id, payload: payload))
+        job.accept(CompletedMicroBatch(microBatches: microBatches, samples: samples, worker: id, payload: payload))
         if workers[id] != nil {
-            workers[id]!.completedMicroBatches += 1
+            workers[id]!.completedMicroBatches += keys.count
             workers[id]!.completedSamples += samples
         }
         active = job
@@ -349,6 +360,15 @@ public struct CoordinatorMachine<Payload> {
             out += finishJob(at: now)
         }
         return out
+    }
+
+    /// The sender of a dropped multi-micro-batch result no longer computes the ones it still holds: back to the
+    /// queue, not counted as failures (nothing was wrong with them).
+    private mutating func released(_ keys: [WorkKey], from id: WorkerID, at now: Instant) -> [Directive] {
+        guard keys.count > 1, workers[id] != nil, var job = active else { return [] }
+        for k in keys where k.job == job.id && job.isHeld(k.microBatch, by: id) { _ = job.release(k.microBatch, from: id) }
+        active = job
+        return dispatch(at: now)
     }
 
     private mutating func workFailed(_ id: WorkerID, key: WorkKey, reason: FailureReason, at now: Instant)

@@ -30,7 +30,7 @@ public struct ComputeTask: Hashable, Sendable, CustomStringConvertible {
 /// Every `startCompute` must eventually be answered with `computeFinished` or `computeFailed` for its
 /// task id, even for computations abandoned meanwhile: until then the slot stays occupied (the thread is
 /// busy), and the result of an abandoned one is discarded.
-public struct WorkerMachine<Payload>: Sendable {
+public struct WorkerMachine<Payload> {
     public enum State: Hashable, Sendable {
         case disconnected
         case helloSent
@@ -86,6 +86,9 @@ public struct WorkerMachine<Payload>: Sendable {
         case startCompute(ComputeTask)
         /// Send the payload of a finished computation, under this item's key and version.
         case sendResult(WorkItem, Payload)
+        /// Send one payload covering several items of one training step (their merged sum), under their keys
+        /// (ascending) and version: one RESULT per worker per step.
+        case sendMergedResult([WorkItem], Payload)
         case sendFailure(WorkItem, FailureReason)
         case sendHeartbeat
         case sendBye
@@ -112,6 +115,11 @@ public struct WorkerMachine<Payload>: Sendable {
     }
 
     public let configuration: WorkerConfiguration
+    /// How two payloads of one training step become one (nil: every item is answered on its own). With it, the
+    /// worker holds a finished training item's payload while it still has items of the same step running or
+    /// waiting, and sends the merged payload when the last of them ends: one RESULT per worker per step as long
+    /// as the coordinator keeps it supplied. A merge that fails sends the items' failure instead.
+    public let merge: (@Sendable (Payload, Payload) throws -> Payload)?
     /// The timing in force: the configuration's until welcomed, then the coordinator's.
     public private(set) var heartbeatInterval: Duration
     public private(set) var deadAfter: Duration
@@ -127,6 +135,10 @@ public struct WorkerMachine<Payload>: Sendable {
     private var backlog: [WorkItem] = []
     /// Task ids of abandoned computations still occupying a slot.
     private var abandoned: Set<Int> = []
+    /// Finished training items held for merging, per step: their items (ascending) and merged payload.
+    private var held: [JobID: (items: [WorkItem], payload: Payload)] = [:]
+    /// Set while what is held waits only for the answer to a request for more work (more of its step, or NO_WORK).
+    private var heldSince: Instant?
     private var nextTaskID = 0
     /// Free slots the coordinator believes this worker wants filled.
     private var requested = 0
@@ -135,8 +147,10 @@ public struct WorkerMachine<Payload>: Sendable {
     private var lastSent: Instant
     private var latestNow: Instant
 
-    public init(configuration: WorkerConfiguration, now: Instant = .zero) {
+    public init(configuration: WorkerConfiguration, now: Instant = .zero,
+                merge: (@Sendable (Payload, Payload) throws -> Payload)? = nil) {
         self.configuration = configuration
+        self.merge = merge
         self.heartbeatInterval = configuration.heartbeatInterval
         self.deadAfter = configuration.deadAfter
         self.lastHeard = now
@@ -200,7 +214,7 @@ public struct WorkerMachine<Payload>: Sendable {
             lastHeard = now
             guard phase == .registered else { return [] }
             retryAt = now + retryAfter
-            return []
+            return flushIdle(at: now)
         case .rejoinRequired:
             lastHeard = now
             guard phase == .registered else { return [] }
@@ -249,12 +263,14 @@ public struct WorkerMachine<Payload>: Sendable {
         }
         retryAt = nil
         requested = max(0, requested - items.count)
+        heldSince = nil
         if includesParameters, let version = items.first?.parameterVersion {
             parameterVersion = version
         }
         var out: [Directive] = []
         for item in items {
-            if running.contains(where: { $0.item.key == item.key }) || backlog.contains(where: { $0.key == item.key }) {
+            if running.contains(where: { $0.item.key == item.key }) || backlog.contains(where: { $0.key == item.key })
+                || held[item.key.job]?.items.contains(where: { $0.key == item.key }) == true {
                 out.append(.log(LogRecord(level: .debug, message: "\(item.key) assigned twice; ignored")))
                 continue
             }
@@ -264,7 +280,9 @@ public struct WorkerMachine<Payload>: Sendable {
             }
             backlog.append(item)
         }
-        return out + startWaiting(at: now) + requestIfNeeded(at: now)
+        out += startWaiting(at: now)
+        out += flushIdle(at: now)   // steps held whose items did not come back with this assignment
+        return out + requestIfNeeded(at: now)
     }
 
     private mutating func computeEnded(_ taskID: Int, _ outcome: ComputeOutcome, at now: Instant) -> [Directive] {
@@ -279,12 +297,47 @@ public struct WorkerMachine<Payload>: Sendable {
         switch outcome {
         case .failure(let failure):
             out = [say(.sendFailure(task.item, .computeError(failure)), at: now)]
+            out += flushHeld(task.item.key.job, at: now)
         case .success(let payload):
-            resultsSent += 1
-            out = [say(.sendResult(task.item, payload), at: now)]
+            out = finished(task.item, payload, at: now)
         }
         return out + startWaiting(at: now) + requestIfNeeded(at: now)
     }
+
+    /// A successful computation: sent at once, or (merging training items) held until the step's last item here ends.
+    private mutating func finished(_ item: WorkItem, _ payload: Payload, at now: Instant) -> [Directive] {
+        guard let merge, item.key.phase == .train else {
+            resultsSent += 1
+            return [say(.sendResult(item, payload), at: now)]
+        }
+        let job = item.key.job
+        var entry = (items: [item], payload: payload)
+        if let h = held.removeValue(forKey: job) {
+            do {
+                entry = (h.items + [item], try merge(h.payload, payload))
+            } catch {
+                return (h.items + [item]).map { say(.sendFailure($0, .computeError("cannot merge results: \(error)")), at: now) }
+            }
+        }
+        let stillHere = running.contains { $0.item.key.job == job } || backlog.contains { $0.key.job == job }
+        if stillHere {
+            held[job] = entry
+            return []
+        }
+        // Nothing of the step left here, but the request for more work this finish sends (free slots above what the
+        // coordinator knows) may bring more of it: hold until that is answered (WORK, or NO_WORK: flushed then).
+        if phase == .registered, freeSlots > requested {
+            held[job] = entry
+            heldSince = heldSince ?? now
+            return []
+        }
+        resultsSent += 1
+        let items = entry.items.sorted { $0.key < $1.key }
+        return [say(items.count == 1 ? .sendResult(items[0], entry.payload) : .sendMergedResult(items, entry.payload), at: now)]
+    }
+
+    /// Finished items held for merging (not yet sent).
+    public var heldItems: [WorkKey] { held.values.flatMap { $0.items.map(\.key) }.sorted() }
 
     private mutating func tick(at now: Instant) -> [Directive] {
         switch phase {
@@ -307,10 +360,33 @@ public struct WorkerMachine<Payload>: Sendable {
             requested = freeSlots
             out.append(say(.requestWork(freeSlots: freeSlots), at: now))
         }
+        // A safety net: what is held waiting for an answer that did not come within a heartbeat interval is sent.
+        if let since = heldSince, now - since >= heartbeatInterval {
+            out += flushIdle(at: now)
+            heldSince = nil
+        }
         if now - lastSent >= heartbeatInterval {
             out.append(say(.sendHeartbeat, at: now))
         }
         return out
+    }
+
+    /// Sends every held step of which nothing runs or waits here (the coordinator had no more of it for this worker).
+    private mutating func flushIdle(at now: Instant) -> [Directive] {
+        var out: [Directive] = []
+        for job in held.keys.sorted() { out += flushHeld(job, at: now) }
+        if held.isEmpty { heldSince = nil }
+        return out
+    }
+
+    /// Sends what is held for `job` once nothing of it runs or waits here any more (after a failure).
+    private mutating func flushHeld(_ job: JobID, at now: Instant) -> [Directive] {
+        guard let h = held[job], !running.contains(where: { $0.item.key.job == job }),
+              !backlog.contains(where: { $0.key.job == job }) else { return [] }
+        held[job] = nil
+        resultsSent += 1
+        let items = h.items.sorted { $0.key < $1.key }
+        return [say(items.count == 1 ? .sendResult(items[0], h.payload) : .sendMergedResult(items, h.payload), at: now)]
     }
 
     /// Starts waiting items on free slots.
@@ -337,7 +413,9 @@ public struct WorkerMachine<Payload>: Sendable {
     /// end), waiting items and parameters are forgotten. Returns the dropped keys.
     @discardableResult
     private mutating func abandonAll() -> [WorkKey] {
-        let dropped = running.map(\.item.key) + backlog.map(\.key)
+        let dropped = running.map(\.item.key) + backlog.map(\.key) + held.values.flatMap { $0.items.map(\.key) }
+        held.removeAll()
+        heldSince = nil
         abandoned.formUnion(running.map(\.id))
         running.removeAll()
         backlog.removeAll()
@@ -354,6 +432,7 @@ public struct WorkerMachine<Payload>: Sendable {
     }
 }
 
+extension WorkerMachine: Sendable where Payload: Sendable {}
 extension WorkerMachine.Event: Sendable where Payload: Sendable {}
 extension WorkerMachine.Event: Equatable where Payload: Equatable {}
 extension WorkerMachine.Event: Hashable where Payload: Hashable {}

@@ -5,12 +5,9 @@ import SNNModel
 import Glibc
 #endif
 
-/// Monotonic nanoseconds, for compute-time accounting only (never for results).
-@inline(__always) func monotonicNanos() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
+/// CPU nanoseconds of the calling thread, for compute-time accounting only (never for results): see
+/// `ComputeClock`.
+@inline(__always) func computeNanosNow() -> UInt64 { ComputeClock.threadCPUNanos() }
 
 /// The micro-batch procedure shared by the BPTT-family methods: encode, forward over the steps, softmax
 /// cross-entropy on the readout, and (training) backward through time.
@@ -27,7 +24,7 @@ struct SurrogateRunner: Sendable {
         guard work.phase.passMode == .inference, work.samples.count > Self.inferenceChunk else {
             return runPass(work, data: data, parameters: parameters, state: state, steps: steps)
         }
-        let start = monotonicNanos()
+        let start = computeNanosNow()
         var total: MicroBatchResult? = nil
         var from = 0
         while from < work.samples.count {
@@ -44,13 +41,13 @@ struct SurrogateRunner: Sendable {
             }
             from += Self.inferenceChunk
         }
-        total!.computeNanos = monotonicNanos() &- start
+        total!.computeNanos = computeNanosNow() &- start
         return total!
     }
 
     /// One forward (and, training, backward) pass over all of `work`'s samples.
     private func runPass(_ work: MicroBatch, data: LabeledImages, parameters: [Float], state: [Float], steps: Int) -> MicroBatchResult {
-        let start = monotonicNanos()
+        let start = computeNanosNow()
         let mode = work.phase.passMode, training = mode == .training
         let input = encoder.encode(work, data: data, steps: steps)
         var grads = [Float](repeating: 0, count: training ? network.parameterCount : 0)
@@ -86,6 +83,6 @@ struct SurrogateRunner: Sendable {
         let spikes = (0..<network.layers.count).map { ledger.total(mode.forwardPhase, layer: $0).spikes }
         return MicroBatchResult(gradient: grads, statistics: stats, lossSum: lossSum, correct: correct,
                                 samples: work.samples.count, ledger: ledger, spikesPerLayer: spikes, steps: steps,
-                                computeNanos: monotonicNanos() &- start)
+                                computeNanos: computeNanosNow() &- start)
     }
 }

@@ -116,7 +116,7 @@ public struct TTFS: TrainingMethod {
     /// One training micro-batch of the surrogate: forward, cross-entropy, backward, then the regularisers' gradients
     /// (added once per sample, so that the step's division by the batch size leaves them at their weight).
     func train(_ work: MicroBatch, data: LabeledImages, parameters: [Float], state: [Float]) -> MicroBatchResult {
-        let start = monotonicNanos()
+        let start = computeNanosNow()
         let input = encoder.encode(work, data: data, steps: 1)
         let modes = trainingModes(seed: work.seed, epoch: work.epoch, step: work.step)
         var grads = [Float](repeating: 0, count: network.parameterCount)
@@ -152,7 +152,7 @@ public struct TTFS: TrainingMethod {
         lossSum += addRegularizers(epoch: work.epoch, parameters: parameters, gradients: &grads, samples: work.samples.count)
         return MicroBatchResult(gradient: grads, statistics: stats, lossSum: lossSum, correct: correct,
                                 samples: work.samples.count, ledger: ledger, spikesPerLayer: [Int64](repeating: 0, count: network.layers.count),
-                                steps: 1, computeNanos: monotonicNanos() &- start)
+                                steps: 1, computeNanos: computeNanosNow() &- start)
     }
 
     /// Adds `samples ×` the gradients of the L2-I regulariser (to τ, t_d; epochs > kernelTrainingFrom) and of the TKBN
@@ -194,7 +194,7 @@ public struct TTFS: TrainingMethod {
     /// Evaluation: the trained weights as an event-driven SNN; accuracy, loss (of the output membrane potentials),
     /// spikes per layer and energy events are the SNN's.
     func evaluateSNN(_ work: MicroBatch, data: LabeledImages, parameters: [Float], state: [Float]) -> MicroBatchResult {
-        let start = monotonicNanos()
+        let start = computeNanosNow()
         let snn = TTFSNetworkSNN(method: self, parameters: parameters, state: state)
         var ledger = network.makeLedger()
         let input = encoder.encode(work, data: data, steps: 1)
@@ -211,7 +211,7 @@ public struct TTFS: TrainingMethod {
         var spikes = [Int64](repeating: 0, count: network.layers.count)
         for o in outputs { for (k, l) in kernelLayers.enumerated() { spikes[l.index] += Int64(o.spikesPerLayer[k]) } }
         return MicroBatchResult(gradient: [], statistics: [], lossSum: r.lossSum, correct: r.correct, samples: work.samples.count,
-                                ledger: ledger, spikesPerLayer: spikes, steps: snn.latency, computeNanos: monotonicNanos() &- start)
+                                ledger: ledger, spikesPerLayer: spikes, steps: snn.latency, computeNanos: computeNanosNow() &- start)
     }
 
     /// The surrogate DNN's logits in evaluation (BN running statistics, TK in `mode`), `[batch, classes]`.

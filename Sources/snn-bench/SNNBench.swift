@@ -43,6 +43,10 @@ struct SNNBench: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Directory holding the IDX files.", valueName: "dir"))
     var data = IDXDataset.defaultDirectory
 
+    /// protocols/SCALING.md's per-message costs (WireCosts.swift); hidden: a measurement for the write-up.
+    @Flag(name: .long, help: .hidden)
+    var wireCosts = false
+
     func validate() throws {
         if summarize == nil && specs.isEmpty { throw ValidationError("give one or more run specs to measure, or --summarize FILE") }
     }
@@ -64,6 +68,10 @@ struct SNNBench: ParsableCommand {
             return
         }
         Runtime.configure()
+        if wireCosts {
+            for path in specs { print(try WireCosts.measure(spec: path, data: data, rounds: rounds)) }
+            return
+        }
         for path in specs {
             var spec = try RunSpec.load(path: path)
             // One epoch beyond the trained ones for the timed rounds, so the schedule covers them.

@@ -5,8 +5,8 @@ import Testing
 
 /// PROTOCOL.md §5.2 is enough to serve an ECC conversion: a client written from the document joins
 /// `snn-coord convert --workers 1` on loopback, reads the conversion spec in WELCOME, answers the CNN and λ jobs
-/// with RESULTs laid out by hand (phase 3, then phase 2 with layers + 1 maxima; protocol version 2's 68-byte body with
-/// steps), and then receives the first closed-form WORK (phase 4, step T, split 1) carrying parameter version 2 whose
+/// with RESULTs laid out by hand (phase 3, then phase 2 with layers + 1 maxima; protocol version 3's 72-byte body with
+/// steps and M = 1, and the covered micro-batch in frame 6), and then receives the first closed-form WORK (phase 4, step T, split 1) carrying parameter version 2 whose
 /// length is the document's formula, with an empty state frame.
 extension ProtocolDocumentTests {
     @Test func aClientWrittenFromTheDocumentServesConversionWork() throws {
@@ -61,8 +61,10 @@ extension ProtocolDocumentTests {
             b += le32(samples) + le32(0) + le64(0) + le64(1)                         // samples, correct 0, loss 0.0, 1 ns
             b += le32(0) + le32(statistics.count) + le32(0) + le32(0)                // G, N, C, L
             b += le32(1)                                                             // steps: 1 for phases 2–3
+            b += le32(1)                                                             // M: covers one micro-batch
             let stats = statistics.flatMap { le32(Int($0.bitPattern)) }
-            try dealer.sendMultipart([header(type: 7, runID: runID, frames: 5), b, [], stats, [], []])
+            let covered = Array(body[8..<12])                                        // frame 6: that micro-batch
+            try dealer.sendMultipart([header(type: 7, runID: runID, frames: 6), b, [], stats, [], [], covered])
         }
 
         // Job 0: the CNN's accuracy (phase 3, test split, version 1, consecutive samples 100 at a time); job 1: λ

@@ -163,7 +163,7 @@ import Testing
     func u32(_ b: [UInt8], _ o: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(b[o + $1]) << (8 * $1) } }
 
     /// §3.1: the protocol version in every header and in HELLO.
-    static let version = 2
+    static let version = 3
 
     static var arch: String {
         #if arch(x86_64)

@@ -232,6 +232,8 @@ struct LogicClusterSimulation {
             case .requestWork(let slots): workers[id]!.up.append(.request(slots))
             case .startCompute(let task): workers[id]!.computing.append(task)
             case .sendResult(let item, let payload): workers[id]!.up.append(.result(item, payload))
+            case .sendMergedResult(let items, let payload):   // the simulation's workers have no merge: never emitted
+                for item in items { workers[id]!.up.append(.result(item, payload)) }
             case .sendFailure(let item, let reason): workers[id]!.up.append(.failure(item, reason))
             case .sendHeartbeat: workers[id]!.up.append(.heartbeat)
             case .sendBye: workers[id]!.up.append(.bye)

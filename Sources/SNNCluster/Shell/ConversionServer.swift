@@ -201,8 +201,9 @@ public final class ConversionServer {
             return
         }
         let want = spec.resultSizes(task.kind, timesteps: task.timesteps)
-        guard r.statistics.count == want.statistics, r.spikesPerLayer.count == want.spikes, r.counters.count == want.counters,
-              r.gradient.isEmpty else {
+        // Conversion results answer one micro-batch each (M = 1, PROTOCOL.md §5.2).
+        guard r.microBatches.count == 1, r.statistics.count == want.statistics, r.spikesPerLayer.count == want.spikes,
+              r.counters.count == want.counters, r.gradient.isEmpty else {
             logger.warning("rejected a result for \(r.key) from \(names[id] ?? id.rawValue): sizes do not match the conversion")
             send(.error(ErrorReply(code: .malformed, text: "result sizes do not match the conversion")), to: id)
             apply(machine.handle(.workFailed(id, key: key, reason: .computeError("malformed result")), at: now))

@@ -263,25 +263,33 @@ public final class CoordinatorServer {
     /// A RESULT: sizes checked against the run's network, then its contribution (gradient in fixed point, steps as
     /// the method simulated them) goes to the machine as the payload it will hand back in `commitStep`.
     func result(_ r: WorkResult, from id: WorkerID) {
-        let key = r.key
+        let key = r.key, keys = r.keys
         let expectGradient = key.phase == .train ? session.network.parameterCount : 0
         guard r.gradient.count == expectGradient,
-              key.phase == .evaluate || r.statistics.count == session.network.statisticsCount,
+              key.phase == .evaluate || r.statistics.count == session.network.statisticsCount * keys.count,
               r.spikesPerLayer.count == session.network.layers.count,
               let contribution = StepContribution(r, ledgerLike: session.network.makeLedger()) else {
             logger.warning("rejected a result for \(key) from \(names[id] ?? id.rawValue): sizes do not match the run's network")
             send(.error(ErrorReply(code: .malformed, text: "result sizes do not match the network")), to: id)
             dropped["malformed result", default: 0] += 1
-            // The item goes back to the queue now (a failed attempt) instead of waiting for its deadline.
-            apply(machine.handle(.workFailed(id, key: key, reason: .computeError("malformed result")), at: now))
+            // The items go back to the queue now (a failed attempt) instead of waiting for their deadline.
+            for k in keys { apply(machine.handle(.workFailed(id, key: k, reason: .computeError("malformed result")), at: now)) }
             return
         }
-        timeline.finished(key, worker: id.rawValue)
-        if let sent = assignedAt.removeValue(forKey: key) {
-            transferNanos += max(0, (clock.now - sent).nanoseconds - Int64(r.computeNanos)); transferCount += 1
+        for k in keys { timeline.finished(k, worker: id.rawValue) }
+        // Transfer time: from the last of the covered items' assignment to the result, less the compute spent after it
+        // (an estimate: the compute of a merged result is summed over its slots).
+        let sentTimes = keys.compactMap { assignedAt.removeValue(forKey: $0) }
+        if let sent = sentTimes.max() {
+            transferNanos += max(0, (clock.now - sent).nanoseconds - Int64(r.computeNanos) / Int64(max(1, keys.count))); transferCount += 1
         }
-        apply(machine.handle(.resultArrived(id, key: key, parameterVersion: Int(r.parameterVersion), samples: Int(r.samples),
-                                            payload: contribution), at: now))
+        if keys.count == 1 {
+            apply(machine.handle(.resultArrived(id, key: key, parameterVersion: Int(r.parameterVersion), samples: Int(r.samples),
+                                                payload: contribution), at: now))
+        } else {
+            apply(machine.handle(.resultsArrived(id, keys: keys, parameterVersion: Int(r.parameterVersion), samples: Int(r.samples),
+                                                 payload: contribution), at: now))
+        }
     }
 
     /// A micro-batch the worker could not compute (WORK_FAILED): back to the machine, which requeues it.

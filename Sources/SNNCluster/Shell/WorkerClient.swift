@@ -93,7 +93,9 @@ public final class WorkerClient {
         var l = Logger(label: "snn-worker")
         l.logLevel = options.quiet ? .warning : .info
         logger = l
-        machine = WorkerMachine(configuration: try WorkerConfiguration(slots: options.threads))
+        // A step's training results are summed here before sending (exact: fixed point), one RESULT per worker per step.
+        machine = WorkerMachine(configuration: try WorkerConfiguration(slots: options.threads),
+                                merge: { a, b in try a.merged(with: b) })
     }
 
     var now: Instant { clock.now }
@@ -227,6 +229,9 @@ public final class WorkerClient {
                 if let c = conversion { sendConversionResult(item, state: c); continue }   // [conversion hook]
                 resultsSent += 1
                 send(.result(WorkResult(contribution, of: item)))
+            case let .sendMergedResult(items, contribution):
+                resultsSent += 1
+                send(.result(WorkResult(contribution, of: items)))
             case let .sendFailure(item, reason):
                 send(.workFailed(WorkFailed(item, reason)))
             case .sendHeartbeat:

@@ -10,12 +10,15 @@ import SNNMethods
 /// `StepContribution(_:ledgerLike:)`), the coordinator machine holds it as its payload, and
 /// `TrainingSession.commit` sums it. Both paths round the same way, so the same seed gives the same parameters.
 public struct StepContribution: Sendable {
-    /// The micro-batches of the job this contribution covers, ascending: one today (a RESULT answers one
-    /// micro-batch); sums over several are possible because every field below is a sum.
+    /// The micro-batches of the job this contribution covers, ascending. A worker sums the training
+    /// micro-batches of one step it computed into one contribution (`merged(with:)`): every field below is a
+    /// sum, except the statistics, which stay one block per micro-batch.
     public var microBatches: [Int]
     /// Fixed-point (2^-32) sum over the samples of ∂loss/∂parameters; empty for evaluation.
     public var gradient: [Int64]
-    /// Batch statistics as floats (the coordinator rounds them to fixed point itself: a pure function).
+    /// Batch statistics as floats, one block of equal length per covered micro-batch, in `microBatches` order
+    /// (the coordinator rounds each block to fixed point itself, a pure function, and averages over
+    /// micro-batches: summing blocks as floats first would round differently).
     public var statistics: [Float]
     public var lossSum: Double
     public var correct: Int
@@ -50,4 +53,33 @@ public struct StepContribution: Sendable {
 
     /// The first micro-batch covered: the order contributions are reduced in.
     public var firstMicroBatch: Int { microBatches.first ?? 0 }
+
+    /// The statistics of each covered micro-batch, in `microBatches` order.
+    public var statisticsBlocks: [ArraySlice<Float>] {
+        let n = microBatches.count
+        guard n > 1, !statistics.isEmpty else { return statistics.isEmpty ? [] : [statistics[...]] }
+        let width = statistics.count / n
+        return (0..<n).map { statistics[($0 * width)..<(($0 + 1) * width)] }
+    }
+
+    /// This contribution and `other` (another set of micro-batches of the same job) as one: gradients, counters,
+    /// spikes, samples, correct, compute time and loss added, statistics blocks kept per micro-batch in index
+    /// order. The gradient sum is exact (fixed point), so the commit sees the same total as from separate results.
+    /// Fails on overflow of the fixed-point sum.
+    public func merged(with other: StepContribution) throws(ExactSumError) -> StepContribution {
+        var gradient = self.gradient
+        if gradient.isEmpty { gradient = other.gradient } else if !other.gradient.isEmpty {
+            do { try FixedPoint.add(into: &gradient, other.gradient) } catch { throw ExactSumError(description: error.message) }
+        }
+        let blocks = zip(microBatches, statisticsBlocks).map { ($0, $1) } + zip(other.microBatches, other.statisticsBlocks).map { ($0, $1) }
+        var ledger = self.ledger
+        ledger.add(other.ledger)
+        let spikes = spikesPerLayer.count == other.spikesPerLayer.count
+            ? zip(spikesPerLayer, other.spikesPerLayer).map { $0 &+ $1 } : spikesPerLayer
+        return StepContribution(microBatches: (microBatches + other.microBatches).sorted(), gradient: gradient,
+                                statistics: blocks.sorted { $0.0 < $1.0 }.flatMap { $0.1 },
+                                lossSum: lossSum + other.lossSum, correct: correct + other.correct,
+                                samples: samples + other.samples, ledger: ledger, spikesPerLayer: spikes,
+                                steps: max(steps, other.steps), computeNanos: computeNanos &+ other.computeNanos)
+    }
 }

@@ -78,7 +78,8 @@ public final class TrainingSession: @unchecked Sendable {
         var stats = ExactSum(count: network.statisticsCount)
         var loss = 0.0, correct = 0, samples = 0
         for r in results {
-            if network.statisticsCount > 0 { try stats.add(r.statistics) }
+            // One block per covered micro-batch, each rounded on its own: the same total however they were grouped.
+            if network.statisticsCount > 0 { for block in r.statisticsBlocks { try stats.add(Array(block)) } }
             samples += r.samples; correct += r.correct
         }
         // Exact, so the split over threads (and the order of arrival) changes no bit.
@@ -93,7 +94,7 @@ public final class TrainingSession: @unchecked Sendable {
         method.constrain(parameters: &parameters)
         recordOptimizerEvents()
         if network.statisticsCount > 0 {
-            network.applyStatistics(stats.value(times: 1 / Double(max(1, results.count))), to: &state,
+            network.applyStatistics(stats.value(times: 1 / Double(max(1, stats.contributions))), to: &state,
                                     microBatchSize: settings.microBatch)
         }
         let outcome = StepOutcome(epoch: epoch, step: step, loss: loss / Double(max(1, samples)),

@@ -50,10 +50,11 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .work: [("WORK body", 44), ("WORK samples", WireLimits.maxSamples * 4),
                      ("WORK parameters", WireLimits.maxParameters * 4), ("WORK state", WireLimits.maxParameters * 4)]
         case .noWork: [("NO_WORK body", 6)]
-        case .result: [("RESULT body", 68), ("RESULT gradient", WireLimits.maxGradient * 8),
+        case .result: [("RESULT body", 72), ("RESULT gradient", WireLimits.maxGradient * 8),
                        ("RESULT statistics", WireLimits.maxStatistics * 4),
                        ("RESULT counters", WireLimits.maxCounters * 8),
-                       ("RESULT spikes", WireLimits.maxSpikeLayers * 8)]
+                       ("RESULT spikes", WireLimits.maxSpikeLayers * 8),
+                       ("RESULT micro-batches", WireLimits.maxCoveredMicroBatches * 4)]
         case .heartbeat: [("HEARTBEAT body", 18)]
         case .bye: [("BYE body", 2 + WireLimits.maxTextBytes)]
         case .error: [("ERROR body", 4 + WireLimits.maxTextBytes)]

@@ -57,8 +57,18 @@ enum MessageValidation {
         case .result(let r):
             try key(r.key, "RESULT")
             guard r.steps >= 1 else { throw WireError(.invalidValue, "RESULT steps is 0") }
-            guard r.samples <= WireLimits.maxSamples else {
-                throw WireError(.tooLarge, "RESULT samples \(r.samples) over \(WireLimits.maxSamples)")
+            guard r.samples <= WireLimits.maxResultSamples else {
+                throw WireError(.tooLarge, "RESULT samples \(r.samples) over \(WireLimits.maxResultSamples)")
+            }
+            guard (1...WireLimits.maxCoveredMicroBatches).contains(r.microBatches.count) else {
+                throw WireError(.tooLarge, "RESULT covers \(r.microBatches.count) micro-batches; allowed 1…\(WireLimits.maxCoveredMicroBatches)")
+            }
+            guard r.microBatches[0] == r.key.microBatch, zip(r.microBatches, r.microBatches.dropFirst()).allSatisfy({ $0 < $1 }),
+                  r.microBatches.allSatisfy({ $0 >= 0 && $0 <= Int(UInt32.max) }) else {
+                throw WireError(.invalidValue, "RESULT micro-batches \(r.microBatches.prefix(8)) must ascend strictly from its micro-batch \(r.key.microBatch)")
+            }
+            guard r.statistics.count % r.microBatches.count == 0 else {
+                throw WireError(.countMismatch, "RESULT statistics \(r.statistics.count) is not one block per covered micro-batch (\(r.microBatches.count))")
             }
             guard r.correct <= r.samples else {
                 throw WireError(.invalidValue, "RESULT correct \(r.correct) exceeds samples \(r.samples)")

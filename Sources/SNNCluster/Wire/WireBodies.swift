@@ -69,15 +69,18 @@ enum WireBodies {
             w.f64(r.lossSum)
             w.u64(r.computeNanos)
             w.u32(UInt32(truncatingIfNeeded: r.gradient.count))
-            w.u32(UInt32(truncatingIfNeeded: r.statistics.count))
+            w.u32(UInt32(truncatingIfNeeded: r.statistics.count / max(1, r.microBatches.count)))
             w.u32(UInt32(truncatingIfNeeded: r.counters.count))
             w.u32(UInt32(truncatingIfNeeded: r.spikesPerLayer.count))
             w.u32(r.steps)
+            w.u32(UInt32(truncatingIfNeeded: r.microBatches.count))
             return [PayloadFrame(name: name, bytes: w.bytes, filter: .none),
                     PayloadFrame(name: "RESULT gradient", bytes: ArrayBytes.bytes(of: r.gradient), filter: .zigzagShuffle8),
                     PayloadFrame(name: "RESULT statistics", bytes: ArrayBytes.bytes(of: r.statistics), filter: .shuffle4),
                     PayloadFrame(name: "RESULT counters", bytes: ArrayBytes.bytes(of: r.counters), filter: .zigzagShuffle8),
-                    PayloadFrame(name: "RESULT spikes", bytes: ArrayBytes.bytes(of: r.spikesPerLayer), filter: .zigzagShuffle8)]
+                    PayloadFrame(name: "RESULT spikes", bytes: ArrayBytes.bytes(of: r.spikesPerLayer), filter: .zigzagShuffle8),
+                    PayloadFrame(name: "RESULT micro-batches", bytes: ArrayBytes.bytes(of: r.microBatches.map { UInt32(truncatingIfNeeded: $0) }),
+                                 filter: .shuffle4)]
         case .heartbeat(let h):
             w.u64(h.sentAtMs)
             w.u64(h.currentStep)
@@ -178,14 +181,23 @@ enum WireBodies {
             let c = Int(try r.u32("counter count"))
             let l = Int(try r.u32("spike layer count"))
             let steps = try r.u32("steps")
+            let m = Int(try r.u32("micro-batch count"))
             try r.finish()
+            guard (1...WireLimits.maxCoveredMicroBatches).contains(m) else {
+                throw WireError(.invalidValue, "RESULT micro-batch count \(m); allowed 1…\(WireLimits.maxCoveredMicroBatches)")
+            }
+            let covered: [UInt32] = try elements(raw[5], count: m, "RESULT micro-batches")
             let gradient: [Int64] = try elements(raw[1], count: g, "RESULT gradient")
-            let statistics = try floats(raw[2], count: s, "RESULT statistics")
+            guard s <= WireLimits.maxStatistics / m else {
+                throw WireError(.tooLarge, "RESULT statistics \(s) × \(m) micro-batches over \(WireLimits.maxStatistics)")
+            }
+            let statistics = try floats(raw[2], count: s * m, "RESULT statistics")
             let counters: [Int64] = try elements(raw[3], count: c, "RESULT counters")
             let spikes: [Int64] = try elements(raw[4], count: l, "RESULT spikes")
             return .result(WorkResult(key: key, parameterVersion: version, samples: samples, lossSum: loss,
                                       correct: correct, computeNanos: nanos, steps: steps, gradient: gradient,
-                                      statistics: statistics, counters: counters, spikesPerLayer: spikes))
+                                      statistics: statistics, counters: counters, spikesPerLayer: spikes,
+                                      microBatches: covered.map { Int($0) }))
         case .heartbeat:
             let sent = try r.u64("sent at")
             let step = try r.u64("current step")

@@ -6,7 +6,7 @@ import Foundation
 public enum WireCodec {
     /// The protocol version this build speaks (PROTOCOL.md: 2 added WORK_FAILED, split WORK's parameters and
     /// state into two frames and put `steps` in RESULT).
-    public static let protocolVersion: UInt16 = 2
+    public static let protocolVersion: UInt16 = 3
     /// Default: payload frames shorter than this are never compressed.
     public static let defaultCompressAbove = 512
 

@@ -20,6 +20,10 @@ public enum WireLimits {
     public static let maxSpecBytes = 1 << 20
     /// Sample indices in one WORK (and samples in one RESULT).
     public static let maxSamples = 65_536
+    /// Micro-batches one RESULT may cover (a worker's sum over its micro-batches of one step).
+    public static let maxCoveredMicroBatches = 4096
+    /// Samples one RESULT may cover (over all its micro-batches).
+    public static let maxResultSamples = 1 << 24
     /// State floats (parameters + BN running statistics) in one WORK.
     public static let maxParameters = 64 << 20
     /// Gradient elements in one RESULT.

@@ -81,9 +81,12 @@ public struct NoWork: Sendable, Equatable {
     }
 }
 
-/// RESULT, worker → coordinator: what one micro-batch produced — a `StepContribution` in wire widths.
+/// RESULT, worker → coordinator: what one or more micro-batches of one job produced — a `StepContribution` in wire
+/// widths. `key` names the first micro-batch covered; `microBatches` all of them (ascending).
 public struct WorkResult: Sendable, Equatable {
     public var key: WorkKey
+    /// The micro-batches covered, ascending, starting with `key.microBatch` (≤ 4096).
+    public var microBatches: [Int]
     /// The parameter version the work ran with.
     public var parameterVersion: UInt64
     /// Samples processed (≤ 65 536).
@@ -98,7 +101,8 @@ public struct WorkResult: Sendable, Equatable {
     public var steps: UInt32
     /// Gradient sum in fixed point (`FixedPoint`, 32 fraction bits), ≤ 64 Mi elements; empty for evaluate.
     public var gradient: [Int64]
-    /// BN batch statistics and other per-method reductions; finite, ≤ 16 Mi values.
+    /// BN batch statistics and other per-method reductions, one equal block per covered micro-batch; finite,
+    /// ≤ 16 Mi values.
     public var statistics: [Float]
     /// Event counters, flat (layer-major, `EventCounts.fields` order), ≤ 1 Mi values.
     public var counters: [Int64]
@@ -107,8 +111,9 @@ public struct WorkResult: Sendable, Equatable {
 
     public init(key: WorkKey, parameterVersion: UInt64, samples: UInt32, lossSum: Double, correct: UInt32,
                 computeNanos: UInt64, steps: UInt32, gradient: [Int64], statistics: [Float], counters: [Int64],
-                spikesPerLayer: [Int64]) {
+                spikesPerLayer: [Int64], microBatches: [Int]? = nil) {
         self.key = key
+        self.microBatches = microBatches ?? [key.microBatch]
         self.parameterVersion = parameterVersion
         self.samples = samples
         self.lossSum = lossSum
@@ -123,18 +128,28 @@ public struct WorkResult: Sendable, Equatable {
 
     /// The RESULT of `item`: its contribution as computed, in wire widths.
     public init(_ c: StepContribution, of item: WorkItem) {
-        self.init(key: item.key, parameterVersion: UInt64(item.parameterVersion), samples: UInt32(clamping: c.samples),
+        self.init(c, of: [item])
+    }
+
+    /// The one RESULT of `items` (of one job, ascending): their merged contribution.
+    public init(_ c: StepContribution, of items: [WorkItem]) {
+        var key = items[0].key
+        key.microBatch = c.firstMicroBatch
+        self.init(key: key, parameterVersion: UInt64(items[0].parameterVersion), samples: UInt32(clamping: c.samples),
                   lossSum: c.lossSum, correct: UInt32(clamping: c.correct), computeNanos: c.computeNanos,
                   steps: UInt32(clamping: c.steps), gradient: c.gradient, statistics: c.statistics,
-                  counters: c.ledger.flatCounts, spikesPerLayer: c.spikesPerLayer)
+                  counters: c.ledger.flatCounts, spikesPerLayer: c.spikesPerLayer, microBatches: c.microBatches)
     }
+
+    /// The idempotency keys of every micro-batch covered.
+    public var keys: [WorkKey] { microBatches.map { var k = key; k.microBatch = $0; return k } }
 }
 
 extension StepContribution {
     /// The contribution a RESULT carries; nil when its counters do not fit `template` (another network).
     public init?(_ r: WorkResult, ledgerLike template: EventLedger) {
         guard let ledger = EventLedger(flatCounts: r.counters, like: template) else { return nil }
-        self.init(microBatch: r.key.microBatch, gradient: r.gradient, statistics: r.statistics, lossSum: r.lossSum,
+        self.init(microBatches: r.microBatches, gradient: r.gradient, statistics: r.statistics, lossSum: r.lossSum,
                   correct: Int(r.correct), samples: Int(r.samples), ledger: ledger, spikesPerLayer: r.spikesPerLayer,
                   steps: Int(r.steps), computeNanos: r.computeNanos)
     }

@@ -69,7 +69,8 @@ import Testing
         let wire = WorkResult(c, of: Self.item)
         #expect(wire.key == Self.item.key && wire.parameterVersion == 6 && wire.steps == 2)
         let enc = try WireCodec.encode(.result(wire), runID: WireSamples.runID, compressAbove: .max)
-        #expect(enc.frames[1].count == 68 && Array(enc.frames[1][64..<68]) == [2, 0, 0, 0])   // steps at offset 64
+        #expect(enc.frames[1].count == 72 && Array(enc.frames[1][64..<68]) == [2, 0, 0, 0])   // steps at offset 64
+        #expect(Array(enc.frames[1][68..<72]) == [1, 0, 0, 0] && enc.frames[6] == [2, 0, 0, 0])  // M = 1, frame 6 = [2]
         guard case .result(let r) = try WireCodec.decode(enc.frames).message else { Issue.record("not RESULT"); return }
         let back = try #require(StepContribution(r, ledgerLike: EventLedger(layerNames: layers, timesteps: 3)))
         #expect(back.microBatches == [2] && back.steps == 2 && back.samples == 3 && back.correct == 2 && back.lossSum == 4.5)

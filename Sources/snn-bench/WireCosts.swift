@@ -1,0 +1,54 @@
+import Foundation
+import SNNCluster
+import SNNCore
+import SNNMethods
+import SNNModel
+
+/// `snn-bench --wire-costs SPEC…`: the per-message costs protocols/SCALING.md builds on, measured on this machine
+/// with a real gradient of the spec (one micro-batch run through the product's method): RESULT encode, decode and
+/// exact reduce (fixed-point add into the step's sum), WORK-with-parameters encode and decode, and the bytes of each
+/// (raw and on the wire). One JSON line per spec; times are medians of `rounds` × 20 repetitions, µs.
+enum WireCosts {
+    static func measure(spec path: String, data: String, rounds: Int) throws -> String {
+        let spec = try RunSpec.load(path: path)
+        let setup = try RunSetup.make(spec: spec, dataDirectory: data)
+        let session = TrainingSession(method: setup.method, settings: setup.settings,
+                                      trainCount: setup.train.count, testCount: setup.test.count)
+        let work = session.nextStepWork()
+        let result = session.method.run(work[0], data: setup.train, parameters: session.parameters, state: session.state)
+        let contribution = try StepContribution(microBatch: 0, result)
+        let item = WorkItem(work[0], parameterVersion: 1)
+        let runID = UUID()
+        let resultMessage = Message.result(WorkResult(contribution, of: item))
+        let workMessage = Message.work(WorkAssignment(item, values: ModelValues(parameters: session.parameters, state: session.state)))
+
+        func median(_ body: () throws -> Void) rethrows -> Double {
+            var samples: [Double] = []
+            for _ in 0..<max(1, rounds) {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                for _ in 0..<20 { try body() }
+                samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 20 / 1000)
+            }
+            return samples.sorted()[samples.count / 2]
+        }
+        let encodedResult = try WireCodec.encode(resultMessage, runID: runID)
+        let encodedWork = try WireCodec.encode(workMessage, runID: runID)
+        let resultEncode = try median { _ = try WireCodec.encode(resultMessage, runID: runID) }
+        let resultDecode = try median { _ = try WireCodec.decode(encodedResult.frames) }
+        var sum = ExactSum(count: contribution.gradient.count)
+        let reduce = try median { try sum.add(encoded: contribution.gradient) }
+        let workEncode = try median { _ = try WireCodec.encode(workMessage, runID: runID) }
+        let workDecode = try median { _ = try WireCodec.decode(encodedWork.frames) }
+        let fields: [(String, String)] = [
+            ("spec", "\"\(spec.name)\""), ("parameters", "\(session.parameters.count)"),
+            ("microBatch", "\(work[0].samples.count)"),
+            ("resultRawBytes", "\(encodedResult.rawBytes)"), ("resultWireBytes", "\(encodedResult.wireBytes)"),
+            ("workRawBytes", "\(encodedWork.rawBytes)"), ("workWireBytes", "\(encodedWork.wireBytes)"),
+            ("resultEncodeUs", String(format: "%.1f", resultEncode)), ("resultDecodeUs", String(format: "%.1f", resultDecode)),
+            ("reduceUs", String(format: "%.1f", reduce)),
+            ("workEncodeUs", String(format: "%.1f", workEncode)), ("workDecodeUs", String(format: "%.1f", workDecode)),
+            ("microBatchComputeUs", String(format: "%.0f", Double(result.computeNanos) / 1000)),
+        ]
+        return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
+    }
+}
