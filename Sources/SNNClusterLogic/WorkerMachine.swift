@@ -1,3 +1,5 @@
+import SNNMethods
+
 /// One computation the worker machine asks the shell to run on a free slot.
 ///
 /// The id is unique for the life of the machine, so a computation abandoned at a reconnect can never be

@@ -6,8 +6,8 @@ import Testing
 @Suite struct LogicWorkerStepSumTests {
     private let welcome = WelcomeInfo(heartbeatInterval: .seconds(1), deadAfter: .seconds(3))
 
-    private func item(_ microBatch: Int, step: Int = 0, phase: WorkPhase = .train) -> WorkItem {
-        WorkItem(key: WorkKey(epoch: 0, step: step, microBatch: microBatch, phase: phase), sampleIDs: [Int32(microBatch)],
+    private func item(_ microBatch: Int, step: Int = 0, evaluate: Bool = false) -> WorkItem {
+        WorkItem(key: WorkKey(epoch: 0, step: step, microBatch: microBatch, phase: evaluate ? .evaluate : .train), sampleIDs: [Int32(microBatch)],
                  parameterVersion: 0)
     }
 
@@ -72,10 +72,10 @@ import Testing
 
     @Test func evaluationItemsAndOtherStepsAreNotMerged() {
         var machine = welcomed(slots: 2)
-        let tasks = started(machine.handle(.assignment([item(0, phase: .evaluate), item(1, phase: .evaluate)], includesParameters: true),
+        let tasks = started(machine.handle(.assignment([item(0, evaluate: true), item(1, evaluate: true)], includesParameters: true),
                                            at: .ms(10)))
-        #expect(results(machine.handle(.computeFinished(taskID: tasks[0].id, "e0"), at: .ms(20))) == [.sendResult(item(0, phase: .evaluate), "e0")])
-        #expect(results(machine.handle(.computeFinished(taskID: tasks[1].id, "e1"), at: .ms(30))) == [.sendResult(item(1, phase: .evaluate), "e1")])
+        #expect(results(machine.handle(.computeFinished(taskID: tasks[0].id, "e0"), at: .ms(20))) == [.sendResult(item(0, evaluate: true), "e0")])
+        #expect(results(machine.handle(.computeFinished(taskID: tasks[1].id, "e1"), at: .ms(30))) == [.sendResult(item(1, evaluate: true), "e1")])
         let other = started(machine.handle(.assignment([item(0, step: 1), item(0, step: 2)], includesParameters: false), at: .ms(40)))
         #expect(results(machine.handle(.computeFinished(taskID: other[0].id, "s1"), at: .ms(50))).isEmpty)
         // More work comes, of another step: step 1's result goes out alone, then step 2's after NO_WORK.
