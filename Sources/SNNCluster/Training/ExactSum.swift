@@ -41,25 +41,18 @@ public struct ExactSum: Sendable, Equatable {
             let totals = SendablePointer(out.baseAddress)
             ParallelRanges.forEach(count: count, threads: threads) { range in
                 guard let t = totals.pointer else { return }
-                let lo = range.lowerBound
+                let lo = range.lowerBound, len = range.count
                 // The first two in one pass (sum), then the others added in order.
-                var k = 1
                 if contributions.count == 1 {
-                    head.withUnsafeBufferPointer { h in (t + lo).update(from: h.baseAddress! + lo, count: range.count) }
-                } else {
-                    k = 2
-                    let failed = head.withUnsafeBufferPointer { h in
-                        contributions[1].withUnsafeBufferPointer { c in
-                            FixedPointKernels.sum(h.baseAddress! + lo, c.baseAddress! + lo, count: range.count, into: t + lo)
-                        }
-                    }
-                    if let i = failed { firstOverflow.note(contribution: 1, element: lo + i); return }
+                    head.withUnsafeBufferPointer { h in (t + lo).update(from: h.baseAddress! + lo, count: len) }
+                    return
                 }
-                for k in k..<max(k, contributions.count) {
+                for k in 1..<contributions.count {
                     let failed = contributions[k].withUnsafeBufferPointer { c in
-                        FixedPointKernels.add(into: t + range.lowerBound, c.baseAddress! + range.lowerBound, count: range.count)
+                        k == 1 ? head.withUnsafeBufferPointer { h in FixedPointKernels.sum(h.baseAddress! + lo, c.baseAddress! + lo, count: len, into: t + lo) }
+                               : FixedPointKernels.add(into: t + lo, c.baseAddress! + lo, count: len)
                     }
-                    if let i = failed { firstOverflow.note(contribution: k, element: range.lowerBound + i); return }
+                    if let i = failed { firstOverflow.note(contribution: k, element: lo + i); return }
                 }
             }
             n = count
@@ -74,9 +67,9 @@ public struct ExactSum: Sendable, Equatable {
             let o = SendablePointer(out.baseAddress)
             totals.withUnsafeBufferPointer { q in
                 guard let base = q.baseAddress, o.pointer != nil else { return }
-                let source = SendableConstPointer(base)
+                let source = SendablePointer(UnsafeMutablePointer(mutating: base))   // read only
                 ParallelRanges.forEach(count: q.count, threads: threads) { r in
-                    FixedPointKernels.value(source.pointer + r.lowerBound, count: r.count, times: factor, into: o.pointer! + r.lowerBound)
+                    FixedPointKernels.value(source.pointer! + r.lowerBound, count: r.count, times: factor, into: o.pointer! + r.lowerBound)
                 }
             }
             n = totals.count
@@ -111,9 +104,4 @@ private final class OverflowRecord: @unchecked Sendable {
 private struct SendablePointer<T>: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<T>?
     init(_ p: UnsafeMutablePointer<T>?) { pointer = p }
-}
-
-private struct SendableConstPointer<T>: @unchecked Sendable {
-    let pointer: UnsafePointer<T>
-    init(_ p: UnsafePointer<T>) { pointer = p }
 }

@@ -52,13 +52,7 @@ public enum FixedPointKernels {
     /// `accumulator[i] += other[i]` for all i, wrapping; returns the first index that overflowed, or nil. On
     /// overflow every element is restored (all or nothing), as `addReference` leaves it.
     public static func add(into accumulator: UnsafeMutablePointer<Int64>, _ other: UnsafePointer<Int64>, count: Int) -> Int? {
-        var flags: Int64 = 0
-        for i in 0..<count {
-            let a = accumulator[i], b = other[i], s = a &+ b
-            flags |= (a ^ s) & (b ^ s)          // negative iff the signed addition overflowed
-            accumulator[i] = s
-        }
-        guard flags < 0 else { return nil }
+        guard wrappingSum(UnsafePointer(accumulator), other, count: count, into: accumulator) else { return nil }
         var first: Int? = nil
         for i in 0..<count {
             let s = accumulator[i], b = other[i], a = s &- b
@@ -71,15 +65,22 @@ public enum FixedPointKernels {
     /// `out[i] = a[i] + b[i]` for all i; returns the first index whose signed addition overflowed, or nil (`out` then
     /// holds wrapped sums and must be discarded). One pass where copying `a` and then `add`ing `b` would take two.
     public static func sum(_ a: UnsafePointer<Int64>, _ b: UnsafePointer<Int64>, count: Int, into out: UnsafeMutablePointer<Int64>) -> Int? {
+        guard wrappingSum(a, b, count: count, into: out) else { return nil }
+        for i in 0..<count where a[i].addingReportingOverflow(b[i]).overflow { return i }
+        return nil
+    }
+
+    /// `out[i] = a[i] &+ b[i]` (`out` may be `a`); true iff some signed addition overflowed. Branch-free, so it
+    /// vectorises: the caller finds which element only in the rare overflow case.
+    @inline(__always)
+    static func wrappingSum(_ a: UnsafePointer<Int64>, _ b: UnsafePointer<Int64>, count: Int, into out: UnsafeMutablePointer<Int64>) -> Bool {
         var flags: Int64 = 0
         for i in 0..<count {
             let x = a[i], y = b[i], s = x &+ y
             flags |= (x ^ s) & (y ^ s)          // negative iff the signed addition overflowed
             out[i] = s
         }
-        guard flags < 0 else { return nil }
-        for i in 0..<count where a[i].addingReportingOverflow(b[i]).overflow { return i }
-        return nil
+        return flags < 0
     }
 
     /// Reference of `add`: checked element by element, rolled back on the first overflow.
