@@ -29,7 +29,7 @@ struct SNNBench: ParsableCommand {
     var summarize: String?
 
     @Option(name: .long, help: "Threads (one micro-batch per thread).")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    var threads: Int = AvailableCores.count
 
     @Option(name: .long, help: "Timed training steps per round.")
     var steps: Int = 30

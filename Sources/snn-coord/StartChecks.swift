@@ -24,7 +24,7 @@ extension Start {
         session.dataLimit = limit
         // Workers wait for the next parameters while the coordinator commits, so the commit may use every core here
         // (the standalone trainer sets its --threads instead).
-        session.reductionThreads = min(8, ProcessInfo.processInfo.activeProcessorCount)
+        session.reductionThreads = min(8, AvailableCores.count)
         if let checkpoint {
             if let recorded = checkpoint.dataFingerprint, recorded != session.dataFingerprint {
                 let was = checkpoint.limit.map { "--limit \($0)" } ?? "no --limit"

@@ -66,7 +66,7 @@ extension Start {
         }
         if eval == nil {
             eval = StandaloneTrainer(session: session, train: setup.train, test: setup.test,
-                                     threads: ProcessInfo.processInfo.activeProcessorCount, runID: runID,
+                                     threads: AvailableCores.count, runID: runID,
                                      specJSON: setup.specJSON, checkpointPath: nil).evaluate(epoch: session.epoch)
         }
         recorder.partialEpoch(session)
@@ -123,7 +123,7 @@ final class LocalWorkers: @unchecked Sendable {
 
     func start(address: String) {
         guard count > 0 else { return }
-        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let cores = AvailableCores.count
         let threads = max(1, cores / count)
         lock.lock(); defer { lock.unlock() }
         for i in 0..<count {
