@@ -15,6 +15,8 @@ public final class Network: @unchecked Sendable {
     public var timesteps: Int { config.timesteps }
     public var classes: Int { layers.last!.outputShape.reduce(1, *) }
     public var layerNames: [String] { layers.map(\.name) }
+    /// Batch norm → LIF → average pool blocks, by the index of their batch norm, run forward as one pass.
+    private let fusedBlocks: [Int: BatchNormSpikingPool]
 
     public init(_ config: NetworkConfig) {
         self.config = config
@@ -59,6 +61,9 @@ public final class Network: @unchecked Sendable {
             l.statisticsOffset = st; st += l.statisticsCount
         }
         layers = built; parameterCount = p; stateCount = s; statisticsCount = st
+        var blocks: [Int: BatchNormSpikingPool] = [:]
+        for i in built.indices { if let b = BatchNormSpikingPool(built, at: i) { blocks[i] = b } }
+        fusedBlocks = blocks
     }
 
     /// Fresh caches for one micro-batch (empty until a training forward saves each layer's state).
@@ -83,10 +88,23 @@ public final class Network: @unchecked Sendable {
         return (params, state)
     }
 
-    /// Runs all layers forward and returns the logits `[batch, classes]` (row-major) and each layer's output.
-    public func forward(_ input: Activation, context: inout PassContext, caches: [LayerCache]) -> (logits: [Float], last: Activation) {
+    /// Runs all layers forward and returns the logits `[batch, classes]` (row-major) and the last layer's output.
+    ///
+    /// `fused`: batch norm → LIF → average pool blocks run as one pass (`BatchNormSpikingPool`), with the same
+    /// results, saved states and event counts as layer by layer (false: layer by layer, to measure or test that).
+    public func forward(_ input: Activation, context: inout PassContext, caches: [LayerCache],
+                        fused: Bool = BatchNormSpikingPool.enabled) -> (logits: [Float], last: Activation) {
         var x = input
-        for (i, l) in layers.enumerated() { x = l.forward(x, context: &context, cache: caches[i]) }
+        var i = 0
+        while i < layers.count {
+            if fused, let block = fusedBlocks[i], block.fuses(context.mode) {
+                x = block.forward(x, context: &context, caches: caches[i..<(i + 3)])
+                i += 3
+            } else {
+                x = layers[i].forward(x, context: &context, cache: caches[i])
+                i += 1
+            }
+        }
         return (readout(x), x)
     }
 
