@@ -108,4 +108,37 @@ public struct BatchNormSpikingPool: Sendable {
         for t in 0..<steps { context.ledger.record(context.forwardPhase, layer: pool.index, t: t, EventCounts()) }
         return y
     }
+
+    /// Whether the backward of the pool and the LIF layer can run fused: a soft reset's never reads the spikes.
+    var fusesBackward: Bool { neurons.neuron.reset != .hard }
+
+    /// The backward of the average pool and the LIF layer in one pass (`avgPoolLIFBackward`), with the same
+    /// gradient and event counts as their own backward passes; returns the gradient of the LIF input (the batch
+    /// norm's output), which the batch norm's own backward takes from there. `caches` are the block's three caches.
+    func backwardPoolAndNeurons(_ dy: Activation, context: inout PassContext, caches: ArraySlice<LayerCache>) -> Activation {
+        guard let st = caches[caches.startIndex + 1].take(SpikingLayerState.self)
+        else { preconditionFailure("\(neurons.name): backward without forward") }
+        let steps = st.steps, count = st.neuronsPerStep, (h, w, c) = (norm.shape[0], norm.shape[1], norm.shape[2])
+        precondition(dy.steps == steps && dy.features == pool.outputShape, "\(pool.name): gradient shape \(dy.features)")
+        var dx = Activation(uninitialized: st.inputSteps, batch: st.batch, features: st.features)
+        dy.data.withUnsafeBufferPointer { dp in
+            st.potentials.withUnsafeBufferPointer { pp in
+                dx.data.withUnsafeMutableBufferPointer { dxp in
+                    avgPoolLIFBackward(neurons.neuron, surrogate: neurons.surrogate, gradOutput: dp.baseAddress!,
+                                       potentials: pp.baseAddress!, steps: steps, images: st.batch, height: h, width: w,
+                                       channels: c, poolSize: pool.size, gradInput: dxp.baseAddress!, inputSteps: st.inputSteps)
+                }
+            }
+        }
+        // The pool's events, then the LIF layer's, as their own backward passes record them.
+        for t in 0..<dy.steps {
+            var e = EventCounts(); e.synapticOps = Int64(dy.stepCount * pool.size * pool.size)
+            context.ledger.record(.trainBackward, layer: pool.index, t: t, e)
+        }
+        for t in 0..<steps {
+            var e = EventCounts(); e.neuronUpdates = Int64(count); e.savedStateReads = Int64(count + (count + 31) / 32)
+            context.ledger.record(.trainBackward, layer: neurons.index, t: t, e)
+        }
+        return dx
+    }
 }

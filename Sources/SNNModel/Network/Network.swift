@@ -122,7 +122,11 @@ public final class Network: @unchecked Sendable {
     }
 
     /// Back-propagates the logits' gradient through every layer, accumulating into `context.gradients`.
-    public func backward(gradLogits: [Float], last: Activation, context: inout PassContext, caches: [LayerCache]) {
+    ///
+    /// `fused`: the average pool and LIF layer of each batch norm → LIF → average pool block (soft reset) run their
+    /// backward as one pass, with the same gradients and event counts (false: layer by layer).
+    public func backward(gradLogits: [Float], last: Activation, context: inout PassContext, caches: [LayerCache],
+                         fused: Bool = BatchNormSpikingPool.enabled) {
         let n = last.stepCount
         var dy: Activation
         if config.readout == .rate, let r = layers.last as? any RateReadout {
@@ -133,9 +137,16 @@ public final class Network: @unchecked Sendable {
             for t in 0..<last.steps { for i in 0..<n { d[t * n + i] = gradLogits[i] * scale } }
             dy = Activation(steps: last.steps, batch: last.batch, features: last.features, data: d)
         }
-        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+        var i = layers.count - 1
+        while i >= 0 {
+            if fused, i >= 2, let block = fusedBlocks[i - 2], block.fusesBackward {
+                dy = block.backwardPoolAndNeurons(dy, context: &context, caches: caches[(i - 2)...i])
+                i -= 2
+                continue
+            }
             guard let dx = layers[i].backward(dy, context: &context, cache: caches[i], needInput: i > 0) else { break }
             dy = dx
+            i -= 1
         }
     }
 

@@ -31,7 +31,7 @@ private func runPass(_ net: Network, _ params: [Float], _ state: [Float], _ x: A
                 let labels = (0..<x.batch).map { Int32($0 % net.classes) }
                 var d = [Float](repeating: 0, count: logits.count)
                 _ = softmaxCrossEntropy(logits: logits, batch: labels.count, classes: net.classes, labels: labels, scale: 1, gradLogits: &d)
-                net.backward(gradLogits: d, last: last, context: &ctx, caches: caches)
+                net.backward(gradLogits: d, last: last, context: &ctx, caches: caches, fused: fused)
             }
             out.ledger = ctx.ledger
         }}
@@ -52,7 +52,7 @@ private func runPass(_ net: Network, _ params: [Float], _ state: [Float], _ x: A
         ], readout: .spikeCount, initializer: .torchDefault(gain: 1)))
     }
 
-    /// The network's forward (and the layers' backward after it) gives the same logits, saved states, batch
+    /// The network's forward and backward give the same logits, saved states, batch
     /// statistics, event counts and gradients, bit for bit, fused and layer by layer: W2's blocks (stacked batch norm
     /// with shift, soft reset) and BNTT's (per-step batch norm), on a constant input and on one of every step.
     @Test(arguments: [(false, ResetMode.soft), (true, .soft), (false, .hard), (true, .softUnleaked)])
