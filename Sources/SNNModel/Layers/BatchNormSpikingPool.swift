@@ -19,6 +19,9 @@ public struct BatchNormSpikingPool: Sendable {
     /// Off only to measure or test the layer-by-layer path against the fused one (SNN_UNFUSED=1).
     public static let enabled = getenv("SNN_UNFUSED") == nil
 
+    /// Off only to measure saving the potentials against recomputing them (SNN_SAVE_POTENTIALS=1).
+    static let recomputesPotentials = getenv("SNN_SAVE_POTENTIALS") == nil
+
     /// The block starting at `layers[i]`, when the three layers there fit the fused kernel.
     init?(_ layers: [any Layer], at i: Int) {
         guard i + 2 < layers.count, let norm = layers[i] as? BatchNormLayer, let neurons = layers[i + 1] as? SpikingLayer,
@@ -71,7 +74,9 @@ public struct BatchNormSpikingPool: Sendable {
         let steps = context.steps, count = x.stepCount, (h, w) = (bn.shape[0], bn.shape[1])
         var y = Activation(uninitialized: steps, batch: x.batch, features: pool.outputShape, spikeLike: true)
         y.spikeMultiplicity = pool.size * pool.size
-        var potentials = training ? [Float](unsafeUninitializedCapacity: steps * count) { _, k in k = steps * count } : []
+        // A soft reset's backward recomputes the potentials from the batch norm's saved input: none are kept.
+        let recomputes = training && fusesBackward && BatchNormSpikingPool.recomputesPotentials
+        var potentials = training && !recomputes ? [Float](unsafeUninitializedCapacity: steps * count) { _, k in k = steps * count } : []
         var perStep = [Int](repeating: 0, count: steps)
         x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in
@@ -85,7 +90,7 @@ public struct BatchNormSpikingPool: Sendable {
                                                            width: w, channels: c, poolSize: pool.size, potentials: v,
                                                            output: yp.baseAddress!, stepSpikes: cp.baseAddress!)
                             }
-                            if training { potentials.withUnsafeMutableBufferPointer { run($0.baseAddress!) } } else { run(nil) }
+                            if training && !recomputes { potentials.withUnsafeMutableBufferPointer { run($0.baseAddress!) } } else { run(nil) }
                         }
                     }
                 }
@@ -100,7 +105,10 @@ public struct BatchNormSpikingPool: Sendable {
             if training { e.savedStateWrites = Int64(count + (count + 31) / 32) }
             context.ledger.record(context.forwardPhase, layer: neurons.index, t: t, e)
         }
-        if training {
+        if recomputes {
+            caches[caches.startIndex + 1].save(RecomputedSpikingLayerState(center: center, scale: scale, steps: steps, batch: x.batch,
+                                                                           features: x.features, inputSteps: x.steps))
+        } else if training {
             caches[caches.startIndex + 1].save(SpikingLayerState(potentials: potentials, spikeBits: [], steps: steps, batch: x.batch,
                                                                  features: x.features, inputSteps: x.steps))
         }
@@ -116,17 +124,45 @@ public struct BatchNormSpikingPool: Sendable {
     /// gradient and event counts as their own backward passes; returns the gradient of the LIF input (the batch
     /// norm's output), which the batch norm's own backward takes from there. `caches` are the block's three caches.
     func backwardPoolAndNeurons(_ dy: Activation, context: inout PassContext, caches: ArraySlice<LayerCache>) -> Activation {
-        guard let st = caches[caches.startIndex + 1].take(SpikingLayerState.self)
-        else { preconditionFailure("\(neurons.name): backward without forward") }
-        let steps = st.steps, count = st.neuronsPerStep, (h, w, c) = (norm.shape[0], norm.shape[1], norm.shape[2])
-        precondition(dy.steps == steps && dy.features == pool.outputShape, "\(pool.name): gradient shape \(dy.features)")
-        var dx = Activation(uninitialized: st.inputSteps, batch: st.batch, features: st.features)
-        dy.data.withUnsafeBufferPointer { dp in
-            st.potentials.withUnsafeBufferPointer { pp in
-                dx.data.withUnsafeMutableBufferPointer { dxp in
-                    avgPoolLIFBackward(neurons.neuron, surrogate: neurons.surrogate, gradOutput: dp.baseAddress!,
-                                       potentials: pp.baseAddress!, steps: steps, images: st.batch, height: h, width: w,
-                                       channels: c, poolSize: pool.size, gradInput: dxp.baseAddress!, inputSteps: st.inputSteps)
+        let (h, w, c) = (norm.shape[0], norm.shape[1], norm.shape[2])
+        let steps: Int, count: Int
+        var dx: Activation
+        if let st = caches[caches.startIndex + 1].take(RecomputedSpikingLayerState.self) {
+            guard let bn = caches[caches.startIndex].saved(BatchNormLayerState.self)
+            else { preconditionFailure("\(norm.name): backward without forward") }
+            steps = st.steps; count = st.batch * st.features.reduce(1, *)
+            precondition(dy.steps == steps && dy.features == pool.outputShape, "\(pool.name): gradient shape \(dy.features)")
+            dx = Activation(uninitialized: st.inputSteps, batch: st.batch, features: st.features)
+            let beta: UnsafePointer<Float>? = norm.shift ? context.parameters + norm.parameterOffset + norm.groups * c : nil
+            dy.data.withUnsafeBufferPointer { dp in
+                bn.input.data.withUnsafeBufferPointer { xp in
+                    dx.data.withUnsafeMutableBufferPointer { dxp in
+                        st.center.withUnsafeBufferPointer { cen in
+                            st.scale.withUnsafeBufferPointer { sc in
+                                let affine = ChannelAffine(center: cen.baseAddress!, scale: sc.baseAddress!, shift: beta, perStep: norm.perStep)
+                                batchNormLIFAvgPoolRecomputedBackward(neurons.neuron, surrogate: neurons.surrogate, affine: affine,
+                                                                      input: xp.baseAddress!, inputSteps: st.inputSteps, steps: steps,
+                                                                      images: st.batch, height: h, width: w, channels: c,
+                                                                      poolSize: pool.size, gradOutput: dp.baseAddress!,
+                                                                      gradInput: dxp.baseAddress!)
+                            }
+                        }
+                    }
+                }
+            }
+        } else {
+            guard let st = caches[caches.startIndex + 1].take(SpikingLayerState.self)
+            else { preconditionFailure("\(neurons.name): backward without forward") }
+            steps = st.steps; count = st.neuronsPerStep
+            precondition(dy.steps == steps && dy.features == pool.outputShape, "\(pool.name): gradient shape \(dy.features)")
+            dx = Activation(uninitialized: st.inputSteps, batch: st.batch, features: st.features)
+            dy.data.withUnsafeBufferPointer { dp in
+                st.potentials.withUnsafeBufferPointer { pp in
+                    dx.data.withUnsafeMutableBufferPointer { dxp in
+                        avgPoolLIFBackward(neurons.neuron, surrogate: neurons.surrogate, gradOutput: dp.baseAddress!,
+                                           potentials: pp.baseAddress!, steps: steps, images: st.batch, height: h, width: w,
+                                           channels: c, poolSize: pool.size, gradInput: dxp.baseAddress!, inputSteps: st.inputSteps)
+                    }
                 }
             }
         }

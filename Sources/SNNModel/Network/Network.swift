@@ -139,7 +139,9 @@ public final class Network: @unchecked Sendable {
         }
         var i = layers.count - 1
         while i >= 0 {
-            if fused, i >= 2, let block = fusedBlocks[i - 2], block.fusesBackward {
+            // A fused forward that kept no potentials (`RecomputedSpikingLayerState`) needs the fused backward.
+            if i >= 2, let block = fusedBlocks[i - 2], block.fusesBackward,
+               fused || caches[i - 1].saved(RecomputedSpikingLayerState.self) != nil {
                 dy = block.backwardPoolAndNeurons(dy, context: &context, caches: caches[(i - 2)...i])
                 i -= 2
                 continue

@@ -55,4 +55,51 @@ import SNNCore
             }
         }
     }
+
+    /// Recomputing the potentials from the batch norm's input gives the backward of the saved ones, bit for bit.
+    @Test(arguments: 0..<cases.count)
+    func recomputedPotentialsGiveTheSameGradient(index: Int) {
+        var (p, surrogate) = Self.cases[index]
+        let shapes: [(images: Int, height: Int, width: Int, channels: Int, size: Int)] = [
+            (2, 4, 4, 16, 2), (1, 5, 7, 3, 2), (2, 6, 5, 20, 2), (1, 7, 6, 32, 3),
+        ]
+        var seed = UInt64(70 * index)
+        for comparison in ThresholdComparison.allCases {
+            p.comparison = comparison
+            for s in shapes {
+                for (steps, inputSteps, perStep) in [(5, 5, false), (6, 1, false), (4, 4, true), (3, 1, true)] {
+                    seed += 1
+                    let groups = perStep ? steps : 1, count = s.images * s.height * s.width * s.channels
+                    let pooled = s.images * (s.height / s.size) * (s.width / s.size) * s.channels
+                    let x = randomFloats(inputSteps * count, in: -1...2, seed: seed)
+                    let center = randomFloats(groups * s.channels, in: -0.3...0.3, seed: seed + 1)
+                    let scale = randomFloats(groups * s.channels, in: 0.2...1.6, seed: seed + 2)
+                    let shift = randomFloats(groups * s.channels, in: -0.4...0.6, seed: seed + 3)
+                    let gradOutput = randomFloats(steps * pooled, in: -1...1, seed: seed + 4)
+                    var potentials = [Float](repeating: .nan, count: steps * count)
+                    var output = [Float](repeating: .nan, count: steps * pooled), stepSpikes = [Int](repeating: 0, count: steps)
+                    var want = [Float](repeating: .nan, count: inputSteps * count), got = want
+                    center.withUnsafeBufferPointer { cp in scale.withUnsafeBufferPointer { sp in shift.withUnsafeBufferPointer { hp in
+                        let affine = ChannelAffine(center: cp.baseAddress!, scale: sp.baseAddress!, shift: hp.baseAddress!, perStep: perStep)
+                        potentials.withUnsafeMutableBufferPointer { pp in
+                            batchNormLIFAvgPoolForward(p, affine: affine, input: x, inputSteps: inputSteps, steps: steps,
+                                                       images: s.images, height: s.height, width: s.width, channels: s.channels,
+                                                       poolSize: s.size, potentials: pp.baseAddress!, output: &output,
+                                                       stepSpikes: &stepSpikes)
+                        }
+                        batchNormLIFAvgPoolRecomputedBackward(p, surrogate: surrogate, affine: affine, input: x, inputSteps: inputSteps,
+                                                              steps: steps, images: s.images, height: s.height, width: s.width,
+                                                              channels: s.channels, poolSize: s.size, gradOutput: gradOutput,
+                                                              gradInput: &got)
+                    }}}
+                    avgPoolLIFBackward(p, surrogate: surrogate, gradOutput: gradOutput, potentials: potentials, steps: steps,
+                                       images: s.images, height: s.height, width: s.width, channels: s.channels,
+                                       poolSize: s.size, gradInput: &want, inputSteps: inputSteps)
+                    let label = "\(p) \(surrogate) \(s) steps \(steps)/\(inputSteps) perStep \(perStep)"
+                    #expect(got == want, "\(label)")
+                    #expect(want.contains { $0 != 0 } && stepSpikes.reduce(0, +) > 0, "\(label)")
+                }
+            }
+        }
+    }
 }
