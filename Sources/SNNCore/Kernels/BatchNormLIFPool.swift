@@ -93,13 +93,16 @@ private func fusedKernel<R: FusedReset, C: FusedComparison, K: FusedPotentials>(
     let exactReciprocal = (s * s) & (s * s - 1) == 0, vinverse = Vec16(repeating: 1 / area)
     let bandCapacity = max(1, s * rowLength)
     var total = 0
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * bandCapacity) { buffer in
-        let u = buffer.baseAddress!, spikes = u + bandCapacity
+    // The same input and affine map at every step: the band's normalised input is computed once, not T times.
+    let constant = k.inputSteps == 1 && !a.perStep
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * bandCapacity) { buffer in
+        let u = buffer.baseAddress!, spikes = u + bandCapacity, normalised = spikes + bandCapacity
         for n in 0..<k.images {
             var r0 = 0
             while r0 < h {
                 let rows = min(s, h - r0), pixels = rows * w, base = (n * h + r0) * rowLength
                 u.initialize(repeating: p.initialPotential, count: rows * rowLength)
+                if constant { normaliseBand(a, input + base, pixels: pixels, channels: ch, into: normalised) }
                 for t in 0..<k.steps {
                     let x = input + t * inputStride + base, v = potentials + t * stepCount + base
                     let g = a.perStep ? t * ch : 0
@@ -111,8 +114,11 @@ private func fusedKernel<R: FusedReset, C: FusedComparison, K: FusedPotentials>(
                         var c = 0
                         while c < vectorChannels {
                             let at = o + c
-                            var y = (load16(x + at) - load16(center + c)) * load16(scale + c)
-                            if let shift { y = y + load16(shift + c) }
+                            var y: Vec16
+                            if constant { y = load16(normalised + at) } else {
+                                y = (load16(x + at) - load16(center + c)) * load16(scale + c)
+                                if let shift { y = y + load16(shift + c) }
+                            }
                             var uj = leak * load16(u + at) + gain * y
                             let m = orEqual ? (uj .>= level) : (uj .> level)
                             if kept { store16(uj, v + at) }
@@ -124,8 +130,11 @@ private func fusedKernel<R: FusedReset, C: FusedComparison, K: FusedPotentials>(
                         }
                         while c < ch {
                             let at = o + c
-                            var y = (x[at] - center[c]) * scale[c]
-                            if let shift { y = y + shift[c] }
+                            var y: Float
+                            if constant { y = normalised[at] } else {
+                                y = (x[at] - center[c]) * scale[c]
+                                if let shift { y = y + shift[c] }
+                            }
                             var uj = leak1 * u[at] + gain1 * y
                             let fire = orEqual ? (uj >= level1) : (uj > level1)
                             if kept { v[at] = uj }
@@ -214,4 +223,28 @@ public func batchNormLIFAvgPoolForwardReference(
         }
     }
     return (potentials, output, stepSpikes)
+}
+
+/// `y = (x − center[c])·scale[c] (+ shift[c])` for `pixels` pixels of one band (the map of step 0), the same
+/// operations as the fused loops (and `applyAffine`) apply.
+@inline(__always)
+func normaliseBand(_ a: ChannelAffine, _ x: UnsafePointer<Float>, pixels: Int, channels ch: Int,
+                   into y: UnsafeMutablePointer<Float>) {
+    let vectorChannels = ch / 16 * 16
+    for pix in 0..<pixels {
+        let o = pix * ch
+        var c = 0
+        while c < vectorChannels {
+            var v = (load16(x + o + c) - load16(a.center + c)) * load16(a.scale + c)
+            if let shift = a.shift { v = v + load16(shift + c) }
+            store16(v, y + o + c)
+            c += 16
+        }
+        while c < ch {
+            var v = (x[o + c] - a.center[c]) * a.scale[c]
+            if let shift = a.shift { v = v + shift[c] }
+            y[o + c] = v
+            c += 1
+        }
+    }
 }

@@ -58,15 +58,17 @@ private func recomputeKernel<S: SurrogateSIMD, C: RecomputeComparison>(
     let leak1 = p.leak, gain1 = p.inputGain, theta1 = p.resetAmount, level1 = p.firingLevel
     let area = Float(s * s), varea = Vec16(repeating: area)
     let band = max(1, s * rowLength)
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: (4 + max(1, steps)) * band) { buffer in
+    let constant = k.inputSteps == 1 && !a.perStep
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: (5 + max(1, steps)) * band) { buffer in
         let u = buffer.baseAddress!, deltas = u + band, sums = deltas + band, grads = sums + band
-        let potentials = grads + band   // [steps, band]
+        let normalised = grads + band, potentials = normalised + band   // [steps, band]
         for n in 0..<k.images {
             var r0 = 0
             while r0 < h {
                 let rows = min(s, h - r0), length = rows * rowLength, base = (n * h + r0) * rowLength
                 // Forward: the band's potentials of every step, as `batchNormLIFAvgPoolForward` computes them.
                 u.initialize(repeating: p.initialPotential, count: length)
+                if constant { normaliseBand(a, input + base, pixels: rows * w, channels: ch, into: normalised) }
                 for t in 0..<steps {
                     let x = input + t * inputStride + base, v = potentials + t * band
                     let g = a.perStep ? t * ch : 0
@@ -76,8 +78,11 @@ private func recomputeKernel<S: SurrogateSIMD, C: RecomputeComparison>(
                         var c = 0
                         while c < vectorChannels {
                             let at = o + c
-                            var y = (load16(x + at) - load16(center + c)) * load16(scale + c)
-                            if let shift { y = y + load16(shift + c) }
+                            var y: Vec16
+                            if constant { y = load16(normalised + at) } else {
+                                y = (load16(x + at) - load16(center + c)) * load16(scale + c)
+                                if let shift { y = y + load16(shift + c) }
+                            }
                             var uj = leak * load16(u + at) + gain * y
                             let m = orEqual ? (uj .>= level) : (uj .> level)
                             store16(uj, v + at)
@@ -87,8 +92,11 @@ private func recomputeKernel<S: SurrogateSIMD, C: RecomputeComparison>(
                         }
                         while c < ch {
                             let at = o + c
-                            var y = (x[at] - center[c]) * scale[c]
-                            if let shift { y = y + shift[c] }
+                            var y: Float
+                            if constant { y = normalised[at] } else {
+                                y = (x[at] - center[c]) * scale[c]
+                                if let shift { y = y + shift[c] }
+                            }
                             var uj = leak1 * u[at] + gain1 * y
                             let fire = orEqual ? (uj >= level1) : (uj > level1)
                             v[at] = uj
