@@ -17,30 +17,54 @@ public func batchNormForwardTraining(x: UnsafePointer<Float>, groups: Int, rows:
                                      invStd: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>) {
     precondition(rows > 0 && channels >= 0 && groups >= 0, "batch norm needs at least one row")
     guard channels > 0 else { return }
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: groups * channels) { scaleBuffer in
+        let scale = scaleBuffer.baseAddress!
+        batchNormStatistics(x: x, groups: groups, rows: rows, channels: channels, gamma: gamma, epsilon: epsilon,
+                            mean: mean, invStd: invStd, variance: variance, scale: scale)
+        for g in 0..<groups {
+            let s = g * channels
+            applyAffine(x + g * rows * channels, rows: rows, channels: channels, center: mean + s, scale: scale + s,
+                        shift: beta.map { $0 + s }, into: y + g * rows * channels)
+        }
+    }
+}
+
+/// The batch statistics of the training-mode forward without applying them: `mean`, `invStd`, the biased
+/// `variance` and `scale = gamma·invStd` per (group, channel), so that `y = (x − mean)·scale + beta` (what
+/// `batchNormForwardTraining` writes, and what `batchNormLIFAvgPoolForward` applies on the fly).
+public func batchNormStatistics(x: UnsafePointer<Float>, groups: Int, rows: Int, channels: Int,
+                                gamma: UnsafePointer<Float>, epsilon: Float, mean: UnsafeMutablePointer<Float>,
+                                invStd: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>,
+                                scale: UnsafeMutablePointer<Float>) {
+    precondition(rows > 0 && channels >= 0 && groups >= 0, "batch norm needs at least one row")
+    guard channels > 0 else { return }
     let n = Double(rows)
     withUnsafeTemporaryAllocation(of: Double.self, capacity: channels) { totalsBuffer in
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: channels) { scaleBuffer in
-            let totals = totalsBuffer.baseAddress!, scale = scaleBuffer.baseAddress!
-            for g in 0..<groups {
-                let xg = x + g * rows * channels, yg = y + g * rows * channels, s = g * channels
-                let mu = mean + s
-                channelSums(rows: rows, channels: channels, into: totals,
-                            { o, _ in load16(xg + o) }, { o, _ in xg[o] })
-                for c in 0..<channels { mu[c] = Float(totals[c] / n) }
-                channelSums(rows: rows, channels: channels, into: totals,
-                            { o, c in let d = load16(xg + o) - load16(mu + c); return d * d },
-                            { o, c in let d = xg[o] - mu[c]; return d * d })
-                for c in 0..<channels {
-                    let v = Float(totals[c] / n)
-                    variance[s + c] = v
-                    invStd[s + c] = 1 / (v + epsilon).squareRoot()
-                    scale[c] = gamma[s + c] * invStd[s + c]
-                }
-                applyAffine(xg, rows: rows, channels: channels, center: mu, scale: scale,
-                            shift: beta.map { $0 + s }, into: yg)
+        let totals = totalsBuffer.baseAddress!
+        for g in 0..<groups {
+            let xg = x + g * rows * channels, s = g * channels
+            let mu = mean + s
+            channelSums(rows: rows, channels: channels, into: totals,
+                        { o, _ in load16(xg + o) }, { o, _ in xg[o] })
+            for c in 0..<channels { mu[c] = Float(totals[c] / n) }
+            channelSums(rows: rows, channels: channels, into: totals,
+                        { o, c in let d = load16(xg + o) - load16(mu + c); return d * d },
+                        { o, c in let d = xg[o] - mu[c]; return d * d })
+            for c in 0..<channels {
+                let v = Float(totals[c] / n)
+                variance[s + c] = v
+                invStd[s + c] = 1 / (v + epsilon).squareRoot()
+                scale[s + c] = gamma[s + c] * invStd[s + c]
             }
         }
     }
+}
+
+/// The inference-mode scale per (group, channel), `gamma/√(runningVariance + epsilon)`: with `center =
+/// runningMean` and `shift = beta`, `batchNormForwardInference`'s affine map.
+public func batchNormInferenceScale(count: Int, gamma: UnsafePointer<Float>, runningVariance: UnsafePointer<Float>,
+                                    epsilon: Float, scale: UnsafeMutablePointer<Float>) {
+    for i in 0..<count { scale[i] = gamma[i] / (runningVariance[i] + epsilon).squareRoot() }
 }
 
 /// Inference-mode forward: normalises with stored running statistics, `y = gamma·(x − runningMean)/√(runningVariance

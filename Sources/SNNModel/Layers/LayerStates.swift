@@ -115,3 +115,18 @@ public final class TTFSKernelLayerState: LayerState {
         self.input = input; self.output = output; self.mode = mode
     }
 }
+
+/// `SpikingLayer` inside a fused batch norm → LIF → average pool block with a soft reset (`BatchNormSpikingPool`):
+/// no potentials. The block's backward recomputes them from the batch norm's saved input through the same affine
+/// map, bit for bit (`batchNormLIFAvgPoolRecomputedBackward`), instead of writing and reading T·N floats.
+public final class RecomputedSpikingLayerState: LayerState {
+    /// The affine map the forward applied, per (group, channel): the batch mean and `gamma·invStd` (the shift is the
+    /// batch norm's β, read from the parameters).
+    public let center: [Float], scale: [Float]
+    /// The output's steps, batch and feature shape; steps of the input current (1: constant).
+    public let steps: Int, batch: Int, features: [Int], inputSteps: Int
+    public init(center: [Float], scale: [Float], steps: Int, batch: Int, features: [Int], inputSteps: Int) {
+        self.center = center; self.scale = scale
+        self.steps = steps; self.batch = batch; self.features = features; self.inputSteps = inputSteps
+    }
+}

@@ -15,6 +15,8 @@ public final class Network: @unchecked Sendable {
     public var timesteps: Int { config.timesteps }
     public var classes: Int { layers.last!.outputShape.reduce(1, *) }
     public var layerNames: [String] { layers.map(\.name) }
+    /// Batch norm → LIF → average pool blocks, by the index of their batch norm, run forward as one pass.
+    private let fusedBlocks: [Int: BatchNormSpikingPool]
 
     public init(_ config: NetworkConfig) {
         self.config = config
@@ -59,6 +61,9 @@ public final class Network: @unchecked Sendable {
             l.statisticsOffset = st; st += l.statisticsCount
         }
         layers = built; parameterCount = p; stateCount = s; statisticsCount = st
+        var blocks: [Int: BatchNormSpikingPool] = [:]
+        for i in built.indices { if let b = BatchNormSpikingPool(built, at: i) { blocks[i] = b } }
+        fusedBlocks = blocks
     }
 
     /// Fresh caches for one micro-batch (empty until a training forward saves each layer's state).
@@ -83,10 +88,23 @@ public final class Network: @unchecked Sendable {
         return (params, state)
     }
 
-    /// Runs all layers forward and returns the logits `[batch, classes]` (row-major) and each layer's output.
-    public func forward(_ input: Activation, context: inout PassContext, caches: [LayerCache]) -> (logits: [Float], last: Activation) {
+    /// Runs all layers forward and returns the logits `[batch, classes]` (row-major) and the last layer's output.
+    ///
+    /// `fused`: batch norm → LIF → average pool blocks run as one pass (`BatchNormSpikingPool`), with the same
+    /// results, saved states and event counts as layer by layer (false: layer by layer, to measure or test that).
+    public func forward(_ input: Activation, context: inout PassContext, caches: [LayerCache],
+                        fused: Bool = BatchNormSpikingPool.enabled) -> (logits: [Float], last: Activation) {
         var x = input
-        for (i, l) in layers.enumerated() { x = l.forward(x, context: &context, cache: caches[i]) }
+        var i = 0
+        while i < layers.count {
+            if fused, let block = fusedBlocks[i], block.fuses(context.mode) {
+                x = block.forward(x, context: &context, caches: caches[i..<(i + 3)])
+                i += 3
+            } else {
+                x = layers[i].forward(x, context: &context, cache: caches[i])
+                i += 1
+            }
+        }
         return (readout(x), x)
     }
 
@@ -104,7 +122,11 @@ public final class Network: @unchecked Sendable {
     }
 
     /// Back-propagates the logits' gradient through every layer, accumulating into `context.gradients`.
-    public func backward(gradLogits: [Float], last: Activation, context: inout PassContext, caches: [LayerCache]) {
+    ///
+    /// `fused`: the average pool and LIF layer of each batch norm → LIF → average pool block (soft reset) run their
+    /// backward as one pass, with the same gradients and event counts (false: layer by layer).
+    public func backward(gradLogits: [Float], last: Activation, context: inout PassContext, caches: [LayerCache],
+                         fused: Bool = BatchNormSpikingPool.enabled) {
         let n = last.stepCount
         var dy: Activation
         if config.readout == .rate, let r = layers.last as? any RateReadout {
@@ -115,9 +137,18 @@ public final class Network: @unchecked Sendable {
             for t in 0..<last.steps { for i in 0..<n { d[t * n + i] = gradLogits[i] * scale } }
             dy = Activation(steps: last.steps, batch: last.batch, features: last.features, data: d)
         }
-        for i in stride(from: layers.count - 1, through: 0, by: -1) {
+        var i = layers.count - 1
+        while i >= 0 {
+            // A fused forward that kept no potentials (`RecomputedSpikingLayerState`) needs the fused backward.
+            if i >= 2, let block = fusedBlocks[i - 2], block.fusesBackward,
+               fused || caches[i - 1].saved(RecomputedSpikingLayerState.self) != nil {
+                dy = block.backwardPoolAndNeurons(dy, context: &context, caches: caches[(i - 2)...i])
+                i -= 2
+                continue
+            }
             guard let dx = layers[i].backward(dy, context: &context, cache: caches[i], needInput: i > 0) else { break }
             dy = dx
+            i -= 1
         }
     }
 

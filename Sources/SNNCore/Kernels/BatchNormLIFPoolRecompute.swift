@@ -1,0 +1,155 @@
+// The backward of a batch norm → LIF → average pool block without saved potentials: each band of image rows
+// recomputes its potentials from the batch norm's input (the affine map and the LIF recursion, as
+// `batchNormLIFAvgPoolForward` computes them, so the same bits) into an L1/L2-sized buffer, then runs the backward
+// of `avgPoolLIFBackward` over them.
+//
+// Saving the potentials costs a write of T·N floats in the forward and a read in the backward (W2's first block:
+// 26 MB each per micro-batch); recomputing them reads the batch norm's input, which is saved anyway and, on W2's
+// first block, is one step (the image's convolution, the same at every step), so the pass reads an eighth as much.
+
+/// `avgPoolLIFBackward` with the potentials recomputed from `input` through `affine` (soft resets only).
+///
+/// `input`, `inputSteps` and `affine` are what `batchNormLIFAvgPoolForward` was given; `gradOutput` is the gradient
+/// of its pooled output; `gradInput` is overwritten with the gradient of the LIF input current (the batch norm's
+/// output), `[steps, …]` or summed over the steps `[1, …]` when `inputSteps == 1`.
+public func batchNormLIFAvgPoolRecomputedBackward(_ p: LIFParameters, surrogate: Surrogate, affine: ChannelAffine,
+                                                  input: UnsafePointer<Float>, inputSteps: Int, steps: Int, images: Int,
+                                                  height: Int, width: Int, channels: Int, poolSize: Int,
+                                                  gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>) {
+    precondition(p.reset != .hard, "a hard reset's backward reads the spikes: run avgPoolBackward and lifBackward")
+    precondition(inputSteps == steps || inputSteps == 1, "LIF input has \(inputSteps) steps; expected 1 or \(steps)")
+    precondition(poolSize >= 1 && steps >= 0 && images >= 0 && height >= 0 && width >= 0 && channels >= 0)
+    let k = RecomputeShape(steps: steps, inputSteps: inputSteps, images: images, height: height, width: width,
+                           channels: channels, size: poolSize)
+    func run<S: SurrogateSIMD, C: RecomputeComparison>(_ sg: S, _: C.Type) {
+        recomputeKernel(p, sg, affine, input, k, gradOutput, gradInput, C.self)
+    }
+    func run<S: SurrogateSIMD>(_ sg: S) {
+        if p.comparison == .greaterOrEqual { run(sg, RecomputeAtOrAbove.self) } else { run(sg, RecomputeAbove.self) }
+    }
+    switch surrogate {
+    case .triangular(let scale): run(TriangularSIMD(scale: scale, threshold: p.threshold))
+    case .atan(let alpha): run(ATanSIMD(alpha: alpha, threshold: p.threshold))
+    case .sigmoid(let alpha): run(SigmoidSIMD(alpha: alpha, threshold: p.threshold))
+    }
+}
+
+private struct RecomputeShape {
+    let steps: Int, inputSteps: Int, images: Int, height: Int, width: Int, channels: Int, size: Int
+}
+
+private protocol RecomputeComparison { static var orEqual: Bool { get } }
+private enum RecomputeAbove: RecomputeComparison { static var orEqual: Bool { false } }
+private enum RecomputeAtOrAbove: RecomputeComparison { static var orEqual: Bool { true } }
+
+private func recomputeKernel<S: SurrogateSIMD, C: RecomputeComparison>(
+    _ p: LIFParameters, _ sg: S, _ a: ChannelAffine, _ input: UnsafePointer<Float>, _ k: RecomputeShape,
+    _ gradOutput: UnsafePointer<Float>, _ gradInput: UnsafeMutablePointer<Float>, _: C.Type
+) {
+    let orEqual = C.orEqual
+    let (h, w, ch, s, steps) = (k.height, k.width, k.channels, k.size, k.steps)
+    let oh = h / s, ow = w / s
+    let rowLength = w * ch, stepCount = k.images * h * rowLength, outputStep = k.images * oh * ow * ch
+    let inputStride = k.inputSteps == 1 ? 0 : stepCount
+    let shared = k.inputSteps == 1 && steps != 1
+    let vectorChannels = ch / 16 * 16
+    let leak = Vec16(repeating: p.leak), gain = Vec16(repeating: p.inputGain)
+    let theta = Vec16(repeating: p.resetAmount), level = Vec16(repeating: p.firingLevel), zero = Vec16(repeating: 0)
+    let leak1 = p.leak, gain1 = p.inputGain, theta1 = p.resetAmount, level1 = p.firingLevel
+    let area = Float(s * s), varea = Vec16(repeating: area)
+    let band = max(1, s * rowLength)
+    let constant = k.inputSteps == 1 && !a.perStep
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: (5 + max(1, steps)) * band) { buffer in
+        let u = buffer.baseAddress!, deltas = u + band, sums = deltas + band, grads = sums + band
+        let normalised = grads + band, potentials = normalised + band   // [steps, band]
+        for n in 0..<k.images {
+            var r0 = 0
+            while r0 < h {
+                let rows = min(s, h - r0), length = rows * rowLength, base = (n * h + r0) * rowLength
+                // Forward: the band's potentials of every step, as `batchNormLIFAvgPoolForward` computes them.
+                u.initialize(repeating: p.initialPotential, count: length)
+                if constant { normaliseBand(a, input + base, pixels: rows * w, channels: ch, into: normalised) }
+                for t in 0..<steps {
+                    let x = input + t * inputStride + base, v = potentials + t * band
+                    let g = a.perStep ? t * ch : 0
+                    let center = a.center + g, scale = a.scale + g, shift = a.shift.map { $0 + g }
+                    for pix in 0..<(rows * w) {
+                        let o = pix * ch
+                        var c = 0
+                        while c < vectorChannels {
+                            let at = o + c
+                            var y: Vec16
+                            if constant { y = load16(normalised + at) } else {
+                                y = (load16(x + at) - load16(center + c)) * load16(scale + c)
+                                if let shift { y = y + load16(shift + c) }
+                            }
+                            var uj = leak * load16(u + at) + gain * y
+                            let m = orEqual ? (uj .>= level) : (uj .> level)
+                            store16(uj, v + at)
+                            uj = uj - zero.replacing(with: theta, where: m)
+                            store16(uj, u + at)
+                            c += 16
+                        }
+                        while c < ch {
+                            let at = o + c
+                            var y: Float
+                            if constant { y = normalised[at] } else {
+                                y = (x[at] - center[c]) * scale[c]
+                                if let shift { y = y + shift[c] }
+                            }
+                            var uj = leak1 * u[at] + gain1 * y
+                            let fire = orEqual ? (uj >= level1) : (uj > level1)
+                            v[at] = uj
+                            if fire { uj = uj - theta1 }
+                            u[at] = uj
+                            c += 1
+                        }
+                    }
+                }
+                // Backward through the steps, as `avgPoolLIFBackward`.
+                deltas.initialize(repeating: 0, count: length)
+                if shared { sums.initialize(repeating: 0, count: length) }
+                grads.initialize(repeating: 0, count: length)
+                var t = steps - 1
+                while t >= 0 {
+                    if rows == s {
+                        let g = gradOutput + t * outputStep + (n * oh + r0 / s) * ow * ch
+                        for j in 0..<ow {
+                            let from = g + j * ch, corner = j * s * ch
+                            var c = 0
+                            while c < vectorChannels {
+                                let v = load16(from + c) / varea
+                                for dy in 0..<s { for dx in 0..<s { store16(v, grads + corner + (dy * w + dx) * ch + c) } }
+                                c += 16
+                            }
+                            while c < ch {
+                                let v = from[c] / area
+                                for dy in 0..<s { for dx in 0..<s { grads[corner + (dy * w + dx) * ch + c] = v } }
+                                c += 1
+                            }
+                        }
+                    }
+                    let uu = potentials + t * band, out = gradInput + t * stepCount + base
+                    var i = 0
+                    while i + 16 <= length {
+                        let carry = leak * load16(deltas + i)
+                        let delta = load16(grads + i) * sg(load16(uu + i)) + carry
+                        store16(delta, deltas + i)
+                        if shared { store16(load16(sums + i) + gain * delta, sums + i) } else { store16(gain * delta, out + i) }
+                        i += 16
+                    }
+                    while i < length {
+                        let carry = leak1 * deltas[i]
+                        let delta = grads[i] * sg(Vec16(repeating: uu[i]))[0] + carry
+                        deltas[i] = delta
+                        if shared { sums[i] += gain1 * delta } else { out[i] = gain1 * delta }
+                        i += 1
+                    }
+                    t -= 1
+                }
+                if shared { (gradInput + base).update(from: sums, count: length) }
+                r0 += s
+            }
+        }
+    }
+}
