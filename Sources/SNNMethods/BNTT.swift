@@ -16,6 +16,9 @@ public struct BNTT: TrainingMethod {
             if let bn = l as? BatchNormLayer, !bn.perStep {
                 throw MethodError("BNTT needs per-step batch norm: set \"perStep\": true on \(bn.name)")
             }
+            if let bn = l as? BatchNormLayer, bn.sharedAffine {
+                throw MethodError("BNTT needs a scale γ_t per step: remove \"sharedAffine\" from \(bn.name)")
+            }
         }
         guard network.config.readout == .meanPotential, network.layers.last is DenseLayer else {
             throw MethodError("BNTT reads out the mean of a last dense layer: use readout \"mean-potential\"")

@@ -31,7 +31,8 @@ public enum MethodFactory {
             switch l {
             case .conv(let c): layers.append(.conv(channels: c.channels, kernel: c.kernel, stride: c.stride, padding: c.padding, bias: c.bias))
             case .dense(let d): layers.append(.dense(units: d.units, bias: d.bias))
-            case .batchNorm(let b): layers.append(.batchNorm(perStep: b.perStep, shift: b.shift, epsilon: b.epsilon, momentum: b.momentum))
+            case .batchNorm(let b): layers.append(.batchNorm(perStep: b.perStep, shift: b.shift, epsilon: b.epsilon, momentum: b.momentum,
+                                                                  sharedAffine: b.sharedAffine))
             case .spiking(let s): layers.append(try method.spikingLayer(for: s.neuron ?? spec.neuron, spec: spec))
             case .avgPool(let p): layers.append(.avgPool(size: p.size))
             case .maxPool(let p): layers.append(.maxPool(size: p.size))

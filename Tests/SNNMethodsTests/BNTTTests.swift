@@ -61,6 +61,21 @@ func smallBNTT(timesteps: Int = 4, earlyExit: EarlyExitRule? = nil) throws -> BN
         #expect(throws: MethodError.self) { try BNTT(network: net, encoder: InputEncoder(kind: .direct, shape: [4]), earlyExit: nil) }
     }
 
+    /// BNTT's early exit reads a γ_t per step, which a shared-affine batch norm does not have.
+    @Test func rejectsSharedAffineBatchNorm() {
+        let net = Network(NetworkConfig(inputShape: [4], timesteps: 2,
+                                        layers: [.dense(units: 3, bias: false),
+                                                 .batchNorm(perStep: true, shift: false, epsilon: 1e-4, momentum: 0.1, sharedAffine: true),
+                                                 .spiking(LIFParameters(), .triangular(scale: 0.3)), .dense(units: 2, bias: false)],
+                                        readout: .meanPotential, initializer: .xavierUniform(gain: 1)))
+        do {
+            _ = try BNTT(network: net, encoder: InputEncoder(kind: .direct, shape: [4]), earlyExit: nil)
+            Issue.record("BNTT accepted a shared-affine batch norm")
+        } catch {
+            #expect(error.description == "BNTT needs a scale γ_t per step: remove \"sharedAffine\" from bntt1")
+        }
+    }
+
     /// The unit of work is a deterministic function of (parameters, samples, seed): computing it again, or on
     /// another thread at the same time as other work, gives bit-identical results.
     @Test func microBatchIsBitIdenticalAcrossThreads() async throws {

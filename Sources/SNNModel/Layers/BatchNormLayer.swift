@@ -6,7 +6,9 @@ import SNNEnergy
 /// - per step (BNTT, METHODS §3.3): every time step t has its own γ_t (and β_t), its own batch statistics and its
 ///   own running statistics; a constant input is first copied to all T steps;
 /// - stacked (DSR §2.3, the W2 benchmark): one γ/β and statistics over all T·B values; a constant input stays
-///   constant (its statistics over T copies equal those over one, and so does the summed gradient).
+///   constant (its statistics over T copies equal those over one, and so does the summed gradient);
+/// - per step with `sharedAffine` (snnTorch's `nn.BatchNorm2d` called once per step, the W2 peer): statistics and
+///   running statistics per step as BNTT, but one γ/β shared by all steps (its gradient is the sum over the steps).
 ///
 /// Statistics are per micro-batch (like unsynchronised BN under data parallelism); each step's running statistics
 /// are updated with the mean of the micro-batches' statistics, so the result is independent of how many workers ran them.
@@ -18,31 +20,38 @@ public final class BatchNormLayer: Layer, @unchecked Sendable {
     public let shift: Bool
     public let epsilon: Float
     public let momentum: Float
+    /// One γ/β for all steps although the statistics are per step (only with `perStep`).
+    public let sharedAffine: Bool
     /// Number of statistics groups: T when per step, 1 when stacked.
     public let groups: Int
+    /// Number of γ (and β) sets: 1 when stacked or `sharedAffine`, else `groups`.
+    public var affineGroups: Int { sharedAffine ? 1 : groups }
     public var parameterOffset = 0, stateOffset = 0, statisticsOffset = 0
     public var inputShape: [Int] { shape }
     public var outputShape: [Int] { shape }
     public var channels: Int { shape.last! }
-    public var parameterCount: Int { groups * channels * (shift ? 2 : 1) }
+    public var parameterCount: Int { affineGroups * channels * (shift ? 2 : 1) }
     /// Running mean then running variance, `groups × channels` each.
     public var stateCount: Int { 2 * groups * channels }
     /// Batch mean then biased batch variance, `groups × channels` each.
     public var statisticsCount: Int { 2 * groups * channels }
 
-    public init(name: String, index: Int, shape: [Int], perStep: Bool, shift: Bool, epsilon: Float, momentum: Float, timesteps: Int) {
+    public init(name: String, index: Int, shape: [Int], perStep: Bool, shift: Bool, epsilon: Float, momentum: Float, timesteps: Int,
+                sharedAffine: Bool = false) {
+        precondition(!sharedAffine || perStep, "sharedAffine needs perStep")
         self.name = name; self.index = index; self.shape = shape; self.perStep = perStep; self.shift = shift
         self.epsilon = epsilon; self.momentum = momentum; self.groups = perStep ? timesteps : 1
+        self.sharedAffine = sharedAffine
     }
 
-    /// Offset of γ for all groups within the layer's parameters; β follows when `shift`.
+    /// Offset of γ for all affine groups within the layer's parameters; β follows when `shift`.
     public var gammaOffset: Int { parameterOffset }
 
     public func initialize(parameters: UnsafeMutablePointer<Float>, state: UnsafeMutablePointer<Float>,
                            initializer: WeightInitializer, rng: inout RandomStream) {
-        let n = groups * channels
-        (parameters + parameterOffset).update(repeating: 1, count: n)
-        if shift { (parameters + parameterOffset + n).update(repeating: 0, count: n) }
+        let n = groups * channels, na = affineGroups * channels
+        (parameters + parameterOffset).update(repeating: 1, count: na)
+        if shift { (parameters + parameterOffset + na).update(repeating: 0, count: na) }
         (state + stateOffset).update(repeating: 0, count: n)
         (state + stateOffset + n).update(repeating: 1, count: n)
     }
@@ -53,8 +62,11 @@ public final class BatchNormLayer: Layer, @unchecked Sendable {
         let g = perStep ? x.steps : 1
         let rows = (perStep ? 1 : x.steps) * x.batch * (x.featureCount / c)
         var y = Activation(uninitialized: x.steps, batch: x.batch, features: x.features)
-        let gamma = context.parameters + parameterOffset
-        let beta: UnsafePointer<Float>? = shift ? context.parameters + parameterOffset + n : nil
+        // γ/β per group: the layer's own, or (sharedAffine) its one set repeated for the g groups.
+        let expanded = sharedAffine ? expandedAffine(context.parameters, groups: g) : nil
+        defer { expanded?.deallocate() }
+        let gamma = expanded.map { UnsafePointer($0) } ?? context.parameters + parameterOffset
+        let beta: UnsafePointer<Float>? = shift ? gamma + (sharedAffine ? g * c : n) : nil
         x.data.withUnsafeBufferPointer { xp in
             y.data.withUnsafeMutableBufferPointer { yp in
                 switch context.mode {
@@ -91,14 +103,27 @@ public final class BatchNormLayer: Layer, @unchecked Sendable {
         let g = perStep ? x.steps : 1
         let rows = (perStep ? 1 : x.steps) * x.batch * (x.featureCount / c)
         var dx = Activation(uninitialized: x.steps, batch: x.batch, features: x.features)
+        // sharedAffine: γ repeated per group, and the per-group γ/β gradients go to zeroed scratch (summed below).
+        let expanded = sharedAffine ? expandedAffine(context.parameters, groups: g) : nil
+        let groupGrads = expanded.map { _ in UnsafeMutablePointer<Float>.allocate(capacity: (shift ? 2 : 1) * g * c) }
+        groupGrads?.initialize(repeating: 0, count: (shift ? 2 : 1) * g * c)
+        defer { expanded?.deallocate(); groupGrads?.deallocate() }
+        let gradGamma = groupGrads ?? grads + parameterOffset
+        let gradBeta = shift ? gradGamma + (sharedAffine ? g * c : n) : nil
         x.data.withUnsafeBufferPointer { xp in
             dy.data.withUnsafeBufferPointer { dp in
                 dx.data.withUnsafeMutableBufferPointer { dxp in
                     batchNormBackward(x: xp.baseAddress!, gradOutput: dp.baseAddress!, groups: g, rows: rows, channels: c,
-                                      gamma: context.parameters + parameterOffset, mean: saved.mean, invStd: saved.invStd,
-                                      gradInput: dxp.baseAddress!, gradGamma: grads + parameterOffset,
-                                      gradBeta: shift ? grads + parameterOffset + n : nil)
+                                      gamma: expanded.map { UnsafePointer($0) } ?? context.parameters + parameterOffset,
+                                      mean: saved.mean, invStd: saved.invStd,
+                                      gradInput: dxp.baseAddress!, gradGamma: gradGamma, gradBeta: gradBeta)
                 }
+            }
+        }
+        if let groupGrads {   // the shared γ (β)'s gradient: the sum over the groups, in group order
+            for part in 0..<(shift ? 2 : 1) {
+                let into = grads + parameterOffset + part * c
+                for t in 0..<g { for ch in 0..<c { into[ch] += groupGrads[(part * g + t) * c + ch] } }
             }
         }
         for t in 0..<x.steps {
@@ -115,6 +140,17 @@ public final class BatchNormLayer: Layer, @unchecked Sendable {
             dx = summed
         }
         return dx
+    }
+
+    /// `sharedAffine`: the one γ (then β when `shift`) repeated for `g` groups, `[γ × g, β × g]` (the caller
+    /// deallocates), so the kernels, which take one γ/β per group, serve this mode unchanged.
+    private func expandedAffine(_ parameters: UnsafePointer<Float>, groups g: Int) -> UnsafeMutablePointer<Float> {
+        let c = channels, parts = shift ? 2 : 1
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: parts * g * c)
+        for part in 0..<parts {
+            for t in 0..<g { for ch in 0..<c { out[(part * g + t) * c + ch] = parameters[parameterOffset + part * c + ch] } }
+        }
+        return out
     }
 
     /// The unbiased correction of the running variance counts the rows one group normalised (`rowsPerGroup`).

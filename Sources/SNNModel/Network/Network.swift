@@ -33,9 +33,10 @@ public final class Network: @unchecked Sendable {
                 layer = ConvLayer(name: label("conv"), index: i, geometry: g, bias: bias)
             case let .dense(units, bias):
                 layer = DenseLayer(name: label("fc"), index: i, inputs: shape.reduce(1, *), outputs: units, bias: bias)
-            case let .batchNorm(perStep, shift, epsilon, momentum):
+            case let .batchNorm(perStep, shift, epsilon, momentum, sharedAffine):
                 layer = BatchNormLayer(name: label(perStep ? "bntt" : "bn"), index: i, shape: shape, perStep: perStep,
-                                       shift: shift, epsilon: epsilon, momentum: momentum, timesteps: config.timesteps)
+                                       shift: shift, epsilon: epsilon, momentum: momentum, timesteps: config.timesteps,
+                                       sharedAffine: sharedAffine)
             case let .spiking(neuron, surrogate):
                 layer = SpikingLayer(name: label("lif"), index: i, shape: shape, neuron: neuron, surrogate: surrogate)
             case let .dsrSpiking(neuron, threshold):

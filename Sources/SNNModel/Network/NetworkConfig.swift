@@ -4,7 +4,8 @@ import SNNCore
 public enum LayerConfig: Sendable, Equatable {
     case conv(channels: Int, kernel: Int, stride: Int, padding: Int, bias: Bool)
     case dense(units: Int, bias: Bool)
-    case batchNorm(perStep: Bool, shift: Bool, epsilon: Float, momentum: Float)
+    /// `sharedAffine` (with `perStep`): one γ/β for all steps, statistics per step (snnTorch's BN in its loop over T).
+    case batchNorm(perStep: Bool, shift: Bool, epsilon: Float, momentum: Float, sharedAffine: Bool = false)
     case spiking(LIFParameters, Surrogate)
     /// DSR neurons with a trainable threshold starting at `threshold`.
     case dsrSpiking(DSRParameters, threshold: Float)

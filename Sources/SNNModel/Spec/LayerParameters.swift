@@ -69,7 +69,9 @@ public struct DenseSpec: Sendable, Equatable, Codable {
 ///
 /// Normalises each channel (the last axis). `perStep` true = BNTT (METHODS §3.3): separate statistics and
 /// scale γ_t per time step; false = one BN over all T·B samples (W2, DSR). `shift` false drops β (BNTT).
-/// Running statistics update as `r ← (1 − momentum)·r + momentum·batch`.
+/// Running statistics update as `r ← (1 − momentum)·r + momentum·batch`. `sharedAffine` (with `perStep`; default
+/// false) keeps the statistics per step but shares one γ/β over all steps: snnTorch's `nn.BatchNorm2d` called in
+/// its loop over T (W2's peer), except that the running statistics stay per step too.
 public struct BatchNormSpec: Sendable, Equatable, Codable {
     /// Default false.
     public var perStep: Bool
@@ -79,15 +81,19 @@ public struct BatchNormSpec: Sendable, Equatable, Codable {
     public var epsilon: Float
     /// Default 0.1.
     public var momentum: Float
+    /// With `perStep`: one γ (and β) for all steps, statistics per step. Default false.
+    public var sharedAffine: Bool
 
-    public init(perStep: Bool = false, shift: Bool = true, epsilon: Float = 1e-5, momentum: Float = 0.1) {
+    public init(perStep: Bool = false, shift: Bool = true, epsilon: Float = 1e-5, momentum: Float = 0.1,
+                sharedAffine: Bool = false) {
         self.perStep = perStep
         self.shift = shift
         self.epsilon = epsilon
         self.momentum = momentum
+        self.sharedAffine = sharedAffine
     }
 
-    static let fields = ["perStep", "shift", "epsilon", "momentum"]
+    static let fields = ["perStep", "shift", "epsilon", "momentum", "sharedAffine"]
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.strictContainer(fields: Self.fields, alsoAccepted: ["type"])
@@ -95,6 +101,7 @@ public struct BatchNormSpec: Sendable, Equatable, Codable {
         shift = try c.optional("shift", default: true)
         epsilon = try c.optional("epsilon", default: 1e-5)
         momentum = try c.optional("momentum", default: 0.1)
+        sharedAffine = try c.optional("sharedAffine", default: false)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -103,6 +110,7 @@ public struct BatchNormSpec: Sendable, Equatable, Codable {
         try c.encode(shift, forKey: SpecKey("shift"))
         try c.encode(epsilon, forKey: SpecKey("epsilon"))
         try c.encode(momentum, forKey: SpecKey("momentum"))
+        if sharedAffine { try c.encode(sharedAffine, forKey: SpecKey("sharedAffine")) }   // absent = false: older encodings unchanged
     }
 }
 

@@ -75,6 +75,8 @@ extension RunSpec {
             try check(bn.epsilon.isFinite && bn.epsilon > 0, "\(path).epsilon", "must be > 0 (got \(bn.epsilon))")
             try check(bn.momentum.isFinite && bn.momentum >= 0 && bn.momentum <= 1, "\(path).momentum",
                       "must be in [0, 1] (got \(bn.momentum))")
+            try check(!bn.sharedAffine || bn.perStep, "\(path).sharedAffine",
+                      "needs \"perStep\": true (it shares γ/β across per-step statistics); add it or remove sharedAffine")
         case .spiking(let spiking):
             if let neuron = spiking.neuron { try validate(neuron, at: "\(path).neuron") }
         case .conv, .dense, .avgPool, .maxPool, .flatten, .relu:
@@ -134,9 +136,9 @@ extension RunSpec {
     private func validateInference() throws {
         guard let exit = inference.earlyExit else { return }
         try check(exit.threshold.isFinite && exit.threshold >= 0, "inference.earlyExit.threshold", "must be ≥ 0 (got \(exit.threshold))")
-        let hasPerStepBN = layers.contains { if case .batchNorm(let bn) = $0 { bn.perStep } else { false } }
+        let hasPerStepBN = layers.contains { if case .batchNorm(let bn) = $0 { bn.perStep && !bn.sharedAffine } else { false } }
         try check(hasPerStepBN, "inference.earlyExit",
-                  "needs a batchnorm layer with \"perStep\": true (early exit reads its per-step scales); add one or remove earlyExit")
+                  "needs a batchnorm layer with \"perStep\": true and no sharedAffine (early exit reads its per-step scales); add one or remove earlyExit")
     }
 
     private func check(_ condition: Bool, _ path: String, _ message: @autoclosure () -> String) throws {

@@ -32,6 +32,25 @@ import Testing
         #expect(spec.inference.earlyExit == EarlyExitSpec(threshold: 0.2, aggregate: .mean, convention: .before))
     }
 
+    /// `sharedAffine` decodes, round-trips, is left out of the encoding when false (older specs encode as before),
+    /// needs `perStep`, and cannot serve BNTT's early exit (which reads a γ_t per step).
+    @Test func batchNormSharedAffine() throws {
+        let withBN = ("{\"type\": \"spiking\"},\n    {\"type\": \"flatten\"}", "{\"type\": \"batchnorm\"}, {\"type\": \"spiking\"}, {\"type\": \"flatten\"}")
+        let spec = try SpecFixtures.decode(SpecFixtures.minimal(withBN,
+            ("{\"type\": \"batchnorm\"}", "{\"type\": \"batchnorm\", \"perStep\": true, \"sharedAffine\": true}")))
+        #expect(spec.layers[1] == .batchNorm(BatchNormSpec(perStep: true, sharedAffine: true)))
+        #expect(try RunSpec.decode(spec.encoded(), source: "re-encoded") == spec)
+        let plain = try SpecFixtures.decode(SpecFixtures.minimal(withBN))
+        #expect(plain.layers[1] == .batchNorm(BatchNormSpec()))
+        #expect(!String(decoding: plain.encoded(), as: UTF8.self).contains("sharedAffine"))
+        #expect(SpecFixtures.error(SpecFixtures.minimal(withBN, ("{\"type\": \"batchnorm\"}", "{\"type\": \"batchnorm\", \"sharedAffine\": true}")))
+                == "spec runs/x.json: layers[1].sharedAffine: needs \"perStep\": true (it shares γ/β across per-step statistics); add it or remove sharedAffine")
+        let earlyExit = SpecFixtures.error(SpecFixtures.minimal(withBN,
+            ("{\"type\": \"batchnorm\"}", "{\"type\": \"batchnorm\", \"perStep\": true, \"sharedAffine\": true}"),
+            ("\"training\":", "\"inference\": {\"earlyExit\": {\"threshold\": 0.2}}, \"training\":")))
+        #expect(earlyExit?.contains("inference.earlyExit: needs a batchnorm layer with \"perStep\": true and no sharedAffine") == true)
+    }
+
     @Test func surrogateDefaultsPerKind() {
         #expect(SurrogateSpec(kind: .triangular).effectiveScale == 0.3)
         #expect(SurrogateSpec(kind: .atan).effectiveAlpha == 2 && SurrogateSpec(kind: .atan).effectiveScale == 1)
