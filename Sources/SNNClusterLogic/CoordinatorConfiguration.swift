@@ -26,6 +26,10 @@ public struct CoordinatorConfiguration: Hashable, Sendable, CustomStringConverti
     /// counted as a failed attempt and handed out again: a result lost on the way (or rejected as malformed)
     /// never stalls a step while its worker stays alive.
     public var itemDeadline: Duration = .seconds(600)
+    /// Send a new parameter version as a delta (`CoordinatorMessage.assignDelta`) to a worker that was sent the
+    /// version just before it; full values otherwise (a new or rejoined worker, after a failure, after a restart).
+    /// Off by default: the shell turns it on when it can encode deltas (training runs, protocol 4).
+    public var parameterDeltas = false
 
     /// Settings with the defaults of DESIGN.md; throws naming the first setting that cannot work.
     public init(

@@ -70,6 +70,9 @@ public struct CoordinatorMachine<Payload> {
     public let configuration: CoordinatorConfiguration
     /// The parameter version work is currently computed with.
     public private(set) var parameterVersion: Int
+    /// The version committed just before `parameterVersion` (nil before the first commit of this machine, e.g. after a
+    /// restart from a checkpoint): the only base a delta is taken against, so the shell keeps just two versions.
+    public private(set) var previousParameterVersion: Int?
 
     private var started = false
     private var workers: [WorkerID: CoordinatorWorkerRecord] = [:]
@@ -301,9 +304,13 @@ public struct CoordinatorMachine<Payload> {
         var out: [Directive] = []
         for id in hungry {
             guard let items = batches[id] else { continue }
-            let includeParameters = workers[id]!.parametersSent != job.parameterVersion
+            let held = workers[id]!.parametersSent
             workers[id]!.parametersSent = job.parameterVersion
-            out.append(send(to: id, .assign(items, includeParameters: includeParameters), at: now))
+            if configuration.parameterDeltas, let held, held != job.parameterVersion, held == previousParameterVersion {
+                out.append(send(to: id, .assignDelta(items, base: held), at: now))
+            } else {
+                out.append(send(to: id, .assign(items, includeParameters: held != job.parameterVersion), at: now))
+            }
         }
         return out
     }
@@ -378,6 +385,8 @@ public struct CoordinatorMachine<Payload> {
         workers[id]!.lastSeen = now
         workers[id]!.inFlight.remove(key)
         var out: [Directive] = [.log(LogRecord(level: .warning, message: "worker \(id) failed \(key): \(reason)"))]
+        // Whatever the item, a worker missing parameters holds none we know of: the next WORK carries full values.
+        if case .missingParameters = reason { workers[id]!.parametersSent = nil }
         guard var job = active, job.id == key.job, job.microBatchCount > key.microBatch, key.microBatch >= 0,
               job.isHeld(key.microBatch, by: id)
         else { return out }   // a failure report for work this worker does not hold counts for nothing
@@ -471,6 +480,7 @@ public struct CoordinatorMachine<Payload> {
             return [.log(LogRecord(level: .error,
                                    message: "stepCommitted(\(version)) ignored: the version must exceed \(parameterVersion)"))]
         }
+        previousParameterVersion = parameterVersion
         parameterVersion = version
         awaitingCommit = nil
         return [.log(LogRecord(level: .debug, message: "\(job) committed as parameter version \(version)"))]

@@ -12,7 +12,8 @@ struct CoordinatorWorkerRecord: Sendable {
     var demandSequence: UInt64 = 0
     /// Keys handed to it and not answered yet (may include keys of already finished jobs).
     var inFlight: Set<WorkKey> = []
-    /// The parameter version last sent to it; nil before the first assignment.
+    /// The parameter version last sent to it (the one it holds: messages on one connection arrive in order); nil
+    /// before the first assignment and after it reported missing parameters. A delta is only ever taken against it.
     var parametersSent: Int?
     /// Accepted results (throughput).
     var completedMicroBatches: Int = 0

@@ -60,6 +60,9 @@ public enum CoordinatorMessage: Hashable, Sendable {
     /// Work to do. `includeParameters` is true when this worker has not yet been sent the parameters of the
     /// items' version: the shell must attach them.
     case assign([WorkItem], includeParameters: Bool)
+    /// Work whose parameters the shell attaches as a delta against version `base`, the version this worker was
+    /// last sent (the one just before the items' version). Only with `CoordinatorConfiguration.parameterDeltas`.
+    case assignDelta([WorkItem], base: Int)
     /// Nothing to hand out now. The request stays parked and is served as soon as work appears; asking again
     /// after `retryAfter` is only a safety net.
     case noWork(retryAfter: Duration)

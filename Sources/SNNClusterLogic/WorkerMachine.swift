@@ -66,6 +66,10 @@ public struct WorkerMachine<Payload> {
         /// Items to compute. `includesParameters` is true when the message carried the parameters of the
         /// items' version (the shell has loaded them).
         case assignment([WorkItem], includesParameters: Bool)
+        /// Items whose message carried parameters the shell could not use (a delta against a version it does not
+        /// hold, or one whose rebuilt values fail the checksum): the held version is forgotten and every item is
+        /// answered with a missing-parameters failure, so the coordinator sends full values next time.
+        case unusableParameters([WorkItem], reason: String)
         case noWork(retryAfter: Duration)
         /// The coordinator does not know this worker: say hello again.
         case rejoinRequired
@@ -212,6 +216,13 @@ public struct WorkerMachine<Payload> {
         case .assignment(let items, let includesParameters):
             lastHeard = now
             return assignment(items, includesParameters: includesParameters, at: now)
+        case .unusableParameters(let items, let reason):
+            lastHeard = now
+            guard phase == .registered else { return [] }
+            parameterVersion = nil
+            var out: [Directive] = [.log(LogRecord(level: .warning, message: "parameters for \(items.map(\.key)) unusable: \(reason)"))]
+            out += assignment(items, includesParameters: false, at: now)
+            return out
         case .noWork(let retryAfter):
             lastHeard = now
             guard phase == .registered else { return [] }

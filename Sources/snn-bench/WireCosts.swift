@@ -6,8 +6,9 @@ import SNNModel
 
 /// `snn-bench --wire-costs SPEC…`: the per-message costs protocols/SCALING.md builds on, measured on this machine
 /// with a real gradient of the spec (one micro-batch run through the product's method): RESULT encode, decode and
-/// exact reduce (fixed-point add into the step's sum), WORK-with-parameters encode and decode, and the bytes of each
-/// (raw and on the wire). One JSON line per spec; times are medians of `rounds` × 20 repetitions, µs.
+/// exact reduce (fixed-point add into the step's sum), WORK-with-parameters encode and decode, the real delta of the
+/// spec's first step (version 0 → 1, protocol 4: computing it, WORK encode, decode + rebuild + checksum), and the bytes
+/// of each (raw and on the wire). One JSON line per spec; times are medians of `rounds` × 20 repetitions, µs.
 enum WireCosts {
     static func measure(spec path: String, data: String, rounds: Int) throws -> String {
         let spec = try RunSpec.load(path: path)
@@ -31,6 +32,25 @@ enum WireCosts {
             }
             return samples.sorted()[samples.count / 2]
         }
+        // A real delta: the whole first step committed (every micro-batch of it, one thread), version 0 → 1.
+        let base = ModelValues(parameters: session.parameters, state: session.state)
+        var contributions = [contribution]
+        for mb in work.dropFirst() {
+            contributions.append(try StepContribution(microBatch: mb.index, session.method.run(mb, data: setup.train, parameters: session.parameters,
+                                                                                              state: session.state)))
+        }
+        _ = try session.commit(contributions: contributions)
+        let target = ModelValues(parameters: session.parameters, state: session.state)
+        let deltaMake = median { _ = ParameterDelta(from: base, to: target, baseVersion: 0) }
+        let delta = ParameterDelta(from: base, to: target, baseVersion: 0)!
+        let deltaMessage = Message.work(WorkAssignment(WorkItem(work[0], parameterVersion: 1), values: nil, delta: delta))
+        let encodedDelta = try WireCodec.encode(deltaMessage, runID: runID)
+        let deltaEncode = try median { _ = try WireCodec.encode(deltaMessage, runID: runID) }
+        let deltaDecode = try median {
+            guard case .work(let a) = try WireCodec.decode(encodedDelta.frames).message, case .success = a.delta!.applied(to: base) else {
+                throw WireError(.invalidValue, "the delta did not rebuild version 1")
+            }
+        }
         let encodedResult = try WireCodec.encode(resultMessage, runID: runID)
         let encodedWork = try WireCodec.encode(workMessage, runID: runID)
         let resultEncode = try median { _ = try WireCodec.encode(resultMessage, runID: runID) }
@@ -47,6 +67,9 @@ enum WireCosts {
             ("resultEncodeUs", String(format: "%.1f", resultEncode)), ("resultDecodeUs", String(format: "%.1f", resultDecode)),
             ("reduceUs", String(format: "%.1f", reduce)),
             ("workEncodeUs", String(format: "%.1f", workEncode)), ("workDecodeUs", String(format: "%.1f", workDecode)),
+            ("workDeltaRawBytes", "\(encodedDelta.rawBytes)"), ("workDeltaWireBytes", "\(encodedDelta.wireBytes)"),
+            ("deltaComputeUs", String(format: "%.1f", deltaMake)),
+            ("workDeltaEncodeUs", String(format: "%.1f", deltaEncode)), ("workDeltaDecodeApplyUs", String(format: "%.1f", deltaDecode)),
             ("microBatchComputeUs", String(format: "%.0f", Double(result.computeNanos) / 1000)),
         ]
         return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"

@@ -6,7 +6,8 @@ import Testing
 /// PROTOCOL.md §5 RESULT and §5.1 "One RESULT per worker per step" are enough to answer several micro-batches with one
 /// RESULT: a client written from the document asks for 4 slots, gets the 4 micro-batches of step 0 (4 WORKs, one unit
 /// of credit each), answers them with ONE RESULT (M = 4, frame 6 = [0, 1, 2, 3], statistics one block per micro-batch)
-/// laid out by hand, and the coordinator commits the step: the next WORK is step 1 with parameter version 1. A RESULT
+/// laid out by hand, and the coordinator commits the step: the next WORK is step 1 with parameter version 1, sent as a
+/// delta against version 0 (protocol 4) that the client rebuilds from the document and checks against its checksum. A RESULT
 /// whose frame 6 does not ascend is malformed (ERROR code 1) and changes nothing.
 @Suite struct ProtocolDocumentStepSumTests {
     @Test func oneResultCoveringAWholeStepCommitsIt() throws {
@@ -58,7 +59,7 @@ import Testing
             b += doc.le32(UInt32(samples)) + doc.le32(0) + doc.le64(0) + doc.le64(1)          // samples, correct, loss 0.0, 1 ns
             b += doc.le32(UInt32(p)) + doc.le32(UInt32(n)) + doc.le32(UInt32(c)) + doc.le32(UInt32(l))
             b += doc.le32(4) + doc.le32(UInt32(covering.count))                                // steps T, M
-            let gradient = [UInt8](repeating: 0, count: 8 * p)                                  // fixed point zeros
+            let gradient = (0..<p).flatMap { i in doc.le64(UInt64(bitPattern: Int64(i % 7 - 3) << 26)) }  // fixed point: (i mod 7 − 3) / 64
             let statistics = (0..<(n * covering.count)).flatMap { i in doc.le32((i % n) < n / 2 ? 0 : Float(1).bitPattern) }
             return [doc.header(type: 7, runID: runID, frames: 6), b, gradient, statistics,
                     [UInt8](repeating: 0, count: 8 * c), [UInt8](repeating: 0, count: 8 * l), covering.flatMap { doc.le32($0) }]
@@ -81,7 +82,16 @@ import Testing
             if m.type == 6 { Thread.sleep(forTimeInterval: 0.05); try ask(1) } else if m.type == 5 { next = m }
         }
         let w = try #require(next, "no WORK after the step's RESULT: \(coord.stderr)")
-        #expect(doc.u32(w.payload[0], 4) == 1 && doc.u32(w.payload[0], 16) == 1 && w.payload[0][14] == 1)
+        // Protocol 4: this client holds version 0, so version 1 comes as a delta against it (parameters byte 2, base
+        // version 0 at offset 44); rebuilt from the document's recipe, it matches the checksum at offset 52.
+        let b1 = w.payload[0]
+        #expect(doc.u32(b1, 4) == 1 && doc.u32(b1, 16) == 1 && b1[14] == 2 && doc.u64(b1, 44) == 0)
+        #expect(w.payload.count == 4 && w.payload[2].count == 4 * p && Int(doc.u32(b1, 36)) == p)
+        let params1 = doc.rebuild(held: works[0].payload[2], delta: w.payload[2])
+        let state1 = doc.rebuild(held: works[0].payload[3], delta: w.payload[3])
+        #expect(doc.checksum(params1 + state1) == doc.u64(b1, 52))
+        #expect(params1 != works[0].payload[2], "the step changed no parameter")
+        #expect(stride(from: 0, to: params1.count, by: 4).allSatisfy { Float(bitPattern: doc.u32(params1, $0)).isFinite })
         try dealer.sendMultipart([doc.header(type: 9, runID: runID, frames: 1), doc.str("done")])
     }
 }

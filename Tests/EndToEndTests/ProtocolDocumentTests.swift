@@ -58,9 +58,9 @@ import Testing
         let w = try #require(work, "no WORK: \(coord.stderr)")
         #expect(w.type == 5 && w.runID == runID && w.payload.count == 4)
         let b = w.payload[0]
-        #expect(b.count == 44)
+        #expect(b.count == 60)
         #expect(u32(b, 0) == 0 && u32(b, 4) == 0 && u32(b, 8) == 0)            // epoch 0, step 0, micro-batch 0
-        #expect(b[12] == 0 && b[13] == 0 && b[14] == 1 && b[15] == 0)          // train, train split, has parameters
+        #expect(b[12] == 0 && b[13] == 0 && b[14] == 1 && b[15] == 0)          // train, train split, parameters: full
         let samples = Int(u32(b, 32)), p = Int(u32(b, 36)), r = Int(u32(b, 40))
         #expect(samples == 8)                                                    // the spec's training.microBatch
         // §5.1 parameter frame for writeTinySpec's network: conv 4×1×3×3 (no bias), per-step BN γ 4 steps × 4
@@ -76,6 +76,8 @@ import Testing
         // Version 0's running state: the BN layer's running means start at 0, its variances at 1 (mean then variance).
         let state = (0..<r).map { Float(bitPattern: u32(w.payload[3], 4 * $0)) }
         #expect(state == [Float](repeating: 0, count: 16) + [Float](repeating: 1, count: 16))
+        // Protocol 4: no base version for full values; the checksum of parameters then state (§5 WORK, offset 52).
+        #expect(u64(b, 44) == 0 && u64(b, 52) == checksum(w.payload[2] + w.payload[3]))
 
         // WORK_FAILED (type 12, §5): micro-batch 0 failed for want of its parameters. The coordinator puts it back
         // first in line and resends the parameters, so the next WORK is micro-batch 0 again, with parameters
@@ -128,10 +130,41 @@ import Testing
         return nil
     }
 
+    /// §5 WORK checksum: the parameter bytes then the state bytes, zero-padded to a multiple of 8, as little-endian
+    /// u64 words w; h = 0xcbf29ce484222325, then h = (h XOR w) × 0x100000001b3 mod 2^64 per word.
+    func checksum(_ bytes: [UInt8]) -> UInt64 {
+        var b = bytes
+        while b.count % 8 != 0 { b.append(0) }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for o in stride(from: 0, to: b.count, by: 8) { h = (h ^ u64(b, o)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    /// §5 WORK delta (parameters byte 2): frame value z (u32) is the ZigZag of the difference of the bit patterns:
+    /// new = held + ((z >> 1) XOR −(z AND 1)), wrapping, element by element.
+    func rebuild(held: [UInt8], delta: [UInt8]) -> [UInt8] {
+        stride(from: 0, to: held.count, by: 4).flatMap { o -> [UInt8] in
+            let z = u32(delta, o)
+            return le32(u32(held, o) &+ ((z >> 1) ^ (0 &- (z & 1))))
+        }
+    }
+
+    /// §3.3 filter 12: E = raw / 4 elements, B = E − E mod 32; bit k of element i < B is bit i mod 8 of byte
+    /// k·B/8 + i/8; the rest of the frame follows unchanged.
+    func bitUnshuffle(_ data: [UInt8]) -> [UInt8] {
+        let blocked = data.count / 4 / 32 * 32
+        var out = data
+        for i in 0..<(4 * blocked) { out[i] = 0 }
+        for k in 0..<32 {
+            for i in 0..<blocked where data[k * blocked / 8 + i / 8] >> UInt8(i % 8) & 1 == 1 { out[4 * i + k / 8] |= 1 << UInt8(k % 8) }
+        }
+        return out
+    }
+
     /// §3.3: 8-byte envelope (codec, filter, reserved, raw length), LZ4 block, then unshuffle.
     func unwrap(_ f: [UInt8]) throws -> [UInt8] {
         let codec = f[0], filter = f[1], raw = Int(u32(f, 4))
-        #expect(u16(f, 2) == 0 && (codec == 0 || codec == 1) && [0, 4, 8, 9].contains(filter))
+        #expect(u16(f, 2) == 0 && (codec == 0 || codec == 1) && [0, 4, 8, 9, 12].contains(filter))
         var data = Array(f[8...])
         if codec == 1 {
             var out = [UInt8](repeating: 0, count: raw)
@@ -145,6 +178,7 @@ import Testing
         }
         #expect(data.count == raw)
         guard filter != 0 else { return data }
+        if filter == 12 { return bitUnshuffle(data) }
         let width = filter == 4 ? 4 : 8, e = raw / width
         var plain = [UInt8](repeating: 0, count: raw)
         for i in 0..<e { for p in 0..<width { plain[i * width + p] = data[p * e + i] } }
@@ -161,9 +195,10 @@ import Testing
     func str(_ s: String) -> [UInt8] { le16(s.utf8.count) + Array(s.utf8) }
     func u16(_ b: [UInt8], _ o: Int) -> Int { Int(b[o]) | Int(b[o + 1]) << 8 }
     func u32(_ b: [UInt8], _ o: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(b[o + $1]) << (8 * $1) } }
+    func u64(_ b: [UInt8], _ o: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(b[o + $1]) << (8 * UInt64($1)) } }
 
     /// §3.1: the protocol version in every header and in HELLO.
-    static let version = 3
+    static let version = 4
 
     static var arch: String {
         #if arch(x86_64)

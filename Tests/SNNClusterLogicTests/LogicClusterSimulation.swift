@@ -77,8 +77,10 @@ struct LogicClusterSimulation {
     init(seed: UInt64, workers initial: Int, chaos: Chaos, speculateAfter: Duration?, plans: [Job]) {
         rng = SeededGenerator(seed: seed)
         self.chaos = chaos
-        coordinator = Coordinator(configuration: try! CoordinatorConfiguration(
-            minWorkers: 1, noWorkRetry: .milliseconds(200), speculateAfter: speculateAfter, maxAttempts: 1000, maxLosses: 1000))
+        var configuration = try! CoordinatorConfiguration(
+            minWorkers: 1, noWorkRetry: .milliseconds(200), speculateAfter: speculateAfter, maxAttempts: 1000, maxLosses: 1000)
+        configuration.parameterDeltas = true   // protocol 4: deltas in play under every chaos
+        coordinator = Coordinator(configuration: configuration)
         totalJobs = plans.count
         for plan in plans {
             switch plan {
@@ -146,7 +148,7 @@ struct LogicClusterSimulation {
             deliverToCoordinator(message, from: id)
         case .deliverDown(let id):
             let message = workers[id]!.down.removeFirst()
-            feed(id, event(for: message))
+            feed(id, event(for: message, held: workers[id]!.machine.parameterVersion))
         case .compute(let id):
             let index = Int.random(in: 0..<workers[id]!.computing.count, using: &rng)
             let task = workers[id]!.computing.remove(at: index)
@@ -197,11 +199,14 @@ struct LogicClusterSimulation {
 
     // MARK: Wiring
 
-    private func event(for message: CoordinatorMessage) -> WorkerMachine<String>.Event {
+    /// A delta is usable only by a worker holding its base version (what the shell checks, with the checksum).
+    private func event(for message: CoordinatorMessage, held: Int?) -> WorkerMachine<String>.Event {
         switch message {
         case .welcome(let info): .welcomed(info)
         case .refuse(let reason): .refused(reason)
         case .assign(let items, let includeParameters): .assignment(items, includesParameters: includeParameters)
+        case .assignDelta(let items, let base):
+            held == base ? .assignment(items, includesParameters: true) : .unusableParameters(items, reason: "holds \(held.map(String.init) ?? "none"), not \(base)")
         case .noWork(let retryAfter): .noWork(retryAfter: retryAfter)
         case .heartbeat: .coordinatorMessage
         case .rejoinRequired: .rejoinRequired

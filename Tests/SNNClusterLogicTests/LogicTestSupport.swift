@@ -40,6 +40,7 @@ extension Array where Element == CoordinatorDirective {
     func assigned(to worker: WorkerID) -> [WorkItem] {
         flatMap { directive -> [WorkItem] in
             if case .send(let to, .assign(let items, _)) = directive, to == worker { return items }
+            if case .send(let to, .assignDelta(let items, _)) = directive, to == worker { return items }
             return []
         }
     }

@@ -273,6 +273,8 @@ public final class ConversionServer {
                 send(.work(WorkAssignment(key: wireKey(item.key, of: t, index: index), parameterVersion: UInt64(item.parameterVersion),
                                           seed: 0, sampleIndices: item.sampleIDs, values: values)), to: id)
             }
+        case .assignDelta(let items, _):   // never: a conversion's machine runs without parameter deltas
+            send(.assign(items, includeParameters: true), to: id)
         case .noWork(let retry):
             send(.noWork(NoWork(retryAfterMs: UInt32(milliseconds: retry), reason: .waitingForStep)), to: id)
         case .heartbeat:

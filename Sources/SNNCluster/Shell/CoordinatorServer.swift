@@ -53,6 +53,8 @@ public final class CoordinatorServer {
     var assignedAt: [WorkKey: Instant] = [:]
     var transferNanos: Int64 = 0, transferCount = 0
     var codecNanos: Int64 = 0
+    /// Recent parameter versions for WORK deltas (protocol 4).
+    var versions = ParameterVersions()
     var lastStatusWrite: Instant?
     var windowSamples = 0, windowStart = Instant.zero, rate = 0.0
     let runStart = Date()
@@ -66,8 +68,9 @@ public final class CoordinatorServer {
         var l = Logger(label: "snn-coord")
         l.logLevel = options.quiet ? .warning : .info
         self.logger = l
-        let config = try CoordinatorConfiguration(heartbeatInterval: options.heartbeatInterval, deadAfter: options.deadAfter,
+        var config = try CoordinatorConfiguration(heartbeatInterval: options.heartbeatInterval, deadAfter: options.deadAfter,
                                                   minWorkers: options.minWorkers, noWorkRetry: options.noWorkRetry)
+        config.parameterDeltas = true   // protocol 4: a new version travels as a delta to workers holding the one before
         machine = CoordinatorMachine(configuration: config, parameterVersion: Int(session.version))
         schedule = RunSchedule(epochs: setup.settings.epochs, stepsPerEpoch: session.stepsPerEpoch,
                                maxSteps: options.maxSteps, checkpointEvery: options.checkpointEvery)
@@ -340,10 +343,21 @@ public final class CoordinatorServer {
         case let .assign(items, includeParameters):
             // Parameters and running state travel once per version per worker: with the first item only.
             let values = includeParameters ? ModelValues(parameters: session.parameters, state: session.state) : nil
+            if let values { versions.remember(Int(session.version), values) }
             for (i, item) in items.enumerated() {
                 assignedAt[item.key] = clock.now
                 timeline.assigned(item.key, worker: id.rawValue, name: names[id] ?? "", samples: item.sampleIDs.count)
                 send(.work(WorkAssignment(item, values: i == 0 ? values : nil)), to: id)
+            }
+        case let .assignDelta(items, base):
+            // The delta against the version this worker holds (full values if that version is no longer known).
+            let target = Int(session.version)
+            versions.remember(target, ModelValues(parameters: session.parameters, state: session.state))
+            guard let delta = versions.delta(from: base, to: target) else { send(.assign(items, includeParameters: true), to: id); return }
+            for (i, item) in items.enumerated() {
+                assignedAt[item.key] = clock.now
+                timeline.assigned(item.key, worker: id.rawValue, name: names[id] ?? "", samples: item.sampleIDs.count)
+                send(.work(WorkAssignment(item, values: nil, delta: i == 0 ? delta : nil)), to: id)
             }
         case .noWork(let retry):
             send(.noWork(NoWork(retryAfterMs: UInt32(milliseconds: retry), reason: .waitingForStep)), to: id)

@@ -64,6 +64,8 @@ public final class WorkerClient {
     let rasters = RasterQueue()
     /// The parameters and running state of one version, as the last WORK that carried them sent them.
     var parameters: (version: Int, values: ModelValues)?
+    /// WORK deltas rebuilt into a new version, and refused (held another version, or the checksum failed).
+    public internal(set) var deltasApplied = 0, deltasRefused = 0
     let completions = CompletionQueue()
     var lastContact = Instant.zero
     /// Set by a `stop` directive, wherever it was handled.
@@ -192,6 +194,13 @@ public final class WorkerClient {
         case .work(let a):
             if let c = conversion { try conversionWork(a, state: c); return }   // [conversion hook]
             let item = WorkItem(a)
+            if let d = a.delta {   // protocol 4: rebuilt on the held version, or refused (WORK_FAILED missingParameters)
+                switch applyDelta(d, version: item.parameterVersion) {
+                case .success: try apply(machine.handle(.assignment([item], includesParameters: true), at: now))
+                case .failure(let why): try apply(machine.handle(.unusableParameters([item], reason: why.description), at: now))
+                }
+                return
+            }
             if let v = a.values, let m = method {
                 guard v.parameters.count == m.network.parameterCount, v.state.count == m.network.stateCount else {
                     logger.error("coordinator sent \(v.parameters.count) parameters and \(v.state.count) state values, the model needs \(m.network.parameterCount) and \(m.network.stateCount)")

@@ -18,12 +18,14 @@ public enum FrameEnvelope {
         case shuffle8 = 8
         /// ZigZag of little-endian i64, then byte shuffle of 8-byte elements (fixed-point gradients, counters).
         case zigzagShuffle8 = 9
+        /// Bit shuffle of 4-byte elements (`BitShuffle`): parameters and parameter deltas in WORK (protocol 4).
+        case bitShuffle4 = 12
 
         /// Element width the raw length must be a multiple of (1 for `none`).
         public var width: Int {
             switch self {
             case .none: 1
-            case .shuffle4: 4
+            case .shuffle4, .bitShuffle4: 4
             case .shuffle8, .zigzagShuffle8: 8
             }
         }
@@ -36,6 +38,7 @@ public enum FrameEnvelope {
                 var z = raw
                 ZigZag.encode64(&z)
                 return ByteShuffle.shuffle(z, width: 8)
+            case .bitShuffle4: return BitShuffle.shuffle(raw)
             }
         }
 
@@ -47,6 +50,7 @@ public enum FrameEnvelope {
                 var z = ByteShuffle.unshuffle(filtered, width: 8)
                 ZigZag.decode64(&z)
                 return z
+            case .bitShuffle4: return BitShuffle.unshuffle(filtered)
             }
         }
     }
@@ -84,7 +88,7 @@ public enum FrameEnvelope {
             throw WireError(.badCompression, "\(name) frame has unknown codec \(codecByte)")
         }
         guard let filter = Filter(rawValue: filterByte) else {
-            throw WireError(.badCompression, "\(name) frame has unknown filter \(filterByte); allowed 0, 4, 8, 9")
+            throw WireError(.badCompression, "\(name) frame has unknown filter \(filterByte); allowed 0, 4, 8, 9, 12")
         }
         guard rawLength <= limit else {
             throw WireError(.tooLarge, "\(name) frame declares \(rawLength) raw bytes, limit \(limit)")

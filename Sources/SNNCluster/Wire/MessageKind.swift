@@ -1,4 +1,4 @@
-/// The message types of the protocol (version 3; the header's type field, PROTOCOL.md §4).
+/// The message types of the protocol (version 4; the header's type field, PROTOCOL.md §4).
 public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible {
     case hello = 1
     case welcome = 2
@@ -47,7 +47,7 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .welcome: [("WELCOME body", 16), ("WELCOME spec", WireLimits.maxSpecBytes)]
         case .refuse: [("REFUSE body", 4 + WireLimits.maxTextBytes)]
         case .requestWork: [("REQUEST_WORK body", 10)]
-        case .work: [("WORK body", 44), ("WORK samples", WireLimits.maxSamples * 4),
+        case .work: [("WORK body", WorkAssignment.bodyBytes), ("WORK samples", WireLimits.maxSamples * 4),
                      ("WORK parameters", WireLimits.maxParameters * 4), ("WORK state", WireLimits.maxParameters * 4)]
         case .noWork: [("NO_WORK body", 6)]
         case .result: [("RESULT body", 72), ("RESULT gradient", WireLimits.maxGradient * 8),

@@ -52,6 +52,12 @@ enum MessageValidation {
                 try finite(v.parameters, "WORK parameters")
                 try finite(v.state, "WORK state")
             }
+            if let d = w.delta {
+                try count(d.parameters.count + d.state.count, "WORK parameter and state deltas", max: WireLimits.maxParameters)
+                guard w.values == nil, d.baseVersion < w.parameterVersion else {
+                    throw WireError(.invalidValue, "WORK delta against version \(d.baseVersion) for version \(w.parameterVersion)")
+                }
+            }
         case .noWork:
             break
         case .result(let r):

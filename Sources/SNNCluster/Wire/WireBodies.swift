@@ -42,18 +42,23 @@ enum WireBodies {
         case .work(let a):
             writeKey(a.key, into: &w)   // epoch, step, micro-batch, phase: offsets 0–12
             w.u8(a.key.phase.splitByte)  // split: the phase's (0 train for train and eccLambda, 1 test for the others)
-            w.bool8(a.values != nil)
+            w.u8(a.parametersKind.rawValue)
             w.u8(0)
             w.u64(a.parameterVersion)
             w.u64(a.seed)
             w.u32(UInt32(truncatingIfNeeded: a.sampleIndices.count))
-            w.u32(UInt32(truncatingIfNeeded: a.values?.parameters.count ?? 0))
-            w.u32(UInt32(truncatingIfNeeded: a.values?.state.count ?? 0))
+            w.u32(UInt32(truncatingIfNeeded: a.values?.parameters.count ?? a.delta?.parameters.count ?? 0))
+            w.u32(UInt32(truncatingIfNeeded: a.values?.state.count ?? a.delta?.state.count ?? 0))
+            w.u64(a.delta?.baseVersion ?? 0)
+            w.u64(a.delta?.checksum ?? a.values.map(ValuesChecksum.of) ?? 0)
             var frames = [PayloadFrame(name: name, bytes: w.bytes, filter: .none),
                           PayloadFrame(name: "WORK samples", bytes: ArrayBytes.bytes(of: a.sampleIndices), filter: .shuffle4)]
             if let v = a.values {
-                frames.append(PayloadFrame(name: "WORK parameters", bytes: ArrayBytes.bytes(of: v.parameters), filter: .shuffle4))
-                frames.append(PayloadFrame(name: "WORK state", bytes: ArrayBytes.bytes(of: v.state), filter: .shuffle4))
+                frames.append(PayloadFrame(name: "WORK parameters", bytes: ArrayBytes.bytes(of: v.parameters), filter: .bitShuffle4))
+                frames.append(PayloadFrame(name: "WORK state", bytes: ArrayBytes.bytes(of: v.state), filter: .bitShuffle4))
+            } else if let d = a.delta {
+                frames.append(PayloadFrame(name: "WORK parameters", bytes: ArrayBytes.bytes(of: d.parameters), filter: .bitShuffle4))
+                frames.append(PayloadFrame(name: "WORK state", bytes: ArrayBytes.bytes(of: d.state), filter: .bitShuffle4))
             }
             return frames
         case .noWork(let n):
@@ -143,26 +148,46 @@ enum WireBodies {
             guard split == key.phase.splitByte else {
                 throw WireError(.invalidValue, "WORK split \(split) does not match its phase \(key.phase) (split 0, train, for train and eccLambda; 1, test, for evaluate and the other ECC phases)")
             }
-            let hasParameters = try r.bool8("has parameters")
+            let kindByte = try r.u8("parameters")
+            guard let kind = WorkAssignment.ParametersKind(rawValue: kindByte) else {
+                throw WireError(.invalidValue, "WORK parameters byte \(kindByte) is not defined (0 none, 1 full, 2 delta)")
+            }
             try r.reserved(1)
             let version = try r.u64("parameter version")
             let seed = try r.u64("seed")
             let sampleCount = Int(try r.u32("sample count"))
             let parameterCount = Int(try r.u32("parameter count"))
             let stateCount = Int(try r.u32("state count"))
+            let base = try r.u64("base version")
+            let checksum = try r.u64("checksum")
             try r.finish()
-            guard hasParameters == (raw.count == 4) else {
-                throw WireError(.frameCount, "WORK has-parameters is \(hasParameters) but it has \(raw.count) payload frames")
+            guard (kind != .none) == (raw.count == 4) else {
+                throw WireError(.frameCount, "WORK parameters byte is \(kind.rawValue) but it has \(raw.count) payload frames")
             }
-            guard hasParameters || (parameterCount == 0 && stateCount == 0) else {
-                throw WireError(.countMismatch, "WORK without parameters declares \(parameterCount) parameters and \(stateCount) state values")
+            guard kind != .none || (parameterCount == 0 && stateCount == 0 && checksum == 0) else {
+                throw WireError(.countMismatch, "WORK without parameters declares \(parameterCount) parameters, \(stateCount) state values, checksum \(checksum)")
+            }
+            guard kind == .delta ? base < version : base == 0 else {
+                throw WireError(.invalidValue, kind == .delta ? "WORK delta against version \(base), not older than its version \(version)"
+                                                              : "WORK base version \(base) without a delta (must be 0)")
             }
             let samples: [Int32] = try elements(raw[1], count: sampleCount, "WORK samples")
-            let values = hasParameters
-                ? ModelValues(parameters: try floats(raw[2], count: parameterCount, "WORK parameters"),
-                              state: try floats(raw[3], count: stateCount, "WORK state"))
-                : nil
-            return .work(WorkAssignment(key: key, parameterVersion: version, seed: seed, sampleIndices: samples, values: values))
+            switch kind {
+            case .none:
+                return .work(WorkAssignment(key: key, parameterVersion: version, seed: seed, sampleIndices: samples))
+            case .full:
+                let values = ModelValues(parameters: try floats(raw[2], count: parameterCount, "WORK parameters"),
+                                         state: try floats(raw[3], count: stateCount, "WORK state"))
+                guard ValuesChecksum.of(values) == checksum else {
+                    throw WireError(.invalidValue, "WORK parameters and state do not match their checksum \(String(checksum, radix: 16))")
+                }
+                return .work(WorkAssignment(key: key, parameterVersion: version, seed: seed, sampleIndices: samples, values: values))
+            case .delta:
+                let delta = ParameterDelta(baseVersion: base,
+                                           parameters: try elements(raw[2], count: parameterCount, "WORK parameters"),
+                                           state: try elements(raw[3], count: stateCount, "WORK state"), checksum: checksum)
+                return .work(WorkAssignment(key: key, parameterVersion: version, seed: seed, sampleIndices: samples, delta: delta))
+            }
         case .noWork:
             let retry = try r.u32("retry after")
             let reason = try enumValue(NoWork.Reason.self, try r.u16("reason"), "NO_WORK reason")

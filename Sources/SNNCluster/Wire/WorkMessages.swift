@@ -38,19 +38,36 @@ public struct WorkAssignment: Sendable, Equatable {
     public var sampleIndices: [Int32]
     /// Parameters and running state, sent when the worker's version is stale; finite, ≤ 64 Mi values together.
     public var values: ModelValues?
+    /// Instead of `values` (never both): the difference from a version the worker holds (protocol 4).
+    public var delta: ParameterDelta?
 
-    public init(key: WorkKey, parameterVersion: UInt64, seed: UInt64, sampleIndices: [Int32], values: ModelValues? = nil) {
+    /// The body's byte length (PROTOCOL.md §5 WORK).
+    public static let bodyBytes = 60
+
+    /// What the parameters byte (offset 14) says the message carries.
+    public enum ParametersKind: UInt8, Sendable {
+        case none = 0
+        case full = 1
+        case delta = 2
+    }
+
+    public var parametersKind: ParametersKind { delta != nil ? .delta : values != nil ? .full : .none }
+
+    public init(key: WorkKey, parameterVersion: UInt64, seed: UInt64, sampleIndices: [Int32], values: ModelValues? = nil,
+                delta: ParameterDelta? = nil) {
+        precondition(values == nil || delta == nil, "WORK carries full values or a delta, not both")
         self.key = key
         self.parameterVersion = parameterVersion
         self.seed = seed
         self.sampleIndices = sampleIndices
         self.values = values
+        self.delta = delta
     }
 
     /// The WORK for a machine's item, with the model values when the worker needs them.
-    public init(_ item: WorkItem, values: ModelValues?) {
+    public init(_ item: WorkItem, values: ModelValues?, delta: ParameterDelta? = nil) {
         self.init(key: item.key, parameterVersion: UInt64(item.parameterVersion), seed: item.microBatch.seed,
-                  sampleIndices: item.microBatch.samples, values: values)
+                  sampleIndices: item.microBatch.samples, values: values, delta: delta)
     }
 }
 

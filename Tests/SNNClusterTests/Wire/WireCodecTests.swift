@@ -27,7 +27,7 @@ struct WireCodecTests {
         let e = try WireCodec.encode(.heartbeat(Heartbeat(sentAtMs: 1, currentStep: 2, freeSlots: 3)), runID: WireSamples.runID)
         let h = e.frames[0]
         #expect(Array(h[0..<4]) == Array("SNN1".utf8))
-        #expect(h[4] == 3 && h[5] == 0)               // version 3
+        #expect(h[4] == 4 && h[5] == 0)               // version 4
         #expect(h[6] == 8 && h[7] == 0)               // HEARTBEAT
         #expect(h[8] == 0 && h[9] == 0)               // no envelopes: tiny message
         #expect(withUnsafeBytes(of: WireSamples.runID.uuid) { Array($0) } == Array(h[12..<28]))
@@ -54,7 +54,7 @@ struct WireCodecTests {
     @Test("a peer speaking another version is reported as unsupportedVersion")
     func versionMismatch() throws {
         var frames = try WireCodec.encode(.hello(WireSamples.hello), runID: nil).frames
-        for other: UInt8 in [2, 4] {   // the previous version and a later one
+        for other: UInt8 in [3, 5] {   // the previous version and a later one
             frames[0][4] = other
             #expect(throws: WireError.self) { try WireCodec.decode(frames) }
             do { _ = try WireCodec.decode(frames) } catch { #expect(error.code == .unsupportedVersion) }
@@ -114,6 +114,9 @@ struct WireCodecTests {
                                   values: ModelValues(parameters: [1, 2, 3], state: [4, 5]))
         var frames = try WireCodec.encode(.work(work), runID: WireSamples.runID, compressAbove: .max).frames
         withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { frames[3].replaceSubrange(4..<8, with: $0) }
+        // … with the body's checksum made to match (protocol 4), so that only the NaN is wrong.
+        let forged = ValuesChecksum.of(ModelValues(parameters: [1, .nan, 3], state: [4, 5]))
+        withUnsafeBytes(of: forged.littleEndian) { frames[1].replaceSubrange(52..<60, with: $0) }
         do {
             _ = try WireCodec.decode(frames)
             Issue.record("NaN parameter accepted")

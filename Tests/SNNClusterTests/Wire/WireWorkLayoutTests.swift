@@ -11,27 +11,62 @@ import Testing
     static let item = WorkItem(MicroBatch(epoch: 1, step: 4, index: 2, phase: .evaluate, samples: [9, 0, 7], seed: 0xABCD),
                                parameterVersion: 6)
 
-    @Test("WORK: 44-byte body with parameter and state counts, parameters and state in frames 3 and 4")
+    @Test("WORK: 60-byte body with parameter and state counts and checksum, parameters and state in frames 3 and 4")
     func workLayout() throws {
         let values = ModelValues(parameters: [1, 2, 3], state: [4, 5])
         let enc = try WireCodec.encode(.work(WorkAssignment(Self.item, values: values)), runID: WireSamples.runID, compressAbove: .max)
         #expect(enc.frames.count == 5)
         let b = enc.frames[1]
-        #expect(b.count == 44)
-        #expect(Array(b[0..<16]) == [1, 0, 0, 0, 4, 0, 0, 0, 2, 0, 0, 0, 1, 1, 1, 0])   // key, evaluate, test split, has parameters
+        #expect(b.count == 60)
+        #expect(Array(b[0..<16]) == [1, 0, 0, 0, 4, 0, 0, 0, 2, 0, 0, 0, 1, 1, 1, 0])   // key, evaluate, test split, parameters: full
         #expect(Array(b[24..<32]) == [0xCD, 0xAB, 0, 0, 0, 0, 0, 0])                   // the micro-batch's seed
         #expect(Array(b[32..<44]) == [3, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0])             // samples, parameters, state
+        #expect(Array(b[44..<52]) == [0, 0, 0, 0, 0, 0, 0, 0])                         // no base version
+        #expect(Array(b[52..<60]) == le64(CodecParameterDeltaTests.documentChecksum([1, 2, 3, 4, 5])))
         #expect(enc.frames[2] == [9, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0])
         #expect(enc.frames[3].count == 12 && enc.frames[4].count == 8)
         guard case .work(let back) = try WireCodec.decode(enc.frames).message else { Issue.record("not WORK"); return }
-        #expect(back.values == values)
+        #expect(back.values == values && back.delta == nil)
         // The worker's item is the coordinator's, micro-batch and all: nothing is rebuilt or remapped.
         #expect(WorkItem(back) == Self.item)
         #expect(WorkItem(back).microBatch == Self.item.microBatch)
 
         let bare = try WireCodec.encode(.work(WorkAssignment(Self.item, values: nil)), runID: WireSamples.runID, compressAbove: .max)
-        #expect(bare.frames.count == 3 && bare.frames[1][14] == 0 && Array(bare.frames[1][36..<44]) == [0, 0, 0, 0, 0, 0, 0, 0])
+        #expect(bare.frames.count == 3 && bare.frames[1][14] == 0 && Array(bare.frames[1][36..<60]) == [UInt8](repeating: 0, count: 24))
     }
+
+    @Test("WORK delta (protocol 4): parameters byte 2, base version and checksum in the body, u32 differences in frames 3 and 4")
+    func workDeltaLayout() throws {
+        let base = ModelValues(parameters: [1, -2, 0.5], state: [4, 5])
+        let target = ModelValues(parameters: [1.0000001, -2.5, -0.5], state: [4, 5.25])
+        let delta = try #require(ParameterDelta(from: base, to: target, baseVersion: 5))
+        let enc = try WireCodec.encode(.work(WorkAssignment(Self.item, values: nil, delta: delta)), runID: WireSamples.runID, compressAbove: .max)
+        let b = enc.frames[1]
+        #expect(b.count == 60 && b[14] == 2 && b[15] == 0)
+        #expect(Array(b[44..<52]) == le64(5) && Array(b[52..<60]) == le64(CodecParameterDeltaTests.documentChecksum(target.parameters + target.state)))
+        // Frame 3: zigzag of the bit-pattern differences, by hand: 1 → 1.0000001 is one ulp (+1 → 2).
+        #expect(Array(enc.frames[3][0..<4]) == [2, 0, 0, 0])
+        guard case .work(let back) = try WireCodec.decode(enc.frames).message else { Issue.record("not WORK"); return }
+        #expect(back.delta == delta && back.values == nil)
+        #expect(try back.delta!.applied(to: base).get() == target)
+
+        func code(_ patch: (inout [[UInt8]]) -> Void) -> WireError.Code? {
+            var f = enc.frames
+            patch(&f)
+            do { _ = try WireCodec.decode(f); return nil } catch { return error.code }
+        }
+        #expect(code { $0[1][14] = 3 } == .invalidValue)                                        // no parameters kind 3
+        #expect(code { $0[1].replaceSubrange(44..<52, with: le64(6)) } == .invalidValue)         // base = the version itself
+        #expect(code { $0[1][14] = 1 } == .invalidValue)                                        // full, with a base version
+        #expect(code { $0[1][14] = 0 } == .frameCount)                                          // none, with 4 frames
+        #expect(throws: WireError.self) {   // the encoder refuses a delta that is not older than its version
+            var d = delta
+            d.baseVersion = 6
+            return try WireCodec.encode(.work(WorkAssignment(Self.item, values: nil, delta: d)), runID: WireSamples.runID)
+        }
+    }
+
+    func le64(_ v: UInt64) -> [UInt8] { (0..<8).map { UInt8(v >> (8 * UInt64($0)) & 0xff) } }
 
     @Test("WORK: hostile frames and values are rejected")
     func workHostile() throws {
@@ -46,7 +81,13 @@ import Testing
         #expect(code { $0.removeLast(); $0[0][30] = 3 } == .frameCount)   // parameters without the state frame
         #expect(code { $0[1][40] = 3 } == .countMismatch)         // state count 3, frame holds 2
         #expect(code { $0[2].replaceSubrange(4..<8, with: [0, 0, 0, 0x80]) } == .invalidValue)   // sample index ≥ 2^31
-        #expect(code { f in withUnsafeBytes(of: Float.infinity.bitPattern.littleEndian) { b in f[4].replaceSubrange(0..<4, with: b) } } == .nonFinite)
+        // A changed value no longer matches the checksum; with the checksum redone, an infinity is still refused.
+        let inf = withUnsafeBytes(of: Float.infinity.bitPattern.littleEndian) { Array($0) }
+        #expect(code { $0[4].replaceSubrange(0..<4, with: inf) } == .invalidValue)
+        #expect(code { f in
+            f[4].replaceSubrange(0..<4, with: inf)
+            f[1].replaceSubrange(52..<60, with: le64(CodecParameterDeltaTests.documentChecksum([1, 2, 3, .infinity, 5])))
+        } == .nonFinite)
         // The encoder refuses what the decoder would: a negative sample id, a non-finite state value.
         var negative = WorkAssignment(Self.item, values: nil)
         negative.sampleIndices[1] = -1

@@ -1,0 +1,70 @@
+import SNNCluster
+import Testing
+
+/// WORK's parameter delta (protocol 4): exact to the bit whatever the values (sign changes, zeros, subnormals,
+/// extremes), the checksum of PROTOCOL.md §5 computed here from the document's recipe, and a delta on the wrong
+/// base refused, never applied.
+@Suite struct CodecParameterDeltaTests {
+    /// PROTOCOL.md §5 WORK checksum, written from the document: the little-endian bytes of the values, zero-padded
+    /// to a multiple of 8, as little-endian u64 words; FNV-1a-style xor then multiply per word.
+    static func documentChecksum(_ values: [Float]) -> UInt64 {
+        var bytes = values.flatMap { v in (0..<4).map { UInt8(v.bitPattern >> (8 * UInt32($0)) & 0xff) } }
+        while bytes.count % 8 != 0 { bytes.append(0) }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for w in stride(from: 0, to: bytes.count, by: 8) {
+            let word = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[w + $1]) << (8 * UInt64($1)) }
+            h = (h ^ word) &* 0x100_0000_01b3
+        }
+        return h
+    }
+
+    static let awkward: [Float] = [0, -0, 1, -1, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .greatestFiniteMagnitude,
+                                   -.greatestFiniteMagnitude, 1e-30, -3.5, 0.1, 7]
+
+    @Test("base + delta rebuilds the target bit for bit, across sign changes, zeros and extremes")
+    func exactRoundTrip() throws {
+        var rng = SeededGenerator(seed: 3)
+        let n = Self.awkward.count
+        for _ in 0..<20 {
+            let base = ModelValues(parameters: (0..<n).map { _ in Self.awkward.randomElement(using: &rng)! },
+                                   state: (0..<5).map { _ in Float.random(in: -1...1, using: &rng) })
+            let target = ModelValues(parameters: Self.awkward.shuffled(using: &rng),
+                                     state: base.state.map { $0 * 1.001 })
+            let d = try #require(ParameterDelta(from: base, to: target, baseVersion: 4))
+            let back = try d.applied(to: base).get()
+            #expect(back.parameters.map(\.bitPattern) == target.parameters.map(\.bitPattern))
+            #expect(back.state.map(\.bitPattern) == target.state.map(\.bitPattern))
+            #expect(d.checksum == Self.documentChecksum(target.parameters + target.state))
+        }
+    }
+
+    @Test("the difference is the ZigZag of the bit-pattern difference, worked out by hand")
+    func differencesByHand() {
+        let base: [Float] = [1, 1, 2, -1]
+        let target: [Float] = [Float(bitPattern: 0x3F80_0001), Float(bitPattern: 0x3F7F_FFFF), 2, Float(bitPattern: 0xBF80_0003)]
+        // +1 → 2, −1 → 1, 0 → 0, +3 → 6 (−1 is 0xBF800000; its neighbour 0xBF800003 is 3 above in bits).
+        #expect(ParameterDelta.differences(base, target) == [2, 1, 0, 6])
+        #expect(ParameterDelta.added(base, [2, 1, 0, 6]).map(\.bitPattern) == target.map(\.bitPattern))
+    }
+
+    @Test("the checksum follows the document for odd and even counts across the parameter/state boundary")
+    func checksumMatchesTheDocument() {
+        for (p, s) in [(0, 0), (1, 0), (0, 1), (3, 2), (3, 3), (4, 1), (7, 0)] {
+            let params = (0..<p).map { Float($0) * 0.25 - 1 }, state = (0..<s).map { Float($0) + 0.5 }
+            #expect(ValuesChecksum.of(ModelValues(parameters: params, state: state)) == Self.documentChecksum(params + state), "P \(p), R \(s)")
+        }
+    }
+
+    @Test("a delta applied to another base is refused by the checksum, and one of another size by its size")
+    func wrongBaseIsRefused() throws {
+        let base = ModelValues(parameters: [1, 2, 3], state: [0.5])
+        let target = ModelValues(parameters: [1.5, 2, 2.75], state: [0.25])
+        let d = try #require(ParameterDelta(from: base, to: target, baseVersion: 9))
+        let other = ModelValues(parameters: [1, 2, 3.0000002], state: [0.5])
+        guard case .failure(.checksumMismatch) = d.applied(to: other) else { Issue.record("applied to the wrong base"); return }
+        guard case .failure(.sizeMismatch) = d.applied(to: ModelValues(parameters: [1, 2], state: [0.5])) else {
+            Issue.record("applied to values of another size"); return
+        }
+        #expect(ParameterDelta(from: base, to: ModelValues(parameters: [1], state: [0.5]), baseVersion: 9) == nil)
+    }
+}
