@@ -66,6 +66,36 @@ import SNNModel
         #expect(l.total(.trainBackward, layer: 1).savedStateReads == 8)
     }
 
+    /// The toy network behind a flatten (input [2, 2, 1]): fc1 is still the first layer with parameters, so it
+    /// computes only dW (12 MACs, as without the flatten), never the input gradient nothing would read; the
+    /// gradients are those of the network without the flatten, bit for bit, and every saved state is let go.
+    @Test func firstLayerWithParametersBehindAFlattenComputesNoInputGradient() {
+        let (plain, p) = toy()
+        let neuron = LIFParameters(leak: 1, threshold: 1, reset: .soft, comparison: .greater)
+        let flat = Network(NetworkConfig(inputShape: [2, 2, 1], timesteps: 2,
+                                         layers: [.flatten, .dense(units: 3, bias: false), .spiking(neuron, .triangular(scale: 0.3)),
+                                                  .dense(units: 2, bias: false), .spiking(neuron, .triangular(scale: 0.3))],
+                                         readout: .spikeCount, initializer: .xavierUniform(gain: 1)))
+        #expect(flat.parameterCount == p.count)
+        func train(_ net: Network, features: [Int]) -> ([Float], EventLedger, [LayerCache]) {
+            let x = Activation(steps: 1, batch: 1, features: features, data: [1, 0, 0, 0])
+            var grads = [Float](repeating: 0, count: p.count)
+            var ctx = PassContext(mode: .training, steps: 2, parameters: p, state: p, gradients: &grads, statistics: nil, ledger: net.makeLedger())
+            let caches = net.makeCaches()
+            let (_, last) = net.forward(x, context: &ctx, caches: caches)
+            net.backward(gradLogits: [0.5, -0.5], last: last, context: &ctx, caches: caches)
+            return (grads, ctx.ledger, caches)
+        }
+        let (g0, l0, _) = train(plain, features: [4])
+        let (g1, l1, caches) = train(flat, features: [2, 2, 1])
+        #expect(g1.map(\.bitPattern) == g0.map(\.bitPattern))
+        #expect(g1.contains { $0 != 0 })
+        #expect(l1.total(.trainBackward, layer: 1).macs == 12)          // fc1: dW only
+        #expect(l1.total(.trainBackward, layer: 1) == l0.total(.trainBackward, layer: 0))
+        #expect(l1.total(.trainBackward, layer: 0).macs == 0)           // the flatten
+        #expect(caches.allSatisfy { $0.state == nil })
+    }
+
     /// Spikes [1, 1, 1, 0] on a 2×2 map → 2×2 pool → dense (1 → 2 outputs), one step.
     func pooled(_ pool: LayerConfig) -> EventLedger {
         let net = Network(NetworkConfig(inputShape: [2, 2, 1], timesteps: 1,

@@ -31,6 +31,9 @@ public final class LayerCache {
         defer { state = nil }
         return state as? S
     }
+
+    /// Lets go of the saved state unread (a layer whose backward pass does not run).
+    public func discard() { state = nil }
 }
 
 /// `DenseLayer`: the input x of every step, for dW = xᵀ·dy.

@@ -138,6 +138,9 @@ public final class Network: @unchecked Sendable {
             for t in 0..<last.steps { for i in 0..<n { d[t * n + i] = gradLogits[i] * scale } }
             dy = Activation(steps: last.steps, batch: last.batch, features: last.features, data: d)
         }
+        // Below the first layer with parameters no gradient is needed: that layer computes only its parameters'
+        // gradient (W1's fc1 sits after a flatten; its input gradient was a third of the GEMM work, thrown away).
+        let firstTrainable = layers.firstIndex { $0.parameterCount > 0 } ?? layers.count
         var i = layers.count - 1
         while i >= 0 {
             // A fused forward that kept no potentials (`RecomputedSpikingLayerState`) needs the fused backward.
@@ -147,7 +150,11 @@ public final class Network: @unchecked Sendable {
                 i -= 2
                 continue
             }
-            guard let dx = layers[i].backward(dy, context: &context, cache: caches[i], needInput: i > 0) else { break }
+            guard let dx = layers[i].backward(dy, context: &context, cache: caches[i], needInput: i > firstTrainable) else {
+                // The layers below keep nothing a backward pass would read; let go of whatever they saved.
+                for j in 0..<i { caches[j].discard() }
+                break
+            }
             dy = dx
             i -= 1
         }
