@@ -127,7 +127,9 @@ public struct BatchNormSpikingPool: Sendable {
         let (h, w, c) = (norm.shape[0], norm.shape[1], norm.shape[2])
         let steps: Int, count: Int
         var dx: Activation
-        if let st = caches[caches.startIndex + 1].take(RecomputedSpikingLayerState.self) {
+        // `take` lets go of whatever state the cache holds: look before taking.
+        if caches[caches.startIndex + 1].saved(RecomputedSpikingLayerState.self) != nil,
+           let st = caches[caches.startIndex + 1].take(RecomputedSpikingLayerState.self) {
             guard let bn = caches[caches.startIndex].saved(BatchNormLayerState.self)
             else { preconditionFailure("\(norm.name): backward without forward") }
             steps = st.steps; count = st.batch * st.features.reduce(1, *)

@@ -14,7 +14,8 @@ private struct PassOutcome: Equatable {
     var potentials: [[Float]] = [], recomputed = 0
 }
 
-private func runPass(_ net: Network, _ params: [Float], _ state: [Float], _ x: Activation, mode: PassMode, fused: Bool) -> PassOutcome {
+private func runPass(_ net: Network, _ params: [Float], _ state: [Float], _ x: Activation, mode: PassMode, fused: Bool,
+                     fusedBackward: Bool? = nil) -> PassOutcome {
     var out = PassOutcome(ledger: net.makeLedger())
     var grads = [Float](repeating: 0, count: net.parameterCount)
     var stats = [Float](repeating: 0, count: net.statisticsCount)
@@ -34,7 +35,7 @@ private func runPass(_ net: Network, _ params: [Float], _ state: [Float], _ x: A
                 let labels = (0..<x.batch).map { Int32($0 % net.classes) }
                 var d = [Float](repeating: 0, count: logits.count)
                 _ = softmaxCrossEntropy(logits: logits, batch: labels.count, classes: net.classes, labels: labels, scale: 1, gradLogits: &d)
-                net.backward(gradLogits: d, last: last, context: &ctx, caches: caches, fused: fused)
+                net.backward(gradLogits: d, last: last, context: &ctx, caches: caches, fused: fusedBackward ?? fused)
             }
             out.ledger = ctx.ledger
         }}
@@ -79,6 +80,11 @@ private func runPass(_ net: Network, _ params: [Float], _ state: [Float], _ x: A
                     fused.potentials = plain.potentials; fused.recomputed = 0
                 }
                 #expect(fused == plain, "perStep \(perStep) reset \(reset) input steps \(inputSteps) \(mode)")
+                // The fused backward of the pool and LIF layers also runs on potentials a layer-by-layer forward saved.
+                if mode == .training {
+                    let mixed = runPass(net, params, state, x, mode: mode, fused: false, fusedBackward: true)
+                    #expect(mixed == plain, "forward layer by layer, backward fused: perStep \(perStep) reset \(reset)")
+                }
                 // The check is not vacuous: neurons fired and (training) gradients flowed.
                 #expect(fused.ledger.total(.trainForward).spikes + fused.ledger.total(.inference).spikes > 0)
                 if mode == .training {
