@@ -32,6 +32,15 @@ enum WireCosts {
             }
             return samples.sorted()[samples.count / 2]
         }
+        let encodedResult = try WireCodec.encode(resultMessage, runID: runID)
+        let encodedWork = try WireCodec.encode(workMessage, runID: runID)
+        let resultEncode = try median { _ = try WireCodec.encode(resultMessage, runID: runID) }
+        let resultDecode = try median { _ = try WireCodec.decode(encodedResult.frames) }
+        var sum = ExactSum(count: contribution.gradient.count)
+        let reduce = try median { try sum.add(encoded: contribution.gradient) }
+        let workEncode = try median { _ = try WireCodec.encode(workMessage, runID: runID) }
+        let workDecode = try median { _ = try WireCodec.decode(encodedWork.frames) }
+        // Measured after the protocol-3 messages above, so that their figures are taken in the same process state as before.
         // A real delta: the whole first step committed (every micro-batch of it, one thread), version 0 → 1.
         let base = ModelValues(parameters: session.parameters, state: session.state)
         var contributions = [contribution]
@@ -51,14 +60,6 @@ enum WireCosts {
                 throw WireError(.invalidValue, "the delta did not rebuild version 1")
             }
         }
-        let encodedResult = try WireCodec.encode(resultMessage, runID: runID)
-        let encodedWork = try WireCodec.encode(workMessage, runID: runID)
-        let resultEncode = try median { _ = try WireCodec.encode(resultMessage, runID: runID) }
-        let resultDecode = try median { _ = try WireCodec.decode(encodedResult.frames) }
-        var sum = ExactSum(count: contribution.gradient.count)
-        let reduce = try median { try sum.add(encoded: contribution.gradient) }
-        let workEncode = try median { _ = try WireCodec.encode(workMessage, runID: runID) }
-        let workDecode = try median { _ = try WireCodec.decode(encodedWork.frames) }
         let fields: [(String, String)] = [
             ("spec", "\"\(spec.name)\""), ("parameters", "\(session.parameters.count)"),
             ("microBatch", "\(work[0].samples.count)"),

@@ -10,15 +10,20 @@ public enum ByteShuffle {
     public static let supportedWidths: Set<Int> = [4, 8]
 
     /// `src` shuffled into `width` byte planes. Widths other than 4 and 8 return `src` unchanged.
+    /// Always inlined, like `unshuffle` and `transpose`: with a constant width at the call site the loops are
+    /// specialised (measured: a RESULT's encode and decode took twice as long when they were not).
+    @inline(__always)
     public static func shuffle(_ src: [UInt8], width: Int) -> [UInt8] {
         transpose(src, width: width, forward: true)
     }
 
     /// The inverse of `shuffle(_:width:)`.
+    @inline(__always)
     public static func unshuffle(_ src: [UInt8], width: Int) -> [UInt8] {
         transpose(src, width: width, forward: false)
     }
 
+    @inline(__always)
     private static func transpose(_ src: [UInt8], width: Int, forward: Bool) -> [UInt8] {
         guard supportedWidths.contains(width), src.count >= width else { return src }
         let elements = src.count / width

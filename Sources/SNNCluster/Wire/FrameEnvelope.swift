@@ -33,7 +33,9 @@ public enum FrameEnvelope {
         func apply(_ raw: [UInt8]) -> [UInt8] {
             switch self {
             case .none: return raw
-            case .shuffle4, .shuffle8: return ByteShuffle.shuffle(raw, width: width)
+            // One case per width, so each call specialises the shuffle for a constant width.
+            case .shuffle4: return ByteShuffle.shuffle(raw, width: 4)
+            case .shuffle8: return ByteShuffle.shuffle(raw, width: 8)
             case .zigzagShuffle8:
                 var z = raw
                 ZigZag.encode64(&z)
@@ -45,7 +47,8 @@ public enum FrameEnvelope {
         func invert(_ filtered: [UInt8]) -> [UInt8] {
             switch self {
             case .none: return filtered
-            case .shuffle4, .shuffle8: return ByteShuffle.unshuffle(filtered, width: width)
+            case .shuffle4: return ByteShuffle.unshuffle(filtered, width: 4)
+            case .shuffle8: return ByteShuffle.unshuffle(filtered, width: 8)
             case .zigzagShuffle8:
                 var z = ByteShuffle.unshuffle(filtered, width: 8)
                 ZigZag.decode64(&z)
