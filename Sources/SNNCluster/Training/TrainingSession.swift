@@ -88,9 +88,10 @@ public final class TrainingSession: @unchecked Sendable {
         // Loss sums are reported, not used for the update; sum them in a fixed order anyway.
         loss = results.map(\.lossSum).reduce(0, +)
         let lr = learningRate(epoch: epoch, iteration: iteration)
-        let g = grad.value(times: 1 / Double(max(1, samples)), threads: reductionThreads)
-        optimizerStep(settings.optimizer, learningRate: lr, parameters: &parameters, gradients: g,
-                      state: &optimizer, decayMask: method.decayMask, threads: reductionThreads)
+        // The mean gradient decoded block by block inside the update (the same bits as decoding it whole first).
+        optimizerStep(settings.optimizer, learningRate: lr, parameters: &parameters, fixedPointGradients: grad.totals,
+                      times: 1 / Double(max(1, samples)), state: &optimizer, decayMask: method.decayMask,
+                      threads: reductionThreads)
         method.constrain(parameters: &parameters)
         recordOptimizerEvents()
         if network.statisticsCount > 0 {

@@ -77,8 +77,14 @@ public final class DenseLayer: Layer, @unchecked Sendable {
                 }
                 if dx != nil {
                     dx!.data.withUnsafeMutableBufferPointer { dxp in
-                        BLAS.gemm(transB: true, m: rows, n: inputs, k: outputs, a: dp.baseAddress!, lda: outputs,
-                                  b: w, ldb: outputs, c: dxp.baseAddress!, ldc: inputs)
+                        // Few outputs (W1's 512 → 10): an FMA chain per element in the GEMM's order, no GEMM call.
+                        if outputs <= DenseInputGradient.maximumOutputs {
+                            DenseInputGradient.dyWTranspose(rows: rows, inputs: inputs, outputs: outputs, dy: dp.baseAddress!,
+                                                            w: w, dx: dxp.baseAddress!)
+                        } else {
+                            BLAS.gemm(transB: true, m: rows, n: inputs, k: outputs, a: dp.baseAddress!, lda: outputs,
+                                      b: w, ldb: outputs, c: dxp.baseAddress!, ldc: inputs)
+                        }
                     }
                 }
             }
