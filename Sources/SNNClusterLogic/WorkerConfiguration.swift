@@ -10,11 +10,15 @@ public struct WorkerConfiguration: Hashable, Sendable, CustomStringConvertible {
     /// A coordinator silent for longer than this (including no answer to hello) is given up on: in-flight
     /// work is dropped and the worker reconnects with a fresh hello.
     public var deadAfter: Duration
+    /// Items asked for beyond the free slots, to wait here for the next free slot (0: ask only for free slots).
+    /// One hides the request → WORK round trip between two micro-batches of a step on the same slot.
+    public var prefetch: Int
 
-    public init(slots: Int, heartbeatInterval: Duration = .seconds(1), deadAfter: Duration = .seconds(3))
-        throws(MachineConfigurationError)
+    public init(slots: Int, heartbeatInterval: Duration = .seconds(1), deadAfter: Duration = .seconds(3),
+                prefetch: Int = 0) throws(MachineConfigurationError)
     {
         self.slots = slots
+        self.prefetch = prefetch
         self.heartbeatInterval = heartbeatInterval
         self.deadAfter = deadAfter
         try validate()
@@ -25,6 +29,9 @@ public struct WorkerConfiguration: Hashable, Sendable, CustomStringConvertible {
         if slots < 1 {
             throw MachineConfigurationError(setting: "slots",
                                             problem: "must be at least 1 (got \(slots)); use the number of cores")
+        }
+        if prefetch < 0 {
+            throw MachineConfigurationError(setting: "prefetch", problem: "must be 0 or more (got \(prefetch)); e.g. 1")
         }
         if heartbeatInterval <= .zero {
             throw MachineConfigurationError(setting: "heartbeatInterval",
@@ -38,6 +45,6 @@ public struct WorkerConfiguration: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        "slots=\(slots) heartbeatInterval=\(heartbeatInterval) deadAfter=\(deadAfter)"
+        "slots=\(slots) prefetch=\(prefetch) heartbeatInterval=\(heartbeatInterval) deadAfter=\(deadAfter)"
     }
 }

@@ -181,6 +181,13 @@ public struct WorkerMachine<Payload> {
         max(0, configuration.slots - running.count - abandoned.count - backlog.count)
     }
 
+    /// Items this worker asks the coordinator for: its free slots plus the part of `configuration.prefetch` that no
+    /// waiting item fills yet. With a prefetch the next item is here when a slot frees, instead of one request →
+    /// WORK round trip later (the slot idle meanwhile); it still never runs more than `slots` at once.
+    public var wanted: Int {
+        max(0, configuration.slots + configuration.prefetch - running.count - abandoned.count - backlog.count)
+    }
+
     /// The computations running for the current connection, in start order.
     public var runningTasks: [ComputeTask] { running }
     /// Abandoned computations still occupying a slot.
@@ -339,7 +346,7 @@ public struct WorkerMachine<Payload> {
         }
         // Nothing of the step left here, but the request for more work this finish sends (free slots above what the
         // coordinator knows) may bring more of it: hold until that is answered (WORK, or NO_WORK: flushed then).
-        if phase == .registered, freeSlots > requested {
+        if phase == .registered, wanted > requested {
             held[job] = entry
             heldSince = heldSince ?? now
             return []
@@ -368,10 +375,10 @@ public struct WorkerMachine<Payload> {
         }
         guard phase == .registered else { return [] }
         var out: [Directive] = []
-        if let retryAt, now >= retryAt, freeSlots > 0 {
+        if let retryAt, now >= retryAt, wanted > 0 {
             self.retryAt = nil
-            requested = freeSlots
-            out.append(say(.requestWork(freeSlots: freeSlots), at: now))
+            requested = wanted
+            out.append(say(.requestWork(freeSlots: wanted), at: now))
         }
         // A safety net: what is held waiting for an answer that did not come within a heartbeat interval is sent.
         if let since = heldSince, now - since >= heartbeatInterval {
@@ -416,10 +423,10 @@ public struct WorkerMachine<Payload> {
 
     /// Asks for work when more slots are free than the coordinator knows about.
     private mutating func requestIfNeeded(at now: Instant) -> [Directive] {
-        guard phase == .registered, freeSlots > requested else { return [] }
-        requested = freeSlots
+        guard phase == .registered, wanted > requested else { return [] }
+        requested = wanted
         retryAt = nil
-        return [say(.requestWork(freeSlots: freeSlots), at: now)]
+        return [say(.requestWork(freeSlots: wanted), at: now)]
     }
 
     /// Drops all accepted work: running computations become abandoned (their slots stay busy until they

@@ -78,6 +78,7 @@ struct Join: ParsableCommand {
             o.rasterSamples = rasterSamples
             o.giveUpAfter = giveUpAfter.map { .seconds($0) }
             o.parentPID = exitWithParent
+            o.prefetch = 1   // one micro-batch waits for the next free slot (issue 11: no idle round trip mid-step)
             if let key, let serverKey {
                 let pair = try CurveKeyPair.load(path: key)
                 let server = try String(contentsOfFile: serverKey, encoding: .utf8)

@@ -33,6 +33,9 @@ public final class CoordinatorServer {
     let sentTally = WireTally(), receivedTally = WireTally()
     /// Micro-batch hand-outs for the worker timeline (`micro_batches` table), flushed per committed job.
     let timeline = MicroBatchTimeline()
+    /// Per-step timestamps when `SNN_GAP_TRACE` is set (GapTrace.swift).
+    let trace = GapTrace.make(role: "coordinator")
+    var receivedAtNanos: UInt64 = 0
     var transport: FrameTransport!
     var lastTick = Instant.zero
     /// The run's schedule (evaluate, checkpoint cadence, max-steps, stop), shared with the standalone trainer.
@@ -151,6 +154,7 @@ public final class CoordinatorServer {
         flushWire(epoch: max(0, min(session.epoch, setup.settings.epochs - 1)))
         recorder?.microBatches(timeline.drain())
         writeStatusIfDue(force: true)
+        trace?.flush()
         return lastEvaluation
     }
 
@@ -212,6 +216,7 @@ public final class CoordinatorServer {
     // MARK: - Incoming
 
     func handleFrames(_ frames: [[UInt8]]) {
+        if trace != nil { receivedAtNanos = GapTrace.nanos() }
         let t0 = ContinuousClock.now
         guard let (identity, decoded) = IncomingFrames.decode(frames, logger: logger, reply: { send($0, toIdentity: $1) }) else { return }
         codecNanos += (ContinuousClock.now - t0).nanoseconds
@@ -280,6 +285,10 @@ public final class CoordinatorServer {
             return
         }
         for k in keys { timeline.finished(k, worker: id.rawValue) }
+        if let trace {
+            let label = keys.map(\.traceLabel).joined(separator: ",")
+            trace.mark("c.recv", label, at: receivedAtNanos); trace.mark("c.result", label)
+        }
         // Transfer time: from the last of the covered items' assignment to the result, less the compute spent after it
         // (an estimate: the compute of a merged result is summed over its slots).
         let sentTimes = keys.compactMap { assignedAt.removeValue(forKey: $0) }
@@ -347,7 +356,9 @@ public final class CoordinatorServer {
             for (i, item) in items.enumerated() {
                 assignedAt[item.key] = clock.now
                 timeline.assigned(item.key, worker: id.rawValue, name: names[id] ?? "", samples: item.sampleIDs.count)
+                trace?.mark("c.work0", item.key.traceLabel)
                 send(.work(WorkAssignment(item, values: i == 0 ? values : nil)), to: id)
+                trace?.mark("c.work", item.key.traceLabel)
             }
         case let .assignDelta(items, base):
             // The delta against the version this worker holds (full values if that version is no longer known).
@@ -390,8 +401,11 @@ public final class CoordinatorServer {
     // MARK: - Commit, evaluation, checkpoints
 
     func commit(_ job: JobResults<StepContribution>) {
+        trace?.mark("c.commit0", "t\(job.epoch):\(job.step)")
+        defer { trace?.mark("c.next", "t\(job.epoch):\(job.step)") }
         do {
             let outcome = try session.commit(contributions: job.payloads)
+            trace?.mark("c.commit1", "t\(job.epoch):\(job.step)")
             recorder?.microBatches(timeline.drain())
             let wall = clock.now - stepStartedAt
             let wallMs = Double(wall.nanoseconds) / 1e6

@@ -10,10 +10,24 @@ public protocol FrameTransport: AnyObject {
     /// The next message, waiting at most `timeoutMs` for one (0: only what is already queued); nil when none came.
     /// A message over the transport limits throws `ZmqError` with code `EMSGSIZE` and is gone.
     func receive(timeoutMs: Int) throws -> [[UInt8]]?
+    /// Like `receive(timeoutMs:)`, but the wait also ends the moment `wake` is signalled (then nil, unless a
+    /// message is queued too). A transport that cannot wait on a descriptor ignores `wake` (tests poll at 0 ms).
+    func receive(timeoutMs: Int, wake: WakeSignal?) throws -> [[UInt8]]?
     func close()
+}
+
+extension FrameTransport {
+    public func receive(timeoutMs: Int, wake: WakeSignal?) throws -> [[UInt8]]? { try receive(timeoutMs: timeoutMs) }
 }
 
 extension ZSocket: FrameTransport {
     public func send(_ frames: [[UInt8]]) throws { try sendMultipart(frames, dontWait: true) }
     public func receive(timeoutMs: Int) throws -> [[UInt8]]? { try receiveMultipart(timeoutMs: timeoutMs) }
+    public func receive(timeoutMs: Int, wake: WakeSignal?) throws -> [[UInt8]]? {
+        if let wake, timeoutMs != 0 {
+            guard try ZPoll.readable(self, orFileDescriptor: wake.fd, timeoutMs: timeoutMs).socket else { return nil }
+            return try receiveMultipart(timeoutMs: 0)
+        }
+        return try receiveMultipart(timeoutMs: timeoutMs)
+    }
 }

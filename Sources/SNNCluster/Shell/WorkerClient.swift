@@ -24,6 +24,10 @@ public struct WorkerOptions: Sendable {
     /// Exit (cleanly) once this process is no longer the child of `parentPID`: local workers of a coordinator
     /// that was killed must not rejoin its resumed run as duplicates.
     public var parentPID: Int32?
+    /// Micro-batches asked for beyond the free slots (`WorkerConfiguration.prefetch`): one waits here for the next
+    /// free slot, so a slot does not sit idle for a request → WORK round trip between two micro-batches of a step.
+    /// 0 here (the in-process tests place work item by item); `snn-worker` uses 1.
+    public var prefetch = 0
 
     public init(address: String, threads: Int, dataDirectory: String, name: String) {
         self.address = address; self.threads = threads; self.dataDirectory = dataDirectory; self.name = name
@@ -66,7 +70,11 @@ public final class WorkerClient {
     var parameters: (version: Int, values: ModelValues)?
     /// WORK deltas rebuilt into a new version, and refused (held another version, or the checksum failed).
     public internal(set) var deltasApplied = 0, deltasRefused = 0
-    let completions = CompletionQueue()
+    let completions: CompletionQueue
+    /// Signalled by compute threads as they queue a finished computation; the loop's wait on the socket ends on it.
+    let wake: WakeSignal?
+    /// Per-step timestamps when `SNN_GAP_TRACE` is set (GapTrace.swift).
+    let trace = GapTrace.make(role: "worker")
     var lastContact = Instant.zero
     /// Set by a `stop` directive, wherever it was handled.
     var stopping = false
@@ -95,8 +103,11 @@ public final class WorkerClient {
         var l = Logger(label: "snn-worker")
         l.logLevel = options.quiet ? .warning : .info
         logger = l
+        // SNN_GAP_TIMED_POLL=1 restores the old timed 5 ms poll (a diagnostic for the gap table, scripts/gap-table).
+        wake = ProcessInfo.processInfo.environment["SNN_GAP_TIMED_POLL"] == nil ? try? WakeSignal() : nil
+        completions = CompletionQueue(wake: wake)
         // A step's training results are summed here before sending (exact: fixed point), one RESULT per worker per step.
-        machine = WorkerMachine(configuration: try WorkerConfiguration(slots: options.threads),
+        machine = WorkerMachine(configuration: try WorkerConfiguration(slots: options.threads, prefetch: options.prefetch),
                                 merge: { a, b in try a.merged(with: b) })
     }
 
@@ -105,7 +116,9 @@ public final class WorkerClient {
     /// Runs until the coordinator says the run is over (returns normally), refuses this worker, or `stop()`.
     public func run() throws {
         try start()
-        while try !poll(timeoutMs: 5) {}
+        defer { trace?.flush() }
+        // The wait ends on a message or a finished computation (`wake`); 20 ms bounds the cadence of ticks.
+        while try !poll(timeoutMs: wake == nil ? 5 : 20) {}
     }
 
     /// Connects and says HELLO.
@@ -120,10 +133,12 @@ public final class WorkerClient {
     /// computations, and the machine's tick when 50 ms have passed on the clock. Returns true when the worker
     /// must stop; throws when it cannot go on (refused, no coordinator within `giveUpAfter`).
     public func poll(timeoutMs: Int = 0) throws -> Bool {
-        if let frames = try transport?.receive(timeoutMs: timeoutMs) { try handle(frames) }
+        if let frames = try transport?.receive(timeoutMs: timeoutMs, wake: wake) { try handle(frames) }
         while let more = try transport?.receive(timeoutMs: 0) { try handle(more) }
         sendRasters()
+        wake?.clear()   // before draining: a computation queued after this signals again
         for (task, outcome) in completions.drain() {
+            trace?.mark("w.noticed", "\(task)")
             switch outcome {
             case .success(let contribution):
                 try apply(machine.handle(.computeFinished(taskID: task, contribution), at: now))
@@ -164,6 +179,7 @@ public final class WorkerClient {
     }
 
     func handle(_ frames: [[UInt8]]) throws {
+        let received = trace == nil ? 0 : GapTrace.nanos()
         let decoded: DecodedMessage
         do { decoded = try WireCodec.decode(frames) } catch {
             logger.warning("rejected a malformed message from the coordinator: \(error)")
@@ -192,6 +208,7 @@ public final class WorkerClient {
         case .refuse(let r):
             try apply(machine.handle(.refused(RefusalReason(r)), at: now))
         case .work(let a):
+            if let trace { trace.mark("w.recv", a.key.traceLabel, at: received); trace.mark("w.decoded", a.key.traceLabel) }
             if let c = conversion { try conversionWork(a, state: c); return }   // [conversion hook]
             let item = WorkItem(a)
             if let d = a.delta {   // protocol 4: rebuilt on the held version, or refused (WORK_FAILED missingParameters)
@@ -210,6 +227,7 @@ public final class WorkerClient {
             }
             try apply(machine.handle(.assignment([item], includesParameters: a.values != nil), at: now))
         case .noWork(let n):
+            trace?.mark("w.nowork")
             try apply(machine.handle(.noWork(retryAfter: .milliseconds(Int(n.retryAfterMs))), at: now))
         case .heartbeat:
             try apply(machine.handle(.coordinatorMessage, at: now))
@@ -232,15 +250,18 @@ public final class WorkerClient {
                 send(.hello(Hello(workerId: workerID, name: WireText.truncated(options.name, maxBytes: 255), threads: UInt16(clamping: options.threads),
                                   buildID: buildID, datasetFingerprint: fingerprint)))
             case .requestWork(let n):
+                trace?.mark("w.request", "\(n)")
                 send(.requestWork(WorkRequest(freeSlots: UInt16(clamping: max(1, n)), knownParameterVersion: UInt64(max(0, parameters?.version ?? 0)))))
             case .startCompute(let task): start(task)
             case let .sendResult(item, contribution):
                 if let c = conversion { sendConversionResult(item, state: c); continue }   // [conversion hook]
                 resultsSent += 1
                 send(.result(WorkResult(contribution, of: item)))
+                trace?.mark("w.result", item.key.traceLabel)
             case let .sendMergedResult(items, contribution):
                 resultsSent += 1
                 send(.result(WorkResult(contribution, of: items)))
+                trace?.mark("w.result", items.map(\.key.traceLabel).joined(separator: ","))
             case let .sendFailure(item, reason):
                 send(.workFailed(WorkFailed(item, reason)))
             case .sendHeartbeat:
@@ -294,7 +315,11 @@ public final class WorkerClient {
         let q = completions
         let values = p.values.parameters, state = p.values.state
         let capture = rasterCapture(item, method: method, parameters: values, state: state)
+        let trace = self.trace, label = item.key.traceLabel, taskID = task.id
+        trace?.mark("w.start", label)
         dispatchCompute {
+            trace?.mark("w.cbegin", "\(label)#\(taskID)")
+            defer { trace?.mark("w.cend", "\(label)#\(taskID)") }
             let result = method.run(work, data: data, parameters: values, state: state)
             capture?()   // before the result is queued, so SPIKES leave ahead of its RESULT
             // Rounded to fixed point here, on the compute thread, as the standalone trainer does.
@@ -320,6 +345,12 @@ public final class WorkerClient {
 final class CompletionQueue: @unchecked Sendable {
     private var items: [(Int, Result<StepContribution, SetupError>)] = []
     private let lock = NSLock()
-    func push(_ task: Int, _ r: Result<StepContribution, SetupError>) { lock.lock(); items.append((task, r)); lock.unlock() }
+    /// Signalled after each push (wakes the loop's wait on the socket).
+    let wake: WakeSignal?
+    init(wake: WakeSignal? = nil) { self.wake = wake }
+    func push(_ task: Int, _ r: Result<StepContribution, SetupError>) {
+        lock.lock(); items.append((task, r)); lock.unlock()
+        wake?.signal()
+    }
     func drain() -> [(Int, Result<StepContribution, SetupError>)] { lock.lock(); defer { lock.unlock() }; let out = items; items = []; return out }
 }
