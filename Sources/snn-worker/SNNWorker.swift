@@ -54,6 +54,11 @@ struct Join: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Test samples whose spikes are sent at each evaluation (SPIKES; 0 = none).", valueName: "n"))
     var rasterSamples = 8
 
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp(
+        "Micro-batches to hold beyond --threads, so the next one is already here when a thread frees (default: 0). Pays when this worker takes several micro-batches per step; with several workers and few micro-batches per step it can leave the others idle.",
+        valueName: "n"))
+    var prefetch = 0
+
     @Flag(name: .long, help: "Print only warnings and errors.")
     var quiet = false
 
@@ -63,6 +68,7 @@ struct Join: ParsableCommand {
 
     func validate() throws {
         if let g = giveUpAfter, g < 1 { throw ValidationError("--give-up-after must be ≥ 1 second") }
+        if prefetch < 0 || prefetch > 64 { throw ValidationError("--prefetch must be 0...64 (got \(prefetch))") }
         if rasterSamples < 0 || rasterSamples > 1024 { throw ValidationError("--raster-samples must be 0...1024") }
         if (key == nil) != (serverKey == nil) { throw ValidationError("--key and --server-key go together") }
         if !address.hasPrefix("tcp://") && !address.hasPrefix("ipc://") { throw ValidationError("ADDRESS must look like tcp://HOST:PORT") }
@@ -78,7 +84,7 @@ struct Join: ParsableCommand {
             o.rasterSamples = rasterSamples
             o.giveUpAfter = giveUpAfter.map { .seconds($0) }
             o.parentPID = exitWithParent
-            o.prefetch = 1   // one micro-batch waits for the next free slot (issue 11: no idle round trip mid-step)
+            o.prefetch = prefetch
             if let key, let serverKey {
                 let pair = try CurveKeyPair.load(path: key)
                 let server = try String(contentsOfFile: serverKey, encoding: .utf8)

@@ -84,7 +84,7 @@ import Testing
         let r = try run("snn-worker", ["join", "--help"])
         #expect(r.status == 0)
         for s in ["USAGE: snn-worker join <tcp://host:port>", "--threads <n>", "--data <dir>", "--key <file>", "--server-key <file>", "--raster-samples <n>",
-                  "serves an ECC conversion"] {
+                  "--prefetch <n>", "serves an ECC conversion"] {
             // Help text wraps at 80 columns: compare with the whitespace runs collapsed.
             #expect(r.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ").contains(s), "missing \(s)")
         }
