@@ -368,7 +368,9 @@ public final class CoordinatorServer {
             for (i, item) in items.enumerated() {
                 assignedAt[item.key] = clock.now
                 timeline.assigned(item.key, worker: id.rawValue, name: names[id] ?? "", samples: item.sampleIDs.count)
+                trace?.mark("c.work0", item.key.traceLabel)
                 send(.work(WorkAssignment(item, values: nil, delta: i == 0 ? delta : nil)), to: id)
+                trace?.mark("c.work", item.key.traceLabel)
             }
         case .noWork(let retry):
             send(.noWork(NoWork(retryAfterMs: UInt32(milliseconds: retry), reason: .waitingForStep)), to: id)
