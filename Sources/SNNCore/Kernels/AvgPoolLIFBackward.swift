@@ -42,10 +42,6 @@ private func poolLIFBackwardKernel<S: SurrogateSIMD>(
     let oh = h / s, ow = w / s
     let rowLength = w * ch, stepCount = k.images * h * rowLength, outputStep = k.images * oh * ow * ch
     let shared = k.inputSteps == 1 && k.steps != 1
-    let vectorChannels = ch / 16 * 16
-    let leak = Vec16(repeating: p.leak), gain = Vec16(repeating: p.inputGain)
-    let leak1 = p.leak, gain1 = p.inputGain
-    let area = Float(s * s), varea = Vec16(repeating: area)
     let bandCapacity = max(1, s * rowLength)
     withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * bandCapacity) { buffer in
         let deltas = buffer.baseAddress!, sums = deltas + bandCapacity, grads = sums + bandCapacity
@@ -59,45 +55,65 @@ private func poolLIFBackwardKernel<S: SurrogateSIMD>(
                 grads.initialize(repeating: 0, count: length)
                 var t = k.steps - 1
                 while t >= 0 {
-                    // The spikes' gradient of this band and step, as `avgPoolBackward` makes it.
-                    if rows == s {
-                        let g = gradOutput + t * outputStep + (n * oh + r0 / s) * ow * ch
-                        for j in 0..<ow {
-                            let from = g + j * ch, corner = j * s * ch
-                            var c = 0
-                            while c < vectorChannels {
-                                let v = load16(from + c) / varea
-                                for dy in 0..<s { for dx in 0..<s { store16(v, grads + corner + (dy * w + dx) * ch + c) } }
-                                c += 16
-                            }
-                            while c < ch {
-                                let v = from[c] / area
-                                for dy in 0..<s { for dx in 0..<s { grads[corner + (dy * w + dx) * ch + c] = v } }
-                                c += 1
-                            }
-                        }
-                    }
-                    let u = potentials + t * stepCount + base, out = gradInput + t * stepCount + base
-                    var i = 0
-                    while i + 16 <= length {
-                        let carry = leak * load16(deltas + i)
-                        let delta = load16(grads + i) * sg(load16(u + i)) + carry
-                        store16(delta, deltas + i)
-                        if shared { store16(load16(sums + i) + gain * delta, sums + i) } else { store16(gain * delta, out + i) }
-                        i += 16
-                    }
-                    while i < length {
-                        let carry = leak1 * deltas[i]
-                        let delta = grads[i] * sg(Vec16(repeating: u[i]))[0] + carry
-                        deltas[i] = delta
-                        if shared { sums[i] += gain1 * delta } else { out[i] = gain1 * delta }
-                        i += 1
-                    }
+                    // The spikes' gradient of this band and step, as `avgPoolBackward` makes it, then the LIF deltas.
+                    poolLIFBackwardBandStep(sg, leak: p.leak, gain: p.inputGain,
+                                            pooled: rows == s ? gradOutput + t * outputStep + (n * oh + r0 / s) * ow * ch : nil,
+                                            outputWidth: ow, width: w, channels: ch, size: s,
+                                            potentials: potentials + t * stepCount + base, gradInput: gradInput + t * stepCount + base,
+                                            length: length, shared: shared, deltas: deltas, sums: sums, grads: grads)
                     t -= 1
                 }
                 if shared { (gradInput + base).update(from: sums, count: length) }
                 r0 += s
             }
         }
+    }
+}
+
+/// One step t of the backward over one band: the pooled gradient (`nil` for a band of trailing rows no window
+/// covers) spread over its windows into `grads`, as `avgPoolBackward` does, then the LIF delta recurrence over the
+/// band with `potentials` the band's potentials at step t, as `lifBackward` does. `shared` (a constant input): the
+/// input gradient accumulates into `sums`; otherwise it is written to `gradInput`. Shared by the fused backward and
+/// its recomputing twin so that both make the same bits by construction.
+@inline(__always)
+func poolLIFBackwardBandStep<S: SurrogateSIMD>(
+    _ sg: S, leak leak1: Float, gain gain1: Float, pooled g: UnsafePointer<Float>?, outputWidth ow: Int, width w: Int,
+    channels ch: Int, size s: Int, potentials u: UnsafePointer<Float>, gradInput out: UnsafeMutablePointer<Float>,
+    length: Int, shared: Bool, deltas: UnsafeMutablePointer<Float>, sums: UnsafeMutablePointer<Float>,
+    grads: UnsafeMutablePointer<Float>
+) {
+    let leak = Vec16(repeating: leak1), gain = Vec16(repeating: gain1)
+    let vectorChannels = ch / 16 * 16
+    let area = Float(s * s), varea = Vec16(repeating: area)
+    if let g {
+        for j in 0..<ow {
+            let from = g + j * ch, corner = j * s * ch
+            var c = 0
+            while c < vectorChannels {
+                let v = load16(from + c) / varea
+                for dy in 0..<s { for dx in 0..<s { store16(v, grads + corner + (dy * w + dx) * ch + c) } }
+                c += 16
+            }
+            while c < ch {
+                let v = from[c] / area
+                for dy in 0..<s { for dx in 0..<s { grads[corner + (dy * w + dx) * ch + c] = v } }
+                c += 1
+            }
+        }
+    }
+    var i = 0
+    while i + 16 <= length {
+        let carry = leak * load16(deltas + i)
+        let delta = load16(grads + i) * sg(load16(u + i)) + carry
+        store16(delta, deltas + i)
+        if shared { store16(load16(sums + i) + gain * delta, sums + i) } else { store16(gain * delta, out + i) }
+        i += 16
+    }
+    while i < length {
+        let carry = leak1 * deltas[i]
+        let delta = grads[i] * sg(Vec16(repeating: u[i]))[0] + carry
+        deltas[i] = delta
+        if shared { sums[i] += gain1 * delta } else { out[i] = gain1 * delta }
+        i += 1
     }
 }

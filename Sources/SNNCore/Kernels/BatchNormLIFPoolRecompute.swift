@@ -56,7 +56,6 @@ private func recomputeKernel<S: SurrogateSIMD, C: RecomputeComparison>(
     let leak = Vec16(repeating: p.leak), gain = Vec16(repeating: p.inputGain)
     let theta = Vec16(repeating: p.resetAmount), level = Vec16(repeating: p.firingLevel), zero = Vec16(repeating: 0)
     let leak1 = p.leak, gain1 = p.inputGain, theta1 = p.resetAmount, level1 = p.firingLevel
-    let area = Float(s * s), varea = Vec16(repeating: area)
     let band = max(1, s * rowLength)
     let constant = k.inputSteps == 1 && !a.perStep
     withUnsafeTemporaryAllocation(of: Float.self, capacity: (5 + max(1, steps)) * band) { buffer in
@@ -112,39 +111,11 @@ private func recomputeKernel<S: SurrogateSIMD, C: RecomputeComparison>(
                 grads.initialize(repeating: 0, count: length)
                 var t = steps - 1
                 while t >= 0 {
-                    if rows == s {
-                        let g = gradOutput + t * outputStep + (n * oh + r0 / s) * ow * ch
-                        for j in 0..<ow {
-                            let from = g + j * ch, corner = j * s * ch
-                            var c = 0
-                            while c < vectorChannels {
-                                let v = load16(from + c) / varea
-                                for dy in 0..<s { for dx in 0..<s { store16(v, grads + corner + (dy * w + dx) * ch + c) } }
-                                c += 16
-                            }
-                            while c < ch {
-                                let v = from[c] / area
-                                for dy in 0..<s { for dx in 0..<s { grads[corner + (dy * w + dx) * ch + c] = v } }
-                                c += 1
-                            }
-                        }
-                    }
-                    let uu = potentials + t * band, out = gradInput + t * stepCount + base
-                    var i = 0
-                    while i + 16 <= length {
-                        let carry = leak * load16(deltas + i)
-                        let delta = load16(grads + i) * sg(load16(uu + i)) + carry
-                        store16(delta, deltas + i)
-                        if shared { store16(load16(sums + i) + gain * delta, sums + i) } else { store16(gain * delta, out + i) }
-                        i += 16
-                    }
-                    while i < length {
-                        let carry = leak1 * deltas[i]
-                        let delta = grads[i] * sg(Vec16(repeating: uu[i]))[0] + carry
-                        deltas[i] = delta
-                        if shared { sums[i] += gain1 * delta } else { out[i] = gain1 * delta }
-                        i += 1
-                    }
+                    poolLIFBackwardBandStep(sg, leak: p.leak, gain: p.inputGain,
+                                            pooled: rows == s ? gradOutput + t * outputStep + (n * oh + r0 / s) * ow * ch : nil,
+                                            outputWidth: ow, width: w, channels: ch, size: s,
+                                            potentials: potentials + t * band, gradInput: gradInput + t * stepCount + base,
+                                            length: length, shared: shared, deltas: deltas, sums: sums, grads: grads)
                     t -= 1
                 }
                 if shared { (gradInput + base).update(from: sums, count: length) }

@@ -9,18 +9,9 @@ public func optimizerStep(_ kind: OptimizerKind, learningRate: Float, parameters
                           fixedPointGradients q: [Int64], times factor: Double,
                           state: inout OptimizerState, decayMask: [Bool]? = nil, threads: Int = 1) {
     let n = parameters.count
-    precondition(q.count == n, "\(q.count) gradients for \(n) parameters")
-    precondition(decayMask.map { $0.count == n } ?? true, "decay mask does not match the parameter count")
+    checkOptimizerInputs(kind, gradients: q.count, parameters: n, state: state, decayMask: decayMask)
     state.step += 1
     guard n > 0 else { return }
-    switch kind {
-    case .sgd(let momentum, _, _) where momentum != 0:
-        precondition(state.buffers.count == 1 && state.buffers[0].count == n, "SGD state does not match the parameters")
-    case .sgd: break
-    case .adam:
-        precondition(state.buffers.count == 2 && state.buffers[0].count == n && state.buffers[1].count == n,
-                     "Adam state does not match the parameters")
-    }
     let update = OptimizerUpdate(kind: kind, learningRate: learningRate, step: state.step)
     // Take the state buffers out so they are uniquely referenced while written (no copy-on-write copy).
     var buffers = state.buffers

@@ -41,18 +41,9 @@ public struct OptimizerState: Sendable, Codable, Equatable {
 public func optimizerStep(_ kind: OptimizerKind, learningRate: Float, parameters: inout [Float], gradients: [Float],
                           state: inout OptimizerState, decayMask: [Bool]? = nil, threads: Int = 1) {
     let n = parameters.count
-    precondition(gradients.count == n, "\(gradients.count) gradients for \(n) parameters")
-    precondition(decayMask.map { $0.count == n } ?? true, "decay mask does not match the parameter count")
+    checkOptimizerInputs(kind, gradients: gradients.count, parameters: n, state: state, decayMask: decayMask)
     state.step += 1
     guard n > 0 else { return }
-    switch kind {
-    case .sgd(let momentum, _, _) where momentum != 0:
-        precondition(state.buffers.count == 1 && state.buffers[0].count == n, "SGD state does not match the parameters")
-    case .sgd: break
-    case .adam:
-        precondition(state.buffers.count == 2 && state.buffers[0].count == n && state.buffers[1].count == n,
-                     "Adam state does not match the parameters")
-    }
     let update = OptimizerUpdate(kind: kind, learningRate: learningRate, step: state.step)
     // Take the state buffers out so they are uniquely referenced while written (no copy-on-write copy).
     var buffers = state.buffers
@@ -173,5 +164,22 @@ struct OptimizerUpdate: Sendable {
                 p[i] -= stepSize * (m[i] / (v[i].squareRoot() / correction2Root + epsilon))
             }
         }
+    }
+}
+
+/// The checks both forms of `optimizerStep` make before an update: one gradient per parameter, a decay mask of the
+/// same length, and state buffers of the optimizer's shape (none for plain SGD, one for momentum, two for Adam).
+func checkOptimizerInputs(_ kind: OptimizerKind, gradients: Int, parameters n: Int, state: OptimizerState,
+                          decayMask: [Bool]?) {
+    precondition(gradients == n, "\(gradients) gradients for \(n) parameters")
+    precondition(decayMask.map { $0.count == n } ?? true, "decay mask does not match the parameter count")
+    guard n > 0 else { return }
+    switch kind {
+    case .sgd(let momentum, _, _) where momentum != 0:
+        precondition(state.buffers.count == 1 && state.buffers[0].count == n, "SGD state does not match the parameters")
+    case .sgd: break
+    case .adam:
+        precondition(state.buffers.count == 2 && state.buffers[0].count == n && state.buffers[1].count == n,
+                     "Adam state does not match the parameters")
     }
 }
