@@ -403,7 +403,7 @@ public final class CoordinatorServer {
     // MARK: - Commit, evaluation, checkpoints
 
     func commit(_ job: JobResults<StepContribution>) {
-        trace?.mark("c.commit0", "t\(job.epoch):\(job.step)")
+        trace?.markEnd("c.commit0", "t\(job.epoch):\(job.step)", cpu: .process)
         defer { trace?.mark("c.next", "t\(job.epoch):\(job.step)") }
         do {
             let outcome = try session.commit(contributions: job.payloads)

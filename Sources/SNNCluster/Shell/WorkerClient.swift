@@ -257,11 +257,11 @@ public final class WorkerClient {
                 if let c = conversion { sendConversionResult(item, state: c); continue }   // [conversion hook]
                 resultsSent += 1
                 send(.result(WorkResult(contribution, of: item)))
-                trace?.mark("w.result", item.key.traceLabel)
+                trace?.markEnd("w.result", item.key.traceLabel, cpu: .process)
             case let .sendMergedResult(items, contribution):
                 resultsSent += 1
                 send(.result(WorkResult(contribution, of: items)))
-                trace?.mark("w.result", items.map(\.key.traceLabel).joined(separator: ","))
+                trace?.markEnd("w.result", items.map(\.key.traceLabel).joined(separator: ","), cpu: .process)
             case let .sendFailure(item, reason):
                 send(.workFailed(WorkFailed(item, reason)))
             case .sendHeartbeat:
@@ -318,16 +318,18 @@ public final class WorkerClient {
         let trace = self.trace, label = item.key.traceLabel, taskID = task.id
         trace?.mark("w.start", label)
         dispatchCompute {
-            trace?.mark("w.cbegin", "\(label)#\(taskID)")
-            defer { trace?.mark("w.cend", "\(label)#\(taskID)") }
+            // The compute thread's CPU clock at both ends (scripts/mb-table compares it with the standalone trainer's).
+            trace?.markStart("w.cbegin", "\(label)#\(taskID)", cpu: .thread)
             let result = method.run(work, data: data, parameters: values, state: state)
             capture?()   // before the result is queued, so SPIKES leave ahead of its RESULT
             // Rounded to fixed point here, on the compute thread, as the standalone trainer does.
-            do {
-                q.push(task.id, .success(try StepContribution(microBatch: work.index, result)))
-            } catch {
-                q.push(task.id, .failure(SetupError("non-finite gradient: \(error)")))
+            let outcome: Result<StepContribution, SetupError>
+            do { outcome = .success(try StepContribution(microBatch: work.index, result)) } catch {
+                outcome = .failure(SetupError("non-finite gradient: \(error)"))
             }
+            // Marked before the push: once queued, the loop may send the RESULT and start the next step first.
+            trace?.markEnd("w.cend", "\(label)#\(taskID)", cpu: .thread)
+            q.push(task.id, outcome)
         }
     }
 

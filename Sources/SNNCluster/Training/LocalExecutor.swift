@@ -32,14 +32,23 @@ extension LocalExecutor {
     /// index order. Throws the first micro-batch's (by index) non-finite or out-of-range gradient.
     public func runTraining(_ work: [MicroBatch], method: any TrainingMethod, data: LabeledImages,
                             parameters: [Float], state: [Float]) throws(ExactSumError) -> [StepContribution] {
+        try runTraining(work, method: method, data: data, parameters: parameters, state: state, trace: nil, step: "")
+    }
+
+    /// The same, marking `s.cbegin` / `s.cend` with the thread's CPU clock per micro-batch in `trace` (key
+    /// `<step>:<index>`), as a worker marks `w.cbegin` / `w.cend` (GapTrace.swift).
+    func runTraining(_ work: [MicroBatch], method: any TrainingMethod, data: LabeledImages,
+                     parameters: [Float], state: [Float], trace: GapTrace?, step: String) throws(ExactSumError) -> [StepContribution] {
         let box = SlotBox<Result<StepContribution, ExactSumError>>(count: work.count)
         let next = Counter()
         DispatchQueue.concurrentPerform(iterations: min(threads, work.count)) { _ in
             while true {
                 let i = next.take()
                 if i >= work.count { break }
+                trace?.markStart("s.cbegin", "\(step):\(i)", cpu: .thread)
                 let r = method.run(work[i], data: data, parameters: parameters, state: state)
                 box.set(i, Result { () throws(ExactSumError) in try StepContribution(microBatch: i, r) })
+                trace?.markEnd("s.cend", "\(step):\(i)", cpu: .thread)
             }
         }
         return try box.values().map { r throws(ExactSumError) in try r.get() }

@@ -22,6 +22,8 @@ public final class StandaloneTrainer {
     /// Polled between steps; true ends the run early (SIGINT/SIGTERM). `stopped` then says so.
     public var stopRequested: () -> Bool = { false }
     public private(set) var stopped = false
+    /// Per-step and per-micro-batch timestamps with CPU clocks when `SNN_GAP_TRACE` is set (GapTrace.swift).
+    let trace = GapTrace.make(role: "standalone")
 
     public init(session: TrainingSession, train: LabeledImages, test: LabeledImages, threads: Int,
                 runID: String, specJSON: String, checkpointPath: String?) {
@@ -51,6 +53,7 @@ public final class StandaloneTrainer {
     @discardableResult
     public func run(quiet: Bool = false) throws -> EvaluationOutcome? {
         let s = session
+        defer { trace?.flush() }
         let perEpoch = s.stepsPerEpoch
         let totalSteps = s.settings.epochs * perEpoch
         var schedule = RunSchedule(epochs: s.settings.epochs, stepsPerEpoch: perEpoch, maxSteps: maxSteps,
@@ -69,9 +72,12 @@ public final class StandaloneTrainer {
                 // A stop request is honoured between steps.
                 if stopRequested() { pending = schedule.next(after: .stopRequested); continue }
                 let work = s.nextStepWork()
+                let label = "t\(s.epoch):\(s.step)"
+                trace?.markEnd("s.step0", label, cpu: .process)
                 let contributions = try executor.runTraining(work, method: s.method, data: train, parameters: s.parameters,
-                                                             state: s.state)
+                                                             state: s.state, trace: trace, step: label)
                 let outcome = try s.commit(contributions: contributions)
+                trace?.markEnd("s.step1", label, cpu: .process)
                 committed += 1
                 windowSamples += outcome.samples
                 let now = Date()
