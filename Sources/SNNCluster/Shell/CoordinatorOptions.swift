@@ -26,7 +26,7 @@ public struct CoordinatorOptions: Sendable {
     /// Whether an endpoint is on the loopback interface (where plain TCP is allowed).
     public static func isLoopback(_ endpoint: String) -> Bool {
         guard endpoint.hasPrefix("tcp://") else { return endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") }
-        let host = endpoint.dropFirst(6).split(separator: ":").dropLast().joined(separator: ":")
+        let host = endpoint.dropFirst(6).split(separator: ":", omittingEmptySubsequences: false).dropLast().joined(separator: ":")
         return host == "127.0.0.1" || host == "localhost" || host == "[::1]" || host.hasPrefix("127.")
     }
 }

@@ -36,6 +36,8 @@ public final class CoordinatorServer {
     /// Per-step timestamps when `SNN_GAP_TRACE` is set (GapTrace.swift).
     let trace = GapTrace.make(role: "coordinator")
     var receivedAtNanos: UInt64 = 0
+    /// Frames at least this long are LZ4-compressed (`WireCompression`: none on a loopback bind by default).
+    let compressAbove: Int
     var transport: FrameTransport!
     var lastTick = Instant.zero
     /// The run's schedule (evaluate, checkpoint cadence, max-steps, stop), shared with the standalone trainer.
@@ -68,6 +70,8 @@ public final class CoordinatorServer {
         self.recorder = recorder; self.buildID = buildID; self.clock = clock
         self.runUUID = UUID(uuidString: Self.uuidString(from: runID)) ?? UUID()
         self.fingerprint = BuildIdentity.dataFingerprint(train: setup.train, test: setup.test)
+        compressAbove = try WireCompression.parse(ProcessInfo.processInfo.environment[WireCompression.variable])
+            .compressAbove(endpoint: options.bind)
         var l = Logger(label: "snn-coord")
         l.logLevel = options.quiet ? .warning : .info
         self.logger = l
@@ -391,7 +395,8 @@ public final class CoordinatorServer {
     func send(_ m: Message, toIdentity ident: [UInt8]) {
         let t0 = ContinuousClock.now
         do {
-            let enc = try WireCodec.encode(m, runID: m.kind.requiresRunID || m.kind == .welcome ? runUUID : nil)
+            let enc = try WireCodec.encode(m, runID: m.kind.requiresRunID || m.kind == .welcome ? runUUID : nil,
+                                           compressAbove: compressAbove)
             codecNanos += (ContinuousClock.now - t0).nanoseconds
             sentTally.add(enc.kind, raw: enc.rawBytes, wire: enc.wireBytes)
             try transport.send([ident] + enc.frames)

@@ -76,6 +76,8 @@ public final class WorkerClient {
     /// Per-step timestamps when `SNN_GAP_TRACE` is set (GapTrace.swift).
     let trace = GapTrace.make(role: "worker")
     var lastContact = Instant.zero
+    /// Frames at least this long are LZ4-compressed (`WireCompression`: none to a loopback coordinator by default).
+    let compressAbove: Int
     /// Set by a `stop` directive, wherever it was handled.
     var stopping = false
     public internal(set) var resultsSent = 0
@@ -100,6 +102,8 @@ public final class WorkerClient {
         self.train = train
         self.test = test
         fingerprint = BuildIdentity.dataFingerprint(train: train, test: test)
+        compressAbove = try WireCompression.parse(ProcessInfo.processInfo.environment[WireCompression.variable])
+            .compressAbove(endpoint: options.address)
         var l = Logger(label: "snn-worker")
         l.logLevel = options.quiet ? .warning : .info
         logger = l
@@ -335,7 +339,7 @@ public final class WorkerClient {
 
     func send(_ m: Message) {
         do {
-            let enc = try WireCodec.encode(m, runID: m.kind.requiresRunID ? runID : nil)
+            let enc = try WireCodec.encode(m, runID: m.kind.requiresRunID ? runID : nil, compressAbove: compressAbove)
             try transport?.send(enc.frames)
         } catch {
             logger.debug("send \(m.kind) failed: \(error)")
