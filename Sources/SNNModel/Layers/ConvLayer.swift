@@ -53,6 +53,17 @@ public final class ConvLayer: Layer, @unchecked Sendable {
             if context.mode == .training { cache.save(ConvLayerState(input: x, eventDriven: true)) }
             return y
         }
+        if ConvLayer.directForward(g) {
+            x.data.withUnsafeBufferPointer { xp in
+                y.data.withUnsafeMutableBufferPointer { yp in
+                    DirectConv3x3.forward(g, input: xp.baseAddress!, images: images, weights: w,
+                                          bias: hasBias ? UnsafePointer(w + g.weightCount) : nil, output: yp.baseAddress!)
+                }
+            }
+            countForward(x, context: &context)
+            if context.mode == .training { cache.save(ConvLayerState(input: x, eventDriven: false)) }
+            return y
+        }
         let sc = Conv2D.scratchCount(g, images: images)
         var scratch = [Float](unsafeUninitializedCapacity: sc) { _, c in c = sc }
         x.data.withUnsafeBufferPointer { xp in
@@ -89,6 +100,25 @@ public final class ConvLayer: Layer, @unchecked Sendable {
 
     /// Off only to measure the im2col + GEMM path against the event-driven one (SNN_CONV_DENSE=1).
     public static let eventDrivenEnabled = getenv("SNN_CONV_DENSE") == nil
+
+    /// Off only to measure the im2col + GEMM path against the direct 3×3 kernels (SNN_CONV_IM2COL=1).
+    public static let directEnabled = getenv("SNN_CONV_IM2COL") == nil
+
+    /// Whether the forward of `g` runs the direct 3×3 kernel (`DirectConv3x3`) instead of im2col + GEMM. A rule on
+    /// the geometry only, so every thread and worker takes the same path (see `DirectConv3x3` for the measurements).
+    public static func directForward(_ g: ConvGeometry) -> Bool {
+        directEnabled && DirectConv3x3.supportsForward(g)
+    }
+
+    /// Whether the weight gradient of `g` runs `DirectConv3x3.weightGradient` (geometry only).
+    public static func directWeightGradient(_ g: ConvGeometry) -> Bool {
+        directEnabled && DirectConv3x3.supportsWeightGradient(g)
+    }
+
+    /// Whether the input gradient of `g` runs `DirectConv3x3.inputGradient` (geometry only).
+    public static func directInputGradient(_ g: ConvGeometry) -> Bool {
+        directEnabled && DirectConv3x3.supportsInputGradient(g)
+    }
 
     /// One image's non-zero list (values, weight-row offsets, per-pixel counts) for `SpikeConv2D`.
     private func withSpikeScratch(_ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>) -> Void) {
@@ -137,45 +167,57 @@ public final class ConvLayer: Layer, @unchecked Sendable {
         precondition(dy.steps == x.steps, "\(name): gradient steps \(dy.steps) != input steps \(x.steps)")
         let images = x.steps * x.batch
         var dx: Activation? = needInput ? Activation(uninitialized: x.steps, batch: x.batch, features: x.features) : nil
-        let sc = Conv2D.scratchCount(g, images: images)
-        var scratch = [Float](unsafeUninitializedCapacity: sc) { _, c in c = sc }
         let w = context.parameters + parameterOffset
         let gw = grads + parameterOffset
-        if saved.eventDriven {   // the forward ran event-driven: the weight gradient too
-            x.data.withUnsafeBufferPointer { xp in
-                dy.data.withUnsafeBufferPointer { dp in
-                    withSpikeScratch { v, r, c in
-                        SpikeConv2D.weightGradient(g, input: xp.baseAddress!, images: images, gradOutput: dp.baseAddress!,
-                                                   gradWeights: gw, values: v, rows: r, counts: c)
+        let directX = ConvLayer.directInputGradient(g)
+        var inputDone = false
+        x.data.withUnsafeBufferPointer { xp in
+            dy.data.withUnsafeBufferPointer { dp in
+                if saved.eventDriven || ConvLayer.directWeightGradient(g) {
+                    if saved.eventDriven {   // the forward ran event-driven: the weight gradient too
+                        withSpikeScratch { v, r, c in
+                            SpikeConv2D.weightGradient(g, input: xp.baseAddress!, images: images, gradOutput: dp.baseAddress!,
+                                                       gradWeights: gw, values: v, rows: r, counts: c)
+                        }
+                    } else {
+                        DirectConv3x3.weightGradient(g, input: xp.baseAddress!, images: images, gradOutput: dp.baseAddress!,
+                                                     gradWeights: gw)
                     }
                     if hasBias {
                         let gb = gw + g.weightCount
                         for r in 0..<(images * g.outputPositions) { for o in 0..<g.outChannels { gb[o] += dp[r * g.outChannels + o] } }
                     }
-                    if dx != nil {
-                        dx!.data.withUnsafeMutableBufferPointer { dxp in
-                            scratch.withUnsafeMutableBufferPointer { sp in
-                                Conv2D.inputGradient(g, images: images, weights: w, gradOutput: dp.baseAddress!,
-                                                     gradInput: dxp.baseAddress!, scratch: sp.baseAddress!)
-                            }
-                        }
-                    }
-                }
-            }
-        } else {
-            x.data.withUnsafeBufferPointer { xp in
-                dy.data.withUnsafeBufferPointer { dp in
+                } else {
+                    // im2col + GEMM; it also writes the input gradient unless the direct kernel does.
+                    let sc = Conv2D.scratchCount(g, images: images)
+                    var scratch = [Float](unsafeUninitializedCapacity: sc) { _, c in c = sc }
                     scratch.withUnsafeMutableBufferPointer { sp in
-                        if dx != nil {
+                        if dx != nil && !directX {
                             dx!.data.withUnsafeMutableBufferPointer { dxp in
                                 Conv2D.backward(g, input: xp.baseAddress!, images: images, weights: w, gradOutput: dp.baseAddress!,
                                                 gradWeights: gw, gradBias: hasBias ? gw + g.weightCount : nil,
                                                 gradInput: dxp.baseAddress!, scratch: sp.baseAddress!)
                             }
+                            inputDone = true
                         } else {
                             Conv2D.backward(g, input: xp.baseAddress!, images: images, weights: w, gradOutput: dp.baseAddress!,
                                             gradWeights: gw, gradBias: hasBias ? gw + g.weightCount : nil,
                                             gradInput: nil, scratch: sp.baseAddress!)
+                        }
+                    }
+                }
+                if dx != nil && !inputDone {
+                    dx!.data.withUnsafeMutableBufferPointer { dxp in
+                        if directX {
+                            DirectConv3x3.inputGradient(g, images: images, weights: w, gradOutput: dp.baseAddress!,
+                                                        gradInput: dxp.baseAddress!)
+                        } else {
+                            let sc = Conv2D.scratchCount(g, images: images)
+                            var scratch = [Float](unsafeUninitializedCapacity: sc) { _, c in c = sc }
+                            scratch.withUnsafeMutableBufferPointer { sp in
+                                Conv2D.inputGradient(g, images: images, weights: w, gradOutput: dp.baseAddress!,
+                                                     gradInput: dxp.baseAddress!, scratch: sp.baseAddress!)
+                            }
                         }
                     }
                 }
