@@ -11,6 +11,11 @@
 // block of consecutive q runs the same loop whatever row it is on. The q with ox ≥ outWidth are junk (computed,
 // never stored); the buffer has zero slack rows so the last block reads inside it.
 //
+// Measured on W2's convolutions (one thread, shared 2-core AVX-512 Xeon, `DirectConvBenchmarks`, best of 5):
+// second conv 14×14×16 → 32, 512 images: forward 11.6 ms against im2col + sgemm's 61.6, weight gradient 7.5 against
+// 57.7, input gradient 15.1 against 55.8; first conv 28×28×1 → 16, 64 images: forward 0.27 against 2.0, weight
+// gradient 0.15 against 2.4. Every geometry the kernels support goes direct (`ConvLayer.directForward` etc.).
+//
 // Summation order (fixed, independent of threads, of how images are split and of the block sizes; each kernel's
 // scalar reference below follows it one value at a time and tests compare bit for bit). Every term is one fused
 // multiply-add (`addingProduct`, a single rounding); padding values are zeros that take part in the chain.

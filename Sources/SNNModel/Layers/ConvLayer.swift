@@ -83,6 +83,7 @@ public final class ConvLayer: Layer, @unchecked Sendable {
     /// Sparse (spike or pooled-spike) input on a geometry the event-driven kernels handle: they skip the zeros
     /// instead of multiplying them (`SpikeConv2D`). Constant real-valued input (the image) keeps im2col + GEMM.
     ///
+    /// (`eventDrivenDensityAgainstDirect` where the direct 3×3 kernels run instead of im2col + GEMM.)
     /// Only while the input is sparse enough: each non-zero costs the event-driven kernel several times what a MAC
     /// costs the GEMM, so it wins only below `eventDrivenDensity` non-zero inputs (measured on W2's second conv:
     /// 1.8x faster at ~1 % firing, 1.2x slower at ~15 % firing, where about 40 % of the pooled inputs are non-zero),
@@ -92,11 +93,17 @@ public final class ConvLayer: Layer, @unchecked Sendable {
         guard x.spikeLike && ConvLayer.eventDrivenEnabled && SpikeConv2D.supports(geometry) && geometry.channels >= 8
         else { return false }
         let nonZeros = x.data.withUnsafeBufferPointer { Events.nonZeros($0.baseAddress!, count: $0.count) }
-        return Double(nonZeros) < ConvLayer.eventDrivenDensity * Double(x.data.count)
+        let limit = ConvLayer.directForward(geometry) ? ConvLayer.eventDrivenDensityAgainstDirect : ConvLayer.eventDrivenDensity
+        return Double(nonZeros) < limit * Double(x.data.count)
     }
 
-    /// Largest fraction of non-zero inputs for which the event-driven kernels run.
+    /// Largest fraction of non-zero inputs for which the event-driven kernels run instead of im2col + GEMM.
     public static let eventDrivenDensity = 0.1
+
+    /// The same where the direct 3×3 kernels handle the geometry: they cost the same at any density, and on W2's
+    /// second conv (512 images, forward + weight gradient, one thread) took 19 ms against the event-driven kernels'
+    /// 8 ms at 1 % non-zero inputs, 19 ms at 3 % and 39 ms at 10 %.
+    public static let eventDrivenDensityAgainstDirect = 0.025
 
     /// Off only to measure the im2col + GEMM path against the event-driven one (SNN_CONV_DENSE=1).
     public static let eventDrivenEnabled = getenv("SNN_CONV_DENSE") == nil

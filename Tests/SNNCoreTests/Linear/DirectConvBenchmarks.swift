@@ -51,3 +51,39 @@ struct DirectConvBenchmarks {
         }
     }
 }
+
+extension DirectConvBenchmarks {
+    /// The event-driven kernels (`SpikeConv2D`) on W2's second conv at low densities, against the direct ones.
+    @Test(arguments: [0.01, 0.03, 0.1])
+    func eventDrivenAgainstDirect(_ density: Double) {
+        let g = ConvGeometry(height: 14, width: 14, channels: 16, kernel: 3, stride: 1, padding: 1, outChannels: 32)
+        let images = 512
+        var gen = TestGenerator(seed: 9)
+        let x: [Float] = (0..<(images * g.inputSize)).map { _ in
+            Double.random(in: 0..<1, using: &gen) < density ? Float(Int.random(in: 1...4, using: &gen)) / 4 : 0
+        }
+        let w = randomFloats(g.weightCount, in: -0.5...0.5, seed: 2)
+        let dy = randomFloats(images * g.outputSize, in: -1...1, seed: 3)
+        var y = [Float](repeating: 0, count: images * g.outputSize)
+        var gw = [Float](repeating: 0, count: g.weightCount)
+        var values = [Float](repeating: 0, count: SpikeConv2D.scratchCount(g))
+        var rows = [Int32](repeating: 0, count: SpikeConv2D.scratchCount(g) + g.height * g.width)
+        let flops = 2.0 * Double(images * g.outputPositions * g.patch * g.outChannels)
+        rows.withUnsafeMutableBufferPointer { r in
+            _ = Self.time("event forward d=\(density)", flops: flops) {
+                SpikeConv2D.forward(g, input: x, images: images, weights: w, bias: nil, output: &y, values: &values,
+                                    rows: r.baseAddress!, counts: r.baseAddress! + SpikeConv2D.scratchCount(g))
+            }
+            _ = Self.time("event weightGrad d=\(density)", flops: flops) {
+                SpikeConv2D.weightGradient(g, input: x, images: images, gradOutput: dy, gradWeights: &gw, values: &values,
+                                           rows: r.baseAddress!, counts: r.baseAddress! + SpikeConv2D.scratchCount(g))
+            }
+        }
+        _ = Self.time("direct forward d=\(density)", flops: flops) {
+            DirectConv3x3.forward(g, input: x, images: images, weights: w, bias: nil, output: &y)
+        }
+        _ = Self.time("direct weightGrad d=\(density)", flops: flops) {
+            DirectConv3x3.weightGradient(g, input: x, images: images, gradOutput: dy, gradWeights: &gw)
+        }
+    }
+}
