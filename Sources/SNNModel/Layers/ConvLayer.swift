@@ -53,6 +53,17 @@ public final class ConvLayer: Layer, @unchecked Sendable {
             if context.mode == .training { cache.save(ConvLayerState(input: x, eventDriven: true)) }
             return y
         }
+        if ConvLayer.directForward(g) {
+            x.data.withUnsafeBufferPointer { xp in
+                y.data.withUnsafeMutableBufferPointer { yp in
+                    DirectConv3x3.forward(g, input: xp.baseAddress!, images: images, weights: w,
+                                          bias: hasBias ? UnsafePointer(w + g.weightCount) : nil, output: yp.baseAddress!)
+                }
+            }
+            countForward(x, context: &context)
+            if context.mode == .training { cache.save(ConvLayerState(input: x, eventDriven: false)) }
+            return y
+        }
         let sc = Conv2D.scratchCount(g, images: images)
         var scratch = [Float](unsafeUninitializedCapacity: sc) { _, c in c = sc }
         x.data.withUnsafeBufferPointer { xp in
@@ -72,6 +83,7 @@ public final class ConvLayer: Layer, @unchecked Sendable {
     /// Sparse (spike or pooled-spike) input on a geometry the event-driven kernels handle: they skip the zeros
     /// instead of multiplying them (`SpikeConv2D`). Constant real-valued input (the image) keeps im2col + GEMM.
     ///
+    /// (`eventDrivenDensityAgainstDirect` where the direct 3×3 kernels run instead of im2col + GEMM.)
     /// Only while the input is sparse enough: each non-zero costs the event-driven kernel several times what a MAC
     /// costs the GEMM, so it wins only below `eventDrivenDensity` non-zero inputs (measured on W2's second conv:
     /// 1.8x faster at ~1 % firing, 1.2x slower at ~15 % firing, where about 40 % of the pooled inputs are non-zero),
@@ -81,14 +93,39 @@ public final class ConvLayer: Layer, @unchecked Sendable {
         guard x.spikeLike && ConvLayer.eventDrivenEnabled && SpikeConv2D.supports(geometry) && geometry.channels >= 8
         else { return false }
         let nonZeros = x.data.withUnsafeBufferPointer { Events.nonZeros($0.baseAddress!, count: $0.count) }
-        return Double(nonZeros) < ConvLayer.eventDrivenDensity * Double(x.data.count)
+        let limit = ConvLayer.directForward(geometry) ? ConvLayer.eventDrivenDensityAgainstDirect : ConvLayer.eventDrivenDensity
+        return Double(nonZeros) < limit * Double(x.data.count)
     }
 
-    /// Largest fraction of non-zero inputs for which the event-driven kernels run.
+    /// Largest fraction of non-zero inputs for which the event-driven kernels run instead of im2col + GEMM.
     public static let eventDrivenDensity = 0.1
+
+    /// The same where the direct 3×3 kernels handle the geometry: they cost the same at any density, and on W2's
+    /// second conv (512 images, forward + weight gradient, one thread) took 19 ms against the event-driven kernels'
+    /// 8 ms at 1 % non-zero inputs, 19 ms at 3 % and 39 ms at 10 %.
+    public static let eventDrivenDensityAgainstDirect = 0.025
 
     /// Off only to measure the im2col + GEMM path against the event-driven one (SNN_CONV_DENSE=1).
     public static let eventDrivenEnabled = getenv("SNN_CONV_DENSE") == nil
+
+    /// Off only to measure the im2col + GEMM path against the direct 3×3 kernels (SNN_CONV_IM2COL=1).
+    public static let directEnabled = getenv("SNN_CONV_IM2COL") == nil
+
+    /// Whether the forward of `g` runs the direct 3×3 kernel (`DirectConv3x3`) instead of im2col + GEMM. A rule on
+    /// the geometry only, so every thread and worker takes the same path (see `DirectConv3x3` for the measurements).
+    public static func directForward(_ g: ConvGeometry) -> Bool {
+        directEnabled && DirectConv3x3.supportsForward(g)
+    }
+
+    /// Whether the weight gradient of `g` runs `DirectConv3x3.weightGradient` (geometry only).
+    public static func directWeightGradient(_ g: ConvGeometry) -> Bool {
+        directEnabled && DirectConv3x3.supportsWeightGradient(g)
+    }
+
+    /// Whether the input gradient of `g` runs `DirectConv3x3.inputGradient` (geometry only).
+    public static func directInputGradient(_ g: ConvGeometry) -> Bool {
+        directEnabled && DirectConv3x3.supportsInputGradient(g)
+    }
 
     /// One image's non-zero list (values, weight-row offsets, per-pixel counts) for `SpikeConv2D`.
     private func withSpikeScratch(_ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Int32>, UnsafeMutablePointer<Int32>) -> Void) {
@@ -137,45 +174,57 @@ public final class ConvLayer: Layer, @unchecked Sendable {
         precondition(dy.steps == x.steps, "\(name): gradient steps \(dy.steps) != input steps \(x.steps)")
         let images = x.steps * x.batch
         var dx: Activation? = needInput ? Activation(uninitialized: x.steps, batch: x.batch, features: x.features) : nil
-        let sc = Conv2D.scratchCount(g, images: images)
-        var scratch = [Float](unsafeUninitializedCapacity: sc) { _, c in c = sc }
         let w = context.parameters + parameterOffset
         let gw = grads + parameterOffset
-        if saved.eventDriven {   // the forward ran event-driven: the weight gradient too
-            x.data.withUnsafeBufferPointer { xp in
-                dy.data.withUnsafeBufferPointer { dp in
-                    withSpikeScratch { v, r, c in
-                        SpikeConv2D.weightGradient(g, input: xp.baseAddress!, images: images, gradOutput: dp.baseAddress!,
-                                                   gradWeights: gw, values: v, rows: r, counts: c)
+        let directX = ConvLayer.directInputGradient(g)
+        var inputDone = false
+        x.data.withUnsafeBufferPointer { xp in
+            dy.data.withUnsafeBufferPointer { dp in
+                if saved.eventDriven || ConvLayer.directWeightGradient(g) {
+                    if saved.eventDriven {   // the forward ran event-driven: the weight gradient too
+                        withSpikeScratch { v, r, c in
+                            SpikeConv2D.weightGradient(g, input: xp.baseAddress!, images: images, gradOutput: dp.baseAddress!,
+                                                       gradWeights: gw, values: v, rows: r, counts: c)
+                        }
+                    } else {
+                        DirectConv3x3.weightGradient(g, input: xp.baseAddress!, images: images, gradOutput: dp.baseAddress!,
+                                                     gradWeights: gw)
                     }
                     if hasBias {
                         let gb = gw + g.weightCount
                         for r in 0..<(images * g.outputPositions) { for o in 0..<g.outChannels { gb[o] += dp[r * g.outChannels + o] } }
                     }
-                    if dx != nil {
-                        dx!.data.withUnsafeMutableBufferPointer { dxp in
-                            scratch.withUnsafeMutableBufferPointer { sp in
-                                Conv2D.inputGradient(g, images: images, weights: w, gradOutput: dp.baseAddress!,
-                                                     gradInput: dxp.baseAddress!, scratch: sp.baseAddress!)
-                            }
-                        }
-                    }
-                }
-            }
-        } else {
-            x.data.withUnsafeBufferPointer { xp in
-                dy.data.withUnsafeBufferPointer { dp in
+                } else {
+                    // im2col + GEMM; it also writes the input gradient unless the direct kernel does.
+                    let sc = Conv2D.scratchCount(g, images: images)
+                    var scratch = [Float](unsafeUninitializedCapacity: sc) { _, c in c = sc }
                     scratch.withUnsafeMutableBufferPointer { sp in
-                        if dx != nil {
+                        if dx != nil && !directX {
                             dx!.data.withUnsafeMutableBufferPointer { dxp in
                                 Conv2D.backward(g, input: xp.baseAddress!, images: images, weights: w, gradOutput: dp.baseAddress!,
                                                 gradWeights: gw, gradBias: hasBias ? gw + g.weightCount : nil,
                                                 gradInput: dxp.baseAddress!, scratch: sp.baseAddress!)
                             }
+                            inputDone = true
                         } else {
                             Conv2D.backward(g, input: xp.baseAddress!, images: images, weights: w, gradOutput: dp.baseAddress!,
                                             gradWeights: gw, gradBias: hasBias ? gw + g.weightCount : nil,
                                             gradInput: nil, scratch: sp.baseAddress!)
+                        }
+                    }
+                }
+                if dx != nil && !inputDone {
+                    dx!.data.withUnsafeMutableBufferPointer { dxp in
+                        if directX {
+                            DirectConv3x3.inputGradient(g, images: images, weights: w, gradOutput: dp.baseAddress!,
+                                                        gradInput: dxp.baseAddress!)
+                        } else {
+                            let sc = Conv2D.scratchCount(g, images: images)
+                            var scratch = [Float](unsafeUninitializedCapacity: sc) { _, c in c = sc }
+                            scratch.withUnsafeMutableBufferPointer { sp in
+                                Conv2D.inputGradient(g, images: images, weights: w, gradOutput: dp.baseAddress!,
+                                                     gradInput: dxp.baseAddress!, scratch: sp.baseAddress!)
+                            }
                         }
                     }
                 }
