@@ -46,6 +46,25 @@ extension LocalExecutor {
     }
 }
 
+extension LocalExecutor {
+    /// `runTraining` for the standalone commit: each micro-batch's gradient range-checked on the thread that
+    /// computed it and kept as floats (`LocalContribution`), in index order. Throws as `runTraining` does.
+    public func runTrainingLocal(_ work: [MicroBatch], method: any TrainingMethod, data: LabeledImages,
+                                 parameters: [Float], state: [Float]) throws(ExactSumError) -> [LocalContribution] {
+        let box = SlotBox<Result<LocalContribution, ExactSumError>>(count: work.count)
+        let next = Counter()
+        DispatchQueue.concurrentPerform(iterations: min(threads, work.count)) { _ in
+            while true {
+                let i = next.take()
+                if i >= work.count { break }
+                let r = method.run(work[i], data: data, parameters: parameters, state: state)
+                box.set(i, Result { () throws(ExactSumError) in try LocalContribution(microBatch: i, r) })
+            }
+        }
+        return try box.values().map { r throws(ExactSumError) in try r.get() }
+    }
+}
+
 /// Collects values written by several threads into their slots.
 final class SlotBox<Value>: @unchecked Sendable {
     private var slots: [Value?]

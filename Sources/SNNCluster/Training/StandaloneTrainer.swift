@@ -69,9 +69,9 @@ public final class StandaloneTrainer {
                 // A stop request is honoured between steps.
                 if stopRequested() { pending = schedule.next(after: .stopRequested); continue }
                 let work = s.nextStepWork()
-                let contributions = try executor.runTraining(work, method: s.method, data: train, parameters: s.parameters,
+                let contributions = try executor.runTrainingLocal(work, method: s.method, data: train, parameters: s.parameters,
                                                              state: s.state)
-                let outcome = try s.commit(contributions: contributions)
+                let outcome = try s.commit(local: contributions)
                 committed += 1
                 windowSamples += outcome.samples
                 let now = Date()
