@@ -3,6 +3,7 @@ import Foundation
 import SNNCluster
 import SNNCore
 import SNNEnergy
+import SNNMethods
 import SNNModel
 
 /// Runs the BENCHMARKS.md workloads through the engine and prints one JSON object per workload.
@@ -31,8 +32,8 @@ struct SNNBench: ParsableCommand {
     @Option(name: .long, help: "Threads (one micro-batch per thread).")
     var threads: Int = AvailableCores.count
 
-    @Option(name: .long, help: "Timed training steps per round.")
-    var steps: Int = 30
+    @Option(name: .long, help: "Timed training steps per round (after 5 warm-up steps; the peers' script times 40 after 5).")
+    var steps: Int = 40
 
     @Option(name: .long, help: "Rounds (the median round is reported, with the range).")
     var rounds: Int = 3
@@ -96,12 +97,18 @@ struct SNNBench: ParsableCommand {
             }
 
             /// One committed step; returns its event counts.
+            /// Wall milliseconds of the last step's micro-batches (all threads) and of its commit.
+            var lastSplit = (compute: 0.0, commit: 0.0)
             func trainStep() throws -> EventLedger {
-                let results = try exec.runTraining(session.nextStepWork(), method: session.method, data: setup.train,
-                                                   parameters: session.parameters, state: session.state)
+                // The standalone trainer's path: micro-batches on local threads, the fused commit.
+                let t0 = Date()
+                let results = try exec.runTrainingLocal(session.nextStepWork(), method: session.method, data: setup.train,
+                                                        parameters: session.parameters, state: session.state)
+                let t1 = Date()
                 var ledger = net.makeLedger()
-                for r in results { ledger.add(r.ledger) }
-                _ = try session.commit(contributions: results)
+                for r in results { ledger.add(r.contribution.ledger) }
+                _ = try session.commit(local: results)
+                lastSplit = (t1.timeIntervalSince(t0) * 1000, Date().timeIntervalSince(t1) * 1000)
                 _ = session.advanceEpochIfDone()
                 return ledger
             }
@@ -114,15 +121,25 @@ struct SNNBench: ParsableCommand {
                 return (Double(setup.test.count) / dt, session.summarizeEvaluation(results))
             }
 
-            // Warm-up, then timed rounds.
-            _ = try trainStep()
+            // Warm-up (5 steps, as the peers' script: first-touch page faults, allocator and BLAS buffers settle),
+            // then timed rounds; each step is also timed on its own for the spread.
+            for _ in 0..<5 { _ = try trainStep() }
             var trainRates: [Double] = []
+            var stepMillis: [Double] = [], computeMillis: [Double] = [], commitMillis: [Double] = []
+            let cpu0 = ComputeClock.processCPUNanos()
             var ledger = net.makeLedger()
             for r in 0..<rounds {
                 let t0 = Date()
-                for _ in 0..<steps { let l = try trainStep(); if r == 0 { ledger.add(l) } }
-                trainRates.append(Double(steps * setup.settings.batchSize) / Date().timeIntervalSince(t0))
+                var last = t0
+                for _ in 0..<steps {
+                    let l = try trainStep(); if r == 0 { ledger.add(l) }
+                    let now = Date(); stepMillis.append(now.timeIntervalSince(last) * 1000); last = now
+                    computeMillis.append(lastSplit.compute); commitMillis.append(lastSplit.commit)
+                }
+                trainRates.append(Double(steps * setup.settings.batchSize) / last.timeIntervalSince(t0))
             }
+            // CPU time of the whole process per timed step: less sensitive to other load than wall time.
+            let cpuPerStep = Double(ComputeClock.processCPUNanos() - cpu0) / 1e6 / Double(rounds * steps)
             var inferRates: [Double] = []
             var inference = evaluate().outcome
             for _ in 0..<rounds { let e = evaluate(); inferRates.append(e.samplesPerSecond); inference = e.outcome }
@@ -133,7 +150,8 @@ struct SNNBench: ParsableCommand {
             let trainFLOP = (2 * Double(tf.macs + tb.macs) + Double(tf.synapticOps + tb.synapticOps)) / trainSamples
             let inf = inference.ledger.total(.inference)
             let inferFLOP = (2 * Double(inf.macs) + Double(inf.synapticOps)) / Double(inference.samples)
-            let tr = trainRates.sorted(), ir = inferRates.sorted()
+            let tr = trainRates.sorted(), ir = inferRates.sorted(), sm = stepMillis.sorted()
+            func quantile(_ q: Double) -> Double { (sm[min(sm.count - 1, Int(q * Double(sm.count)))] * 100).rounded() / 100 }
             var usage = rusage(); getrusage(RUSAGE_SELF.rawValue, &usage)
             var obj: [String: Any] = [
                 "workload": spec.name, "threads": threads, "batch": setup.settings.batchSize,
@@ -145,6 +163,12 @@ struct SNNBench: ParsableCommand {
                 "train_gflops": (trainFLOP * tr[tr.count / 2] / 1e9 * 10).rounded() / 10,
                 "inference_gflops": (inferFLOP * ir[ir.count / 2] / 1e9 * 10).rounded() / 10,
                 "spikes_per_test_sample": Double(inf.spikes) / Double(inference.samples), "blas_core": BLAS.coreName,
+                // Wall time per training step over all rounds: lowest, median, 90th percentile, highest (ms).
+                "train_step_ms": [quantile(0), quantile(0.5), quantile(0.9), quantile(1)],
+                // Medians of the step's parts (micro-batches on the threads; the commit) and CPU ms per step, all threads.
+                "train_compute_commit_ms": [(PeerComparison.median(computeMillis) * 100).rounded() / 100,
+                                            (PeerComparison.median(commitMillis) * 100).rounded() / 100],
+                "train_cpu_ms_per_step": (cpuPerStep * 100).rounded() / 100,
             ]
             if !accuracies.isEmpty { obj["test_accuracy_per_epoch"] = accuracies.map { ($0 * 10000).rounded() / 100 } }
             let json = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])

@@ -20,13 +20,13 @@ public enum FixedPoint {
     /// `values` in fixed point. Throws `nonFinite` for NaN/Inf and `outOfRange` for |x| ≥ 2^30, naming the
     /// first offending index.
     public static func encode(_ values: UnsafeBufferPointer<Float>) throws(WireError) -> [Int64] {
-        // The common case: one branch-free pass shows every value small (hence valid), then a pure conversion pass.
-        if let base = values.baseAddress, FixedPointKernels.allFast(base, count: values.count) {
-            return [Int64](unsafeUninitializedCapacity: values.count) { out, n in
-                FixedPointKernels.encodeFast(base, count: values.count, into: out.baseAddress!)
-                n = values.count
-            }
+        // The common case: one branch-free pass converts and shows every value small (hence valid).
+        var fast = false
+        let converted = [Int64](unsafeUninitializedCapacity: values.count) { out, n in
+            if let base = values.baseAddress { fast = FixedPointKernels.encodeChecked(base, count: values.count, into: out.baseAddress!) }
+            n = values.count
         }
+        if fast || values.isEmpty { return converted }
         var ok = true
         for x in values { ok = ok && (x.magnitude < magnitudeLimit) }   // false for NaN and ±Inf too
         if !ok, let i = values.firstIndex(where: { !($0.magnitude < magnitudeLimit) }) {

@@ -55,6 +55,34 @@ extension LocalExecutor {
     }
 }
 
+extension LocalExecutor {
+    /// `runTraining` for the standalone commit: each micro-batch's gradient range-checked on the thread that
+    /// computed it and kept as floats (`LocalContribution`), in index order. Throws as `runTraining` does.
+    public func runTrainingLocal(_ work: [MicroBatch], method: any TrainingMethod, data: LabeledImages,
+                                 parameters: [Float], state: [Float]) throws(ExactSumError) -> [LocalContribution] {
+        try runTrainingLocal(work, method: method, data: data, parameters: parameters, state: state, trace: nil, step: "")
+    }
+
+    /// The same, marking `s.cbegin` / `s.cend` per micro-batch in `trace` as `runTraining(_:…trace:step:)` does.
+    func runTrainingLocal(_ work: [MicroBatch], method: any TrainingMethod, data: LabeledImages,
+                          parameters: [Float], state: [Float], trace: GapTrace?,
+                          step: String) throws(ExactSumError) -> [LocalContribution] {
+        let box = SlotBox<Result<LocalContribution, ExactSumError>>(count: work.count)
+        let next = Counter()
+        DispatchQueue.concurrentPerform(iterations: min(threads, work.count)) { _ in
+            while true {
+                let i = next.take()
+                if i >= work.count { break }
+                trace?.markStart("s.cbegin", "\(step):\(i)", cpu: .thread)
+                let r = method.run(work[i], data: data, parameters: parameters, state: state)
+                box.set(i, Result { () throws(ExactSumError) in try LocalContribution(microBatch: i, r) })
+                trace?.markEnd("s.cend", "\(step):\(i)", cpu: .thread)
+            }
+        }
+        return try box.values().map { r throws(ExactSumError) in try r.get() }
+    }
+}
+
 /// Collects values written by several threads into their slots.
 final class SlotBox<Value>: @unchecked Sendable {
     private var slots: [Value?]

@@ -74,9 +74,9 @@ public final class StandaloneTrainer {
                 let work = s.nextStepWork()
                 let label = "t\(s.epoch):\(s.step)"
                 trace?.markEnd("s.step0", label, cpu: .process)
-                let contributions = try executor.runTraining(work, method: s.method, data: train, parameters: s.parameters,
-                                                             state: s.state, trace: trace, step: label)
-                let outcome = try s.commit(contributions: contributions)
+                let contributions = try executor.runTrainingLocal(work, method: s.method, data: train, parameters: s.parameters,
+                                                                  state: s.state, trace: trace, step: label)
+                let outcome = try s.commit(local: contributions)
                 trace?.markEnd("s.step1", label, cpu: .process)
                 committed += 1
                 windowSamples += outcome.samples

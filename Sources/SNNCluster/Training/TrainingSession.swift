@@ -75,6 +75,36 @@ public final class TrainingSession: @unchecked Sendable {
     /// Applies one step from contributions already in fixed point (what workers send).
     public func commit(contributions unordered: [StepContribution]) throws(ExactSumError) -> StepOutcome {
         let results = unordered.sorted { $0.firstMicroBatch < $1.firstMicroBatch }
+        return try commitStep(results) { () throws(ExactSumError) in
+            // Exact, so the split over threads (and the order of arrival) changes no bit.
+            .fixedPoint(try ExactSum.total(of: results.map(\.gradient), count: parameters.count, threads: reductionThreads).totals)
+        }
+    }
+
+    /// Applies one step from micro-batches computed in this process (the standalone trainer): the same bits as
+    /// `commit(contributions:)` of their rounded forms, with the rounding, exact sum and decode done block by block
+    /// inside the optimizer pass when every gradient is in the fast range (`LocalContribution`).
+    public func commit(local unordered: [LocalContribution]) throws(ExactSumError) -> StepOutcome {
+        let local = unordered.sorted { $0.contribution.firstMicroBatch < $1.contribution.firstMicroBatch }
+        let n = parameters.count
+        guard n > 0, !local.isEmpty, local.count <= FixedPointKernels.maximumFastContributions,
+              local.allSatisfy({ $0.unrounded.count == n })
+        else { return try commit(contributions: local.map { c throws(ExactSumError) in try c.rounded() }) }
+        return try commitStep(local.map(\.contribution)) { () throws(ExactSumError) in .unrounded(local.map(\.unrounded)) }
+    }
+
+    /// The gradient of a step as the optimizer reads it.
+    private enum StepGradient {
+        /// The exact fixed-point sum.
+        case fixedPoint([Int64])
+        /// Float contributions in the fast range, in reduction order, still to be rounded and summed.
+        case unrounded([[Float]])
+    }
+
+    /// The commit shared by both forms: statistics and gradient first (either may throw, leaving the session
+    /// unchanged), then counters, one optimizer update, running statistics and the cursor.
+    private func commitStep(_ results: [StepContribution],
+                            gradient: () throws(ExactSumError) -> StepGradient) throws(ExactSumError) -> StepOutcome {
         var stats = ExactSum(count: network.statisticsCount)
         var loss = 0.0, correct = 0, samples = 0
         for r in results {
@@ -82,16 +112,21 @@ public final class TrainingSession: @unchecked Sendable {
             if network.statisticsCount > 0 { for block in r.statisticsBlocks { try stats.add(Array(block)) } }
             samples += r.samples; correct += r.correct
         }
-        // Exact, so the split over threads (and the order of arrival) changes no bit.
-        let grad = try ExactSum.total(of: results.map(\.gradient), count: parameters.count, threads: reductionThreads)
+        let grad = try gradient()
         for r in results { trainLedger.add(r.ledger) }
         // Loss sums are reported, not used for the update; sum them in a fixed order anyway.
         loss = results.map(\.lossSum).reduce(0, +)
         let lr = learningRate(epoch: epoch, iteration: iteration)
+        let factor = 1 / Double(max(1, samples))
         // The mean gradient decoded block by block inside the update (the same bits as decoding it whole first).
-        optimizerStep(settings.optimizer, learningRate: lr, parameters: &parameters, fixedPointGradients: grad.totals,
-                      times: 1 / Double(max(1, samples)), state: &optimizer, decayMask: method.decayMask,
-                      threads: reductionThreads)
+        switch grad {
+        case .fixedPoint(let totals):
+            optimizerStep(settings.optimizer, learningRate: lr, parameters: &parameters, fixedPointGradients: totals,
+                          times: factor, state: &optimizer, decayMask: method.decayMask, threads: reductionThreads)
+        case .unrounded(let contributions):
+            optimizerStep(settings.optimizer, learningRate: lr, parameters: &parameters, fixedPointSumOf: contributions,
+                          times: factor, state: &optimizer, decayMask: method.decayMask, threads: reductionThreads)
+        }
         method.constrain(parameters: &parameters)
         recordOptimizerEvents()
         if network.statisticsCount > 0 {

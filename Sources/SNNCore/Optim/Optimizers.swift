@@ -143,7 +143,7 @@ struct OptimizerUpdate: Sendable {
                     mi = mi + vw1 * (g - mi)
                     vi = vb2 * vi + vw2 * g * g
                     store16(mi, m + start); store16(vi, v + start)
-                    store16(load16(p + start) - vStep * (mi / (vi.squareRoot() / vc2 + veps)), p + start)
+                    store16(load16(p + start) - vStep * (mi / (squareRoot16(vi) / vc2 + veps)), p + start)
                     start += 16
                 }
                 for i in start..<range.upperBound {
