@@ -95,15 +95,20 @@ private func fusedDispatch<I: FusedInput>(
     }
 }
 
-/// Floats of potentials (and, for a constant input, of normalised input) one band holds: whole rows of pooling
-/// windows, about 16 KiB each, so that both stay in L1 across the T steps while each step reads its input as one
-/// long contiguous stream (the hardware prefetchers follow it; bands of one window row read 3.5 KiB per step).
+/// Floats of potentials and normalised input a band of a constant input holds: whole rows of pooling windows,
+/// about 16 KiB each, so that both stay in L1 across the T steps.
 let fusedBandFloats = 4096
 
-/// A band of whole rows of pooling windows of one image is carried through all T steps: its potentials stay in L1.
-/// Each window's s×s neurons are updated one after the other and their spikes summed in registers into the pooled
-/// value: the full-size spikes are never stored. Spike sums of 0/1 values are exact in any order, so the pooled
-/// values equal `avgPoolForward`'s bit for bit; the per-step spike count adds the window sums (exact integers).
+/// Floats of potentials a group of whole images with a per-step input holds (256 KiB, in L2): each step then reads
+/// the group's input as one long contiguous stream, which the hardware prefetchers follow. (Bands of a few rows
+/// read a few KiB per step at T different places, and waited on memory for most of the pass.)
+let fusedGroupFloats = 65536
+
+/// A band of whole rows of pooling windows (constant input) or a group of whole images (per-step input) is carried
+/// through all T steps. Each window's s×s neurons are updated one after the other and their spikes summed in
+/// registers into the pooled value: the full-size spikes are never stored. Spike sums of 0/1 values are exact in
+/// any order, so the pooled values equal `avgPoolForward`'s bit for bit; the per-step spike count adds the window
+/// sums (exact integers). Every neuron's own recursion runs in step order, as in `lifForward`.
 private func fusedKernel<R: FusedReset, C: FusedComparison, K: FusedPotentials, I: FusedInput>(
     _ p: LIFParameters, _ a: ChannelAffine, _ input: UnsafePointer<Float>, _ k: FusedShape,
     _ potentials: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>,
@@ -111,29 +116,49 @@ private func fusedKernel<R: FusedReset, C: FusedComparison, K: FusedPotentials, 
 ) -> Int {
     let (h, w, ch, s) = (k.height, k.width, k.channels, k.size)
     let oh = h / s, ow = w / s
-    let rowLength = w * ch, stepCount = k.images * h * rowLength
+    let rowLength = w * ch, imageFloats = h * rowLength, stepCount = k.images * imageFloats
     let inputStride = k.inputSteps == 1 ? 0 : stepCount, outputStep = k.images * oh * ow * ch
+    var total = 0
+    if !I.constant {
+        let group = max(1, fusedGroupFloats / max(1, imageFloats))
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, min(group, k.images) * imageFloats)) { buffer in
+            let u = buffer.baseAddress!
+            var n0 = 0
+            while n0 < k.images {
+                let images = min(group, k.images - n0)
+                u.initialize(repeating: p.initialPotential, count: images * imageFloats)
+                for t in 0..<k.steps {
+                    let g = a.perStep ? t * ch : 0
+                    var fired = 0
+                    for i in 0..<images {
+                        let n = n0 + i, base = n * imageFloats
+                        let band = FusedBand(x: input + t * inputStride + base, center: a.center + g, scale: a.scale + g,
+                                             shift: I.shifted ? a.shift! + g : a.center, u: u + i * imageFloats,
+                                             v: potentials + t * stepCount + base, out: output + t * outputStep + n * oh * ow * ch)
+                        fired += fusedBandStep(p, band, rows: h, width: w, channels: ch, size: s, R.self, C.self, K.self, I.self)
+                    }
+                    counts[t] += fired; total += fired
+                }
+                n0 += images
+            }
+        }
+        return total
+    }
     let windowRows = max(1, fusedBandFloats / max(1, s * rowLength))
     let bandRows = min(h, windowRows * s)
     let bandCapacity = max(1, bandRows * rowLength)
-    var total = 0
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: (I.constant ? 2 : 1) * bandCapacity) { buffer in
-        let u = buffer.baseAddress!, normalised = u + (I.constant ? bandCapacity : 0)
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * bandCapacity) { buffer in
+        let u = buffer.baseAddress!, normalised = u + bandCapacity
         for n in 0..<k.images {
             var r0 = 0
             while r0 < h {
                 let rows = min(bandRows, h - r0), base = (n * h + r0) * rowLength
                 u.initialize(repeating: p.initialPotential, count: rows * rowLength)
-                if I.constant { normaliseBand(a, input + base, pixels: rows * w, channels: ch, into: normalised) }
+                normaliseBand(a, input + base, pixels: rows * w, channels: ch, into: normalised)
                 for t in 0..<k.steps {
-                    let g = a.perStep ? t * ch : 0
-                    let band = FusedBand(x: I.constant ? UnsafePointer(normalised) : input + t * inputStride + base,
-                                         center: a.center + g, scale: a.scale + g, shift: I.shifted ? a.shift! + g : a.center,
-                                         u: u, v: potentials + t * stepCount + base,
-                                         out: output + t * outputStep + (n * oh + r0 / s) * ow * ch)
-                    let fired = s == 2
-                        ? fusedBandStep(p, band, rows: rows, width: w, channels: ch, size: 2, R.self, C.self, K.self, I.self)
-                        : fusedBandStep(p, band, rows: rows, width: w, channels: ch, size: s, R.self, C.self, K.self, I.self)
+                    let band = FusedBand(x: UnsafePointer(normalised), center: a.center, scale: a.scale, shift: a.center, u: u,
+                                         v: potentials + t * stepCount + base, out: output + t * outputStep + (n * oh + r0 / s) * ow * ch)
+                    let fired = fusedBandStep(p, band, rows: rows, width: w, channels: ch, size: s, R.self, C.self, K.self, I.self)
                     counts[t] += fired; total += fired
                 }
                 r0 += rows
@@ -220,10 +245,20 @@ private func fusedBandStep<R: FusedReset, C: FusedComparison, K: FusedPotentials
             var c = 0
             while c < vectorChannels {
                 var sum = Vec16(repeating: 0)
-                for dy in 0..<s {
-                    for dx in 0..<s {
-                        let m = fusedUpdate16(q, b, corner + (dy * w + dx) * ch + c, c, R.self, C.self, K.self, I.self)
-                        sum += ones16(where: m)
+                if s == 2 {
+                    // The common 2×2 window written out: four independent updates, their spikes added as a tree.
+                    let a = corner + c, below = a + rowLength
+                    let m0 = fusedUpdate16(q, b, a, c, R.self, C.self, K.self, I.self)
+                    let m1 = fusedUpdate16(q, b, a + ch, c, R.self, C.self, K.self, I.self)
+                    let m2 = fusedUpdate16(q, b, below, c, R.self, C.self, K.self, I.self)
+                    let m3 = fusedUpdate16(q, b, below + ch, c, R.self, C.self, K.self, I.self)
+                    sum = (ones16(where: m0) + ones16(where: m1)) + (ones16(where: m2) + ones16(where: m3))
+                } else {
+                    for dy in 0..<s {
+                        for dx in 0..<s {
+                            let m = fusedUpdate16(q, b, corner + (dy * w + dx) * ch + c, c, R.self, C.self, K.self, I.self)
+                            sum += ones16(where: m)
+                        }
                     }
                 }
                 fired += sum
