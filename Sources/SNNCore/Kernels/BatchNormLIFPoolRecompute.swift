@@ -21,11 +21,14 @@ public func batchNormLIFAvgPoolRecomputedBackward(_ p: LIFParameters, surrogate:
     precondition(poolSize >= 1 && steps >= 0 && images >= 0 && height >= 0 && width >= 0 && channels >= 0)
     let k = RecomputeShape(steps: steps, inputSteps: inputSteps, images: images, height: height, width: width,
                            channels: channels, size: poolSize)
-    func run<S: SurrogateSIMD, C: RecomputeComparison>(_ sg: S, _: C.Type) {
-        recomputeKernel(p, sg, affine, input, k, gradOutput, gradInput, C.self)
-    }
     func run<S: SurrogateSIMD>(_ sg: S) {
-        if p.comparison == .greaterOrEqual { run(sg, RecomputeAtOrAbove.self) } else { run(sg, RecomputeAbove.self) }
+        if inputSteps == 1 && !affine.perStep {
+            recomputeDispatch(p, sg, affine, input, k, gradOutput, gradInput, FusedConstantInput.self)
+        } else if affine.shift != nil {
+            recomputeDispatch(p, sg, affine, input, k, gradOutput, gradInput, FusedShiftedInput.self)
+        } else {
+            recomputeDispatch(p, sg, affine, input, k, gradOutput, gradInput, FusedUnshiftedInput.self)
+        }
     }
     switch surrogate {
     case .triangular(let scale): run(TriangularSIMD(scale: scale, threshold: p.threshold))
@@ -34,30 +37,34 @@ public func batchNormLIFAvgPoolRecomputedBackward(_ p: LIFParameters, surrogate:
     }
 }
 
+@inline(__always)
+private func recomputeDispatch<S: SurrogateSIMD, I: FusedInput>(
+    _ p: LIFParameters, _ sg: S, _ a: ChannelAffine, _ input: UnsafePointer<Float>, _ k: RecomputeShape,
+    _ gradOutput: UnsafePointer<Float>, _ gradInput: UnsafeMutablePointer<Float>, _: I.Type
+) {
+    if p.comparison == .greaterOrEqual {
+        recomputeKernel(p, sg, a, input, k, gradOutput, gradInput, FusedAtOrAbove.self, I.self)
+    } else {
+        recomputeKernel(p, sg, a, input, k, gradOutput, gradInput, FusedAbove.self, I.self)
+    }
+}
+
 private struct RecomputeShape {
     let steps: Int, inputSteps: Int, images: Int, height: Int, width: Int, channels: Int, size: Int
 }
 
-private protocol RecomputeComparison { static var orEqual: Bool { get } }
-private enum RecomputeAbove: RecomputeComparison { static var orEqual: Bool { false } }
-private enum RecomputeAtOrAbove: RecomputeComparison { static var orEqual: Bool { true } }
-
-private func recomputeKernel<S: SurrogateSIMD, C: RecomputeComparison>(
+private func recomputeKernel<S: SurrogateSIMD, C: FusedComparison, I: FusedInput>(
     _ p: LIFParameters, _ sg: S, _ a: ChannelAffine, _ input: UnsafePointer<Float>, _ k: RecomputeShape,
-    _ gradOutput: UnsafePointer<Float>, _ gradInput: UnsafeMutablePointer<Float>, _: C.Type
+    _ gradOutput: UnsafePointer<Float>, _ gradInput: UnsafeMutablePointer<Float>, _: C.Type, _: I.Type
 ) {
-    let orEqual = C.orEqual
     let (h, w, ch, s, steps) = (k.height, k.width, k.channels, k.size, k.steps)
     let oh = h / s, ow = w / s
     let rowLength = w * ch, stepCount = k.images * h * rowLength, outputStep = k.images * oh * ow * ch
     let inputStride = k.inputSteps == 1 ? 0 : stepCount
     let shared = k.inputSteps == 1 && steps != 1
     let vectorChannels = ch / 16 * 16
-    let leak = Vec16(repeating: p.leak), gain = Vec16(repeating: p.inputGain)
-    let theta = Vec16(repeating: p.resetAmount), level = Vec16(repeating: p.firingLevel), zero = Vec16(repeating: 0)
-    let leak1 = p.leak, gain1 = p.inputGain, theta1 = p.resetAmount, level1 = p.firingLevel
+    let q = FusedLIF(p)
     let band = max(1, s * rowLength)
-    let constant = k.inputSteps == 1 && !a.perStep
     withUnsafeTemporaryAllocation(of: Float.self, capacity: (5 + max(1, steps)) * band) { buffer in
         let u = buffer.baseAddress!, deltas = u + band, sums = deltas + band, grads = sums + band
         let normalised = grads + band, potentials = normalised + band   // [steps, band]
@@ -65,42 +72,23 @@ private func recomputeKernel<S: SurrogateSIMD, C: RecomputeComparison>(
             var r0 = 0
             while r0 < h {
                 let rows = min(s, h - r0), length = rows * rowLength, base = (n * h + r0) * rowLength
-                // Forward: the band's potentials of every step, as `batchNormLIFAvgPoolForward` computes them.
+                // Forward: the band's potentials of every step, with the operations of `batchNormLIFAvgPoolForward`.
                 u.initialize(repeating: p.initialPotential, count: length)
-                if constant { normaliseBand(a, input + base, pixels: rows * w, channels: ch, into: normalised) }
+                if I.constant { normaliseBand(a, input + base, pixels: rows * w, channels: ch, into: normalised) }
                 for t in 0..<steps {
-                    let x = input + t * inputStride + base, v = potentials + t * band
                     let g = a.perStep ? t * ch : 0
-                    let center = a.center + g, scale = a.scale + g, shift = a.shift.map { $0 + g }
+                    let b = FusedBand(x: I.constant ? UnsafePointer(normalised) : input + t * inputStride + base,
+                                      center: a.center + g, scale: a.scale + g, shift: I.shifted ? a.shift! + g : a.center,
+                                      u: u, v: potentials + t * band, out: u)
                     for pix in 0..<(rows * w) {
                         let o = pix * ch
                         var c = 0
                         while c < vectorChannels {
-                            let at = o + c
-                            var y: Vec16
-                            if constant { y = load16(normalised + at) } else {
-                                y = (load16(x + at) - load16(center + c)) * load16(scale + c)
-                                if let shift { y = y + load16(shift + c) }
-                            }
-                            var uj = leak * load16(u + at) + gain * y
-                            let m = orEqual ? (uj .>= level) : (uj .> level)
-                            store16(uj, v + at)
-                            uj = uj - zero.replacing(with: theta, where: m)
-                            store16(uj, u + at)
+                            _ = fusedUpdate16(q, b, o + c, c, FusedSoft.self, C.self, FusedKept.self, I.self)
                             c += 16
                         }
                         while c < ch {
-                            let at = o + c
-                            var y: Float
-                            if constant { y = normalised[at] } else {
-                                y = (x[at] - center[c]) * scale[c]
-                                if let shift { y = y + shift[c] }
-                            }
-                            var uj = leak1 * u[at] + gain1 * y
-                            let fire = orEqual ? (uj >= level1) : (uj > level1)
-                            v[at] = uj
-                            if fire { uj = uj - theta1 }
-                            u[at] = uj
+                            _ = fusedUpdate1(q, b, o + c, c, FusedSoft.self, C.self, FusedKept.self, I.self)
                             c += 1
                         }
                     }

@@ -184,11 +184,22 @@ private func lifBackwardKernel<S: SurrogateSIMD, R: ResetKind>(
             while t >= 0 {
                 let at = t * count + b0
                 let g = gradSpikes + at, u = potentials + at, s = spikes + at, out = gradInput + at
-                for j in 0..<vectors {
-                    let carry = hard ? leak * (one - load16(s + 16 * j)) * deltas[j] : leak * deltas[j]
-                    let delta = load16(g + 16 * j) * sg(load16(u + 16 * j)) + carry
-                    deltas[j] = delta
-                    if shared { sums[j] += gain * delta } else { store16(gain * delta, out + 16 * j) }
+                // Two loops rather than a branch per vector (as in `poolLIFBackwardBandStep`), so that each compiles to
+                // whole-register code.
+                if shared {
+                    for j in 0..<vectors {
+                        let carry = hard ? leak * (one - load16(s + 16 * j)) * deltas[j] : leak * deltas[j]
+                        let delta = load16(g + 16 * j) * sg(load16(u + 16 * j)) + carry
+                        deltas[j] = delta
+                        sums[j] += gain * delta
+                    }
+                } else {
+                    for j in 0..<vectors {
+                        let carry = hard ? leak * (one - load16(s + 16 * j)) * deltas[j] : leak * deltas[j]
+                        let delta = load16(g + 16 * j) * sg(load16(u + 16 * j)) + carry
+                        deltas[j] = delta
+                        store16(gain * delta, out + 16 * j)
+                    }
                 }
                 t -= 1
             }

@@ -61,13 +61,14 @@ import SNNCore
     func recomputedPotentialsGiveTheSameGradient(index: Int) {
         var (p, surrogate) = Self.cases[index]
         let shapes: [(images: Int, height: Int, width: Int, channels: Int, size: Int)] = [
-            (2, 4, 4, 16, 2), (1, 5, 7, 3, 2), (2, 6, 5, 20, 2), (1, 7, 6, 32, 3),
+            (2, 4, 4, 16, 2), (1, 5, 7, 3, 2), (2, 6, 5, 20, 2), (1, 7, 6, 32, 3), (1, 9, 14, 32, 2),
         ]
         var seed = UInt64(70 * index)
         for comparison in ThresholdComparison.allCases {
             p.comparison = comparison
             for s in shapes {
                 for (steps, inputSteps, perStep) in [(5, 5, false), (6, 1, false), (4, 4, true), (3, 1, true)] {
+                  for withShift in [true, false] {
                     seed += 1
                     let groups = perStep ? steps : 1, count = s.images * s.height * s.width * s.channels
                     let pooled = s.images * (s.height / s.size) * (s.width / s.size) * s.channels
@@ -80,7 +81,8 @@ import SNNCore
                     var output = [Float](repeating: .nan, count: steps * pooled), stepSpikes = [Int](repeating: 0, count: steps)
                     var want = [Float](repeating: .nan, count: inputSteps * count), got = want
                     center.withUnsafeBufferPointer { cp in scale.withUnsafeBufferPointer { sp in shift.withUnsafeBufferPointer { hp in
-                        let affine = ChannelAffine(center: cp.baseAddress!, scale: sp.baseAddress!, shift: hp.baseAddress!, perStep: perStep)
+                        let affine = ChannelAffine(center: cp.baseAddress!, scale: sp.baseAddress!, shift: withShift ? hp.baseAddress! : nil,
+                                                   perStep: perStep)
                         potentials.withUnsafeMutableBufferPointer { pp in
                             batchNormLIFAvgPoolForward(p, affine: affine, input: x, inputSteps: inputSteps, steps: steps,
                                                        images: s.images, height: s.height, width: s.width, channels: s.channels,
@@ -95,9 +97,10 @@ import SNNCore
                     avgPoolLIFBackward(p, surrogate: surrogate, gradOutput: gradOutput, potentials: potentials, steps: steps,
                                        images: s.images, height: s.height, width: s.width, channels: s.channels,
                                        poolSize: s.size, gradInput: &want, inputSteps: inputSteps)
-                    let label = "\(p) \(surrogate) \(s) steps \(steps)/\(inputSteps) perStep \(perStep)"
+                    let label = "\(p) \(surrogate) \(s) steps \(steps)/\(inputSteps) perStep \(perStep) shift \(withShift)"
                     #expect(got == want, "\(label)")
                     #expect(want.contains { $0 != 0 } && stepSpikes.reduce(0, +) > 0, "\(label)")
+                  }
                 }
             }
         }

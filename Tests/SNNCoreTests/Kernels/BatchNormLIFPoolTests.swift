@@ -30,6 +30,9 @@ private func runFused(_ p: LIFParameters, center: [Float], scale: [Float], shift
 /// Shapes around the SIMD width (16 channels), odd image sizes (dropped trailing rows and columns) and 3×3 windows.
 private let fusedShapes: [(images: Int, height: Int, width: Int, channels: Int, size: Int)] = [
     (2, 4, 4, 16, 2), (1, 5, 7, 3, 2), (2, 6, 5, 20, 2), (1, 7, 6, 32, 3), (3, 3, 3, 1, 1),
+    // Images taller than one band (`fusedBandFloats`): several bands per image, a last band of fewer rows, and
+    // one whose trailing row no window covers; more images than one group (`fusedGroupFloats`) holds.
+    (1, 28, 14, 32, 2), (1, 29, 10, 16, 2), (1, 19, 9, 48, 3), (5, 24, 24, 32, 2),
 ]
 
 @Suite struct BatchNormLIFPoolTests {
