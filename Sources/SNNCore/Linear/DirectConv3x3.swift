@@ -11,10 +11,11 @@
 // block of consecutive q runs the same loop whatever row it is on. The q with ox ≥ outWidth are junk (computed,
 // never stored); the buffer has zero slack rows so the last block reads inside it.
 //
-// Measured on W2's convolutions (one thread, shared 2-core AVX-512 Xeon, `DirectConvBenchmarks`, best of 5):
-// second conv 14×14×16 → 32, 512 images: forward 11.6 ms against im2col + sgemm's 61.6, weight gradient 7.5 against
-// 57.7, input gradient 15.1 against 55.8; first conv 28×28×1 → 16, 64 images: forward 0.27 against 2.0, weight
-// gradient 0.15 against 2.4. Every geometry the kernels support goes direct (`ConvLayer.directForward` etc.).
+// Measured on W2's convolutions (one thread, best of 5 in `DirectConvBenchmarks` with OpenBLAS on its SkylakeX core,
+// two runs on the shared 2-core AVX-512 Xeon): second conv 14×14×16 → 32, 512 images: forward 8.0 – 15.8 ms against
+// im2col + sgemm's 24.0 – 38.4, weight gradient 7.3 – 13.2 against 15.2 – 36.3, input gradient 11.2 – 19.4 against
+// 13.8 – 33.4; first conv 28×28×1 → 16, 64 images: forward 0.26 – 0.28 against 1.5 – 1.9, weight gradient 0.14
+// against 2.2 – 3.4. So every geometry the kernels support goes direct (`ConvLayer.directForward` etc.).
 //
 // Summation order (fixed, independent of threads, of how images are split and of the block sizes; each kernel's
 // scalar reference below follows it one value at a time and tests compare bit for bit). Every term is one fused
@@ -32,8 +33,9 @@
 /// Direct 3×3, stride-1 convolution kernels (`ConvGeometry` layouts: images `[n, h, w, c]`, weights
 /// `[3, 3, c, cout]`), single-threaded per call.
 public enum DirectConv3x3 {
-    /// Output positions per forward block with 32 output channels (2 vectors each: 12 accumulators).
-    static let positions2 = 6
+    /// Output positions per forward block with 32 output channels (2 vectors each: 16 accumulators; 6 positions,
+    /// 12 accumulators, ran at 60 – 70 % of this speed on W2's second conv).
+    static let positions2 = 8
     /// Output positions per forward block with 16 output channels (1 vector each: 12 accumulators).
     static let positions1 = 12
 
@@ -94,7 +96,7 @@ public enum DirectConv3x3 {
                                bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
         precondition(supportsForward(g), "direct 3x3 conv does not handle \(g)")
         let layout = Padded(height: g.height, width: g.width, channels: g.channels, padding: g.padding,
-                            block: lcm(positions1, positions2))
+                            block: block(outChannels: g.outChannels))
         withUnsafeTemporaryAllocation(of: Float.self, capacity: layout.count) { buf in
             let xp = buf.baseAddress!
             xp.update(repeating: 0, count: layout.count)
@@ -143,13 +145,14 @@ public enum DirectConv3x3 {
         store16(s, out + (oy * l.outWidth + ox) * cout)
     }
 
-    /// 6 positions × 32 output channels.
+    /// 8 positions × 32 output channels.
     @inline(__always)
     static func block2(_ l: Padded, x: UnsafePointer<Float>, w: UnsafePointer<Float>, cout: Int, q0: Int,
                        bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>) {
         let c = l.channels, row = l.wp * c
         let z = Vec16(repeating: 0)
         var a0 = z, b0 = z, a1 = z, b1 = z, a2 = z, b2 = z, a3 = z, b3 = z, a4 = z, b4 = z, a5 = z, b5 = z
+        var a6 = z, b6 = z, a7 = z, b7 = z
         for ky in 0..<3 {
             for kx in 0..<3 {
                 let xt = x + ky * row + kx * c
@@ -169,6 +172,10 @@ public enum DirectConv3x3 {
                     a4 = a4.addingProduct(s, w0); b4 = b4.addingProduct(s, w1)
                     s = Vec16(repeating: xc[5 * c])
                     a5 = a5.addingProduct(s, w0); b5 = b5.addingProduct(s, w1)
+                    s = Vec16(repeating: xc[6 * c])
+                    a6 = a6.addingProduct(s, w0); b6 = b6.addingProduct(s, w1)
+                    s = Vec16(repeating: xc[7 * c])
+                    a7 = a7.addingProduct(s, w0); b7 = b7.addingProduct(s, w1)
                 }
             }
         }
@@ -179,6 +186,8 @@ public enum DirectConv3x3 {
         put(l, q0 + 3, a3, bias: bias, out: out, cout: cout); put(l, q0 + 3, b3, bias: b16, out: o16, cout: cout)
         put(l, q0 + 4, a4, bias: bias, out: out, cout: cout); put(l, q0 + 4, b4, bias: b16, out: o16, cout: cout)
         put(l, q0 + 5, a5, bias: bias, out: out, cout: cout); put(l, q0 + 5, b5, bias: b16, out: o16, cout: cout)
+        put(l, q0 + 6, a6, bias: bias, out: out, cout: cout); put(l, q0 + 6, b6, bias: b16, out: o16, cout: cout)
+        put(l, q0 + 7, a7, bias: bias, out: out, cout: cout); put(l, q0 + 7, b7, bias: b16, out: o16, cout: cout)
     }
 
     /// 12 positions × 16 output channels.
@@ -227,7 +236,7 @@ public enum DirectConv3x3 {
         precondition(supportsInputGradient(g), "direct 3x3 conv input gradient does not handle \(g)")
         let c = g.channels, cout = g.outChannels
         let layout = Padded(height: g.outHeight, width: g.outWidth, channels: cout, padding: 2 - g.padding,
-                            block: lcm(positions1, positions2))
+                            block: block(outChannels: c))
         precondition(layout.outHeight == g.height && layout.outWidth == g.width)
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 9 * c * cout) { wtBuf in
             let wt = wtBuf.baseAddress!
@@ -358,6 +367,11 @@ public enum DirectConv3x3 {
         let tap = c * cout
         @inline(__always) func add(_ t: Int, _ a: Vec16) { let r = gw + t * tap; store16(load16(r) + a, r) }
         add(0, t0); add(1, t1); add(2, t2); add(3, t3); add(4, t4); add(5, t5); add(6, t6); add(7, t7); add(8, t8)
+    }
+
+    /// Positions the blocked loop covers at a time for `outChannels` (both block sizes when it uses both).
+    static func block(outChannels: Int) -> Int {
+        outChannels % 32 == 0 ? positions2 : outChannels == 16 ? positions1 : lcm(positions1, positions2)
     }
 
     static func lcm(_ a: Int, _ b: Int) -> Int {

@@ -4,7 +4,9 @@ import SNNCore
 
 /// W2's convolutions, direct 3×3 kernels against im2col + sgemm, one micro-batch (T = 8 × 64 images; the first
 /// conv's constant input once, 64 images). Not a correctness test: run with
-/// `SNN_KERNEL_BENCH=1 swift test -c release --filter DirectConvBenchmarks`.
+/// `OPENBLAS_CORETYPE=SkylakeX SNN_KERNEL_BENCH=1 swift test -c release --no-parallel --filter DirectConvBenchmarks`
+/// (a test process does not re-execute itself onto the core the binaries choose, see `BLAS.selectCoreForThisCPU`:
+/// without the variable OpenBLAS may run its generic SSE3 kernels, several times slower).
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["SNN_KERNEL_BENCH"] != nil))
 struct DirectConvBenchmarks {
     static func time(_ name: String, flops: Double, reps: Int = 5, _ body: () -> Void) -> Double {
