@@ -44,8 +44,47 @@ public func batchNormStatistics(x: UnsafePointer<Float>, groups: Int, rows: Int,
         for g in 0..<groups {
             let xg = x + g * rows * channels, s = g * channels
             let mu = mean + s
-            channelSums(rows: rows, channels: channels, into: totals,
-                        { o, _ in load16(xg + o) }, { o, _ in xg[o] })
+            switch channels {
+            case 16: registerChannelSums(xg, rows: rows, mean: nil, into: totals, ChannelBlocks1.self)
+            case 32: registerChannelSums(xg, rows: rows, mean: nil, into: totals, ChannelBlocks2.self)
+            case 64: registerChannelSums(xg, rows: rows, mean: nil, into: totals, ChannelBlocks4.self)
+            default: channelSums(rows: rows, channels: channels, into: totals, { o, _ in load16(xg + o) }, { o, _ in xg[o] })
+            }
+            for c in 0..<channels { mu[c] = Float(totals[c] / n) }
+            switch channels {
+            case 16: registerChannelSums(xg, rows: rows, mean: mu, into: totals, ChannelBlocks1.self)
+            case 32: registerChannelSums(xg, rows: rows, mean: mu, into: totals, ChannelBlocks2.self)
+            case 64: registerChannelSums(xg, rows: rows, mean: mu, into: totals, ChannelBlocks4.self)
+            default:
+                channelSums(rows: rows, channels: channels, into: totals,
+                            { o, c in let d = load16(xg + o) - load16(mu + c); return d * d },
+                            { o, c in let d = xg[o] - mu[c]; return d * d })
+            }
+            for c in 0..<channels {
+                let v = Float(totals[c] / n)
+                variance[s + c] = v
+                invStd[s + c] = 1 / (v + epsilon).squareRoot()
+                scale[s + c] = gamma[s + c] * invStd[s + c]
+            }
+        }
+    }
+}
+
+/// `batchNormStatistics` through the generic blocked sums (`channelSums`) for every channel count: the reference the
+/// register path of 16, 32 and 64 channels is tested against bit for bit.
+public func batchNormStatisticsBlocked(x: UnsafePointer<Float>, groups: Int, rows: Int, channels: Int,
+                                       gamma: UnsafePointer<Float>, epsilon: Float, mean: UnsafeMutablePointer<Float>,
+                                       invStd: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>,
+                                       scale: UnsafeMutablePointer<Float>) {
+    precondition(rows > 0 && channels >= 0 && groups >= 0, "batch norm needs at least one row")
+    guard channels > 0 else { return }
+    let n = Double(rows)
+    withUnsafeTemporaryAllocation(of: Double.self, capacity: channels) { totalsBuffer in
+        let totals = totalsBuffer.baseAddress!
+        for g in 0..<groups {
+            let xg = x + g * rows * channels, s = g * channels
+            let mu = mean + s
+            channelSums(rows: rows, channels: channels, into: totals, { o, _ in load16(xg + o) }, { o, _ in xg[o] })
             for c in 0..<channels { mu[c] = Float(totals[c] / n) }
             channelSums(rows: rows, channels: channels, into: totals,
                         { o, c in let d = load16(xg + o) - load16(mu + c); return d * d },
@@ -57,6 +96,56 @@ public func batchNormStatistics(x: UnsafePointer<Float>, groups: Int, rows: Int,
                 scale[s + c] = gamma[s + c] * invStd[s + c]
             }
         }
+    }
+}
+
+/// Channel counts of the register path, as types (each count gets its own loop with its accumulators in registers).
+protocol ChannelBlocks { static var count: Int { get } }
+enum ChannelBlocks1: ChannelBlocks { static var count: Int { 1 } }
+enum ChannelBlocks2: ChannelBlocks { static var count: Int { 2 } }
+enum ChannelBlocks4: ChannelBlocks { static var count: Int { 4 } }
+
+/// `channelSums` of x (`mean` nil) or of (x − mean)² over `rows` rows of `16·B.count` channels, with each block's
+/// float partial sums in registers instead of a buffer: the same additions in the same order (rows in order within
+/// blocks of `channelSumBlockRows`, each block's sum added to a double), so the same bits. Through the buffer every
+/// row waited on the previous row's store; the squared pass also called its closure once per vector.
+@inline(__always)
+private func registerChannelSums<B: ChannelBlocks>(_ x: UnsafePointer<Float>, rows: Int, mean: UnsafePointer<Float>?,
+                                                   into totals: UnsafeMutablePointer<Double>, _: B.Type) {
+    let channels = 16 * B.count
+    totals.initialize(repeating: 0, count: channels)
+    let zero = Vec16(repeating: 0)
+    let m0 = mean.map { load16($0) } ?? zero, m1 = B.count > 1 ? mean.map { load16($0 + 16) } ?? zero : zero
+    let m2 = B.count > 2 ? mean.map { load16($0 + 32) } ?? zero : zero, m3 = B.count > 3 ? mean.map { load16($0 + 48) } ?? zero : zero
+    let squared = mean != nil
+    var r0 = 0
+    while r0 < rows {
+        let r1 = min(rows, r0 + channelSumBlockRows)
+        var p0 = zero, p1 = zero, p2 = zero, p3 = zero
+        if squared {
+            for r in r0..<r1 {
+                let q = x + r * channels
+                var d = load16(q) - m0; p0 += d * d
+                if B.count > 1 { d = load16(q + 16) - m1; p1 += d * d }
+                if B.count > 2 { d = load16(q + 32) - m2; p2 += d * d }
+                if B.count > 3 { d = load16(q + 48) - m3; p3 += d * d }
+            }
+        } else {
+            for r in r0..<r1 {
+                let q = x + r * channels
+                p0 += load16(q)
+                if B.count > 1 { p1 += load16(q + 16) }
+                if B.count > 2 { p2 += load16(q + 32) }
+                if B.count > 3 { p3 += load16(q + 48) }
+            }
+        }
+        for i in 0..<16 {
+            totals[i] += Double(p0[i])
+            if B.count > 1 { totals[16 + i] += Double(p1[i]) }
+            if B.count > 2 { totals[32 + i] += Double(p2[i]) }
+            if B.count > 3 { totals[48 + i] += Double(p3[i]) }
+        }
+        r0 = r1
     }
 }
 

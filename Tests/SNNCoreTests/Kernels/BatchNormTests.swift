@@ -102,6 +102,37 @@ let bnShapes: [(groups: Int, rows: Int, channels: Int)] = [
         #expect(allClose(fast.y, slow.y, rtol: 1e-5, atol: 2e-5))
     }
 
+    /// The register path of 16, 32 and 64 channels makes the bits of the blocked buffer path, and both agree with
+    /// the double-precision reference (rows spanning several 64-row blocks and a partial last block, two groups,
+    /// data around a large offset).
+    @Test(arguments: [16, 32, 64, 48])
+    func statisticsRegisterPathEqualsBlockedSums(channels: Int) {
+        for (groups, rows) in [(1, 1), (2, 200), (1, 4_097)] {
+            let x = randomFloats(groups * rows * channels, in: 49.5...50.5, seed: UInt64(channels * rows))
+            let gamma = randomFloats(groups * channels, in: 0.5...1.5, seed: 7)
+            func run(_ blocked: Bool) -> (mean: [Float], invStd: [Float], variance: [Float], scale: [Float]) {
+                var mean = [Float](repeating: .nan, count: groups * channels)
+                var invStd = mean, variance = mean, scale = mean
+                if blocked {
+                    batchNormStatisticsBlocked(x: x, groups: groups, rows: rows, channels: channels, gamma: gamma, epsilon: 1e-5,
+                                               mean: &mean, invStd: &invStd, variance: &variance, scale: &scale)
+                } else {
+                    batchNormStatistics(x: x, groups: groups, rows: rows, channels: channels, gamma: gamma, epsilon: 1e-5,
+                                        mean: &mean, invStd: &invStd, variance: &variance, scale: &scale)
+                }
+                return (mean, invStd, variance, scale)
+            }
+            let fast = run(false), blocked = run(true)
+            #expect(fast.mean == blocked.mean && fast.variance == blocked.variance, "\(groups)×\(rows)×\(channels)")
+            #expect(fast.invStd == blocked.invStd && fast.scale == blocked.scale, "\(groups)×\(rows)×\(channels)")
+            let slow = batchNormForwardTrainingReference(x: x, groups: groups, rows: rows, channels: channels, gamma: gamma,
+                                                         beta: nil, epsilon: 1e-5)
+            // Float block sums of values near 50 (ulp 3.8e-6): the mean within a few ulp of the double one.
+            #expect(allClose(fast.mean, slow.mean, rtol: 1e-6, atol: 0))
+            #expect(allClose(fast.variance, slow.variance, rtol: 1e-3, atol: 1e-6))
+        }
+    }
+
     @Test func inferenceForwardMatchesReference() {
         var seed: UInt64 = 600
         for shape in bnShapes {
