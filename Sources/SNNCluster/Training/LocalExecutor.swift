@@ -39,7 +39,18 @@ extension LocalExecutor {
     /// `<step>:<index>`), as a worker marks `w.cbegin` / `w.cend` (GapTrace.swift).
     func runTraining(_ work: [MicroBatch], method: any TrainingMethod, data: LabeledImages,
                      parameters: [Float], state: [Float], trace: GapTrace?, step: String) throws(ExactSumError) -> [StepContribution] {
-        let box = SlotBox<Result<StepContribution, ExactSumError>>(count: work.count)
+        try runEach(work, method: method, data: data, parameters: parameters, state: state, trace: trace, step: step) {
+            i, r throws(ExactSumError) in try StepContribution(microBatch: i, r)
+        }
+    }
+
+    /// Runs `work` on up to `threads` threads, each micro-batch turned into `C` by `make` on the thread that
+    /// computed it, marking `s.cbegin` / `s.cend` per micro-batch in `trace`; results in index order, or the first
+    /// micro-batch's (by index) error.
+    private func runEach<C>(_ work: [MicroBatch], method: any TrainingMethod, data: LabeledImages,
+                            parameters: [Float], state: [Float], trace: GapTrace?, step: String,
+                            _ make: @escaping @Sendable (Int, MicroBatchResult) throws(ExactSumError) -> C) throws(ExactSumError) -> [C] {
+        let box = SlotBox<Result<C, ExactSumError>>(count: work.count)
         let next = Counter()
         DispatchQueue.concurrentPerform(iterations: min(threads, work.count)) { _ in
             while true {
@@ -47,7 +58,7 @@ extension LocalExecutor {
                 if i >= work.count { break }
                 trace?.markStart("s.cbegin", "\(step):\(i)", cpu: .thread)
                 let r = method.run(work[i], data: data, parameters: parameters, state: state)
-                box.set(i, Result { () throws(ExactSumError) in try StepContribution(microBatch: i, r) })
+                box.set(i, Result { () throws(ExactSumError) in try make(i, r) })
                 trace?.markEnd("s.cend", "\(step):\(i)", cpu: .thread)
             }
         }
@@ -67,19 +78,9 @@ extension LocalExecutor {
     func runTrainingLocal(_ work: [MicroBatch], method: any TrainingMethod, data: LabeledImages,
                           parameters: [Float], state: [Float], trace: GapTrace?,
                           step: String) throws(ExactSumError) -> [LocalContribution] {
-        let box = SlotBox<Result<LocalContribution, ExactSumError>>(count: work.count)
-        let next = Counter()
-        DispatchQueue.concurrentPerform(iterations: min(threads, work.count)) { _ in
-            while true {
-                let i = next.take()
-                if i >= work.count { break }
-                trace?.markStart("s.cbegin", "\(step):\(i)", cpu: .thread)
-                let r = method.run(work[i], data: data, parameters: parameters, state: state)
-                box.set(i, Result { () throws(ExactSumError) in try LocalContribution(microBatch: i, r) })
-                trace?.markEnd("s.cend", "\(step):\(i)", cpu: .thread)
-            }
+        try runEach(work, method: method, data: data, parameters: parameters, state: state, trace: trace, step: step) {
+            i, r throws(ExactSumError) in try LocalContribution(microBatch: i, r)
         }
-        return try box.values().map { r throws(ExactSumError) in try r.get() }
     }
 }
 

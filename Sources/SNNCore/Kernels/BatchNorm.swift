@@ -37,36 +37,41 @@ public func batchNormStatistics(x: UnsafePointer<Float>, groups: Int, rows: Int,
                                 invStd: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>,
                                 scale: UnsafeMutablePointer<Float>) {
     precondition(rows > 0 && channels >= 0 && groups >= 0, "batch norm needs at least one row")
-    guard channels > 0 else { return }
+    guard channels == 16 || channels == 32 || channels == 64 else {
+        return batchNormStatisticsBlocked(x: x, groups: groups, rows: rows, channels: channels, gamma: gamma,
+                                          epsilon: epsilon, mean: mean, invStd: invStd, variance: variance, scale: scale)
+    }
     let n = Double(rows)
     withUnsafeTemporaryAllocation(of: Double.self, capacity: channels) { totalsBuffer in
         let totals = totalsBuffer.baseAddress!
-        for g in 0..<groups {
-            let xg = x + g * rows * channels, s = g * channels
-            let mu = mean + s
-            switch channels {
-            case 16: registerChannelSums(xg, rows: rows, mean: nil, into: totals, ChannelBlocks1.self)
-            case 32: registerChannelSums(xg, rows: rows, mean: nil, into: totals, ChannelBlocks2.self)
-            case 64: registerChannelSums(xg, rows: rows, mean: nil, into: totals, ChannelBlocks4.self)
-            default: channelSums(rows: rows, channels: channels, into: totals, { o, _ in load16(xg + o) }, { o, _ in xg[o] })
-            }
-            for c in 0..<channels { mu[c] = Float(totals[c] / n) }
+        let sums: (UnsafePointer<Float>, UnsafePointer<Float>?) -> Void = { xg, mu in
             switch channels {
             case 16: registerChannelSums(xg, rows: rows, mean: mu, into: totals, ChannelBlocks1.self)
             case 32: registerChannelSums(xg, rows: rows, mean: mu, into: totals, ChannelBlocks2.self)
-            case 64: registerChannelSums(xg, rows: rows, mean: mu, into: totals, ChannelBlocks4.self)
-            default:
-                channelSums(rows: rows, channels: channels, into: totals,
-                            { o, c in let d = load16(xg + o) - load16(mu + c); return d * d },
-                            { o, c in let d = xg[o] - mu[c]; return d * d })
-            }
-            for c in 0..<channels {
-                let v = Float(totals[c] / n)
-                variance[s + c] = v
-                invStd[s + c] = 1 / (v + epsilon).squareRoot()
-                scale[s + c] = gamma[s + c] * invStd[s + c]
+            default: registerChannelSums(xg, rows: rows, mean: mu, into: totals, ChannelBlocks4.self)
             }
         }
+        for g in 0..<groups {
+            let xg = x + g * rows * channels, s = g * channels
+            sums(xg, nil)
+            for c in 0..<channels { mean[s + c] = Float(totals[c] / n) }
+            sums(xg, mean + s)
+            finishStatistics(totals, count: n, group: s, channels: channels, gamma: gamma, epsilon: epsilon,
+                             invStd: invStd, variance: variance, scale: scale)
+        }
+    }
+}
+
+/// Variance, 1/σ and γ/σ of one group from its summed squared deviations.
+@inline(__always)
+private func finishStatistics(_ totals: UnsafePointer<Double>, count n: Double, group s: Int, channels: Int,
+                              gamma: UnsafePointer<Float>, epsilon: Float, invStd: UnsafeMutablePointer<Float>,
+                              variance: UnsafeMutablePointer<Float>, scale: UnsafeMutablePointer<Float>) {
+    for c in 0..<channels {
+        let v = Float(totals[c] / n)
+        variance[s + c] = v
+        invStd[s + c] = 1 / (v + epsilon).squareRoot()
+        scale[s + c] = gamma[s + c] * invStd[s + c]
     }
 }
 
@@ -89,12 +94,8 @@ public func batchNormStatisticsBlocked(x: UnsafePointer<Float>, groups: Int, row
             channelSums(rows: rows, channels: channels, into: totals,
                         { o, c in let d = load16(xg + o) - load16(mu + c); return d * d },
                         { o, c in let d = xg[o] - mu[c]; return d * d })
-            for c in 0..<channels {
-                let v = Float(totals[c] / n)
-                variance[s + c] = v
-                invStd[s + c] = 1 / (v + epsilon).squareRoot()
-                scale[s + c] = gamma[s + c] * invStd[s + c]
-            }
+            finishStatistics(totals, count: n, group: s, channels: channels, gamma: gamma, epsilon: epsilon,
+                             invStd: invStd, variance: variance, scale: scale)
         }
     }
 }
