@@ -97,14 +97,7 @@ public struct BatchNormSpikingPool: Sendable {
             }
         }
         // The LIF layer's events, as its forward records them.
-        for t in 0..<steps {
-            var e = EventCounts()
-            e.neuronUpdates = Int64(count)
-            e.spikes = Int64(perStep[t])
-            e.membraneReads = Int64(count); e.membraneWrites = Int64(count)
-            if training { e.savedStateWrites = Int64(count + (count + 31) / 32) }
-            context.ledger.record(context.forwardPhase, layer: neurons.index, t: t, e)
-        }
+        neurons.recordForwardEvents(spikesPerStep: perStep, count: count, training: training, context: &context)
         if recomputes {
             caches[caches.startIndex + 1].save(RecomputedSpikingLayerState(center: center, scale: scale, steps: steps, batch: x.batch,
                                                                            features: x.features, inputSteps: x.steps))
@@ -169,14 +162,8 @@ public struct BatchNormSpikingPool: Sendable {
             }
         }
         // The pool's events, then the LIF layer's, as their own backward passes record them.
-        for t in 0..<dy.steps {
-            var e = EventCounts(); e.synapticOps = Int64(dy.stepCount * pool.size * pool.size)
-            context.ledger.record(.trainBackward, layer: pool.index, t: t, e)
-        }
-        for t in 0..<steps {
-            var e = EventCounts(); e.neuronUpdates = Int64(count); e.savedStateReads = Int64(count + (count + 31) / 32)
-            context.ledger.record(.trainBackward, layer: neurons.index, t: t, e)
-        }
+        pool.recordBackwardEvents(dy, context: &context)
+        neurons.recordBackwardEvents(steps: steps, count: count, context: &context)
         return dx
     }
 }

@@ -70,10 +70,7 @@ public final class PoolLayer: Layer, @unchecked Sendable {
                 }
             }
         }
-        for t in 0..<dy.steps {
-            var e = EventCounts(); e.synapticOps = Int64(dy.stepCount * size * size)
-            context.ledger.record(.trainBackward, layer: index, t: t, e)
-        }
+        recordBackwardEvents(dy, context: &context)
         return dx
     }
 }
@@ -98,5 +95,16 @@ public final class FlattenLayer: Layer, @unchecked Sendable {
 
     public func backward(_ dy: Activation, context: inout PassContext, cache: LayerCache, needInput: Bool) -> Activation? {
         var dx = dy; dx.features = inputShape; return dx
+    }
+}
+
+extension PoolLayer {
+    /// The ledger's events of one backward: one synaptic operation per window element of every output gradient.
+    /// `BatchNormSpikingPool`, which runs this layer fused, records the same.
+    func recordBackwardEvents(_ dy: Activation, context: inout PassContext) {
+        for t in 0..<dy.steps {
+            var e = EventCounts(); e.synapticOps = Int64(dy.stepCount * size * size)
+            context.ledger.record(.trainBackward, layer: index, t: t, e)
+        }
     }
 }

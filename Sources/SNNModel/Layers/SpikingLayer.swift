@@ -48,15 +48,7 @@ public final class SpikingLayer: Layer, @unchecked Sendable {
                 }
             }
         }
-        for t in 0..<steps {
-            var e = EventCounts()
-            e.neuronUpdates = Int64(count)
-            e.spikes = Int64(perStep[t])
-            e.membraneReads = Int64(count); e.membraneWrites = Int64(count)
-            // Saved for BPTT: the pre-reset potential (one word) and the spike (one bit, 32 per word).
-            if training { e.savedStateWrites = Int64(count + (count + 31) / 32) }
-            context.ledger.record(context.forwardPhase, layer: index, t: t, e)
-        }
+        recordForwardEvents(spikesPerStep: perStep, count: count, training: training, context: &context)
         if training {
             // The spikes as bits (the backward of a hard reset reads them; a soft reset does not): the float array
             // is freed as soon as the next layer is done with it. Of the output only the shape is kept.
@@ -84,10 +76,31 @@ public final class SpikingLayer: Layer, @unchecked Sendable {
                 }
             }
         }
+        recordBackwardEvents(steps: steps, count: count, context: &context)
+        return dx
+    }
+}
+
+extension SpikingLayer {
+    /// The ledger's events of one forward of `count` neurons per step: an update, a membrane read and write per
+    /// neuron, the step's spikes, and when training what BPTT saves (the pre-reset potential, one word, and the
+    /// spike, one bit, 32 per word). `BatchNormSpikingPool`, which runs this layer fused, records the same.
+    func recordForwardEvents(spikesPerStep perStep: [Int], count: Int, training: Bool, context: inout PassContext) {
+        for t in 0..<perStep.count {
+            var e = EventCounts()
+            e.neuronUpdates = Int64(count)
+            e.spikes = Int64(perStep[t])
+            e.membraneReads = Int64(count); e.membraneWrites = Int64(count)
+            if training { e.savedStateWrites = Int64(count + (count + 31) / 32) }
+            context.ledger.record(context.forwardPhase, layer: index, t: t, e)
+        }
+    }
+
+    /// The ledger's events of one backward over `steps` steps: an update per neuron and the saved state read back.
+    func recordBackwardEvents(steps: Int, count: Int, context: inout PassContext) {
         for t in 0..<steps {
             var e = EventCounts(); e.neuronUpdates = Int64(count); e.savedStateReads = Int64(count + (count + 31) / 32)
             context.ledger.record(.trainBackward, layer: index, t: t, e)
         }
-        return dx
     }
 }

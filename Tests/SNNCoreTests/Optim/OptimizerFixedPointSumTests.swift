@@ -12,12 +12,8 @@ import SNNCore
     func fusedSumDecodeAndUpdateGiveTheReferenceBits(kind: OptimizerKind) {
         // 100,003 elements: ranges split over threads, blocks of 4,096 and a short last block not a multiple of 16.
         let n = 100_003
-        var seed: UInt64 = 0x5EED_5A11
-        func next() -> UInt64 {
-            seed &+= 0x9E37_79B9_7F4A_7C15
-            var z = seed; z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9; z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var generator = TestGenerator(seed: 0x5EED_5A11)
+        func next() -> UInt64 { generator.next() }
         func uniform() -> Float { Float(Int64(next() >> 40) - (1 << 23)) / Float(1 << 23) }
         let start = (0..<n).map { _ in uniform() }
         let mask = (0..<n).map { _ in next() & 3 != 0 }
