@@ -30,6 +30,8 @@
 // These differ from sgemm's order, so parameters trained through them differ from the im2col path in the last
 // bits (within float tolerance); `SNN_CONV_IM2COL=1` forces the im2col path (see `ConvLayer`).
 
+import CBLAS
+
 /// Direct 3×3, stride-1 convolution kernels (`ConvGeometry` layouts: images `[n, h, w, c]`, weights
 /// `[3, 3, c, cout]`), single-threaded per call.
 public enum DirectConv3x3 {
@@ -38,6 +40,26 @@ public enum DirectConv3x3 {
     static let positions2 = 8
     /// Output positions per forward block with 16 output channels (1 vector each: 12 accumulators).
     static let positions1 = 12
+    /// Output positions per forward block of 16 output channels with `Blocking.registers16` (6 SIMD16 accumulators,
+    /// 12 ymm registers, plus 2 for the weights and 1 for the broadcast input: all 16 without spills).
+    static let positions16 = 6
+
+    /// How the micro-kernels block their accumulators in registers. The summation order of every output value is
+    /// the same whatever the blocking (see the file's comment), so both produce the same bits; they differ only in
+    /// speed. `native` is chosen at compile time from the vector width the build targets (`SNN_VECTOR_REGISTER_BITS`,
+    /// from the same `-target-cpu` as the Swift code): with AVX2 a `SIMD16<Float>` is two ymm registers and there
+    /// are 16 of them, so the AVX-512 blocking's 16 SIMD16 accumulators (32 ymm) would live on the stack.
+    public enum Blocking: Sendable, CaseIterable {
+        /// 32 vector registers of 16 floats (AVX-512): forward 8 positions × 32 output channels (16 accumulators)
+        /// or 12 × 16; weight gradient 8 input × 32 output channels, or 9 taps × 16 output channels.
+        case registers32
+        /// 16 vector registers of 8 floats (AVX2): forward 6 positions × 16 output channels (12 ymm accumulators);
+        /// weight gradient 4 input × 16 output channels (8 ymm), or 9 taps × 8 output channels (9 ymm).
+        case registers16
+
+        /// The blocking for the registers of the CPU this build targets.
+        public static let native: Blocking = SNN_VECTOR_REGISTER_BITS >= 512 ? .registers32 : .registers16
+    }
 
     /// Whether `forward` handles `g`: 3×3, stride 1, padding 0…2, output channels in whole vectors of 16.
     public static func supportsForward(_ g: ConvGeometry) -> Bool {
@@ -93,17 +115,18 @@ public enum DirectConv3x3 {
 
     /// `output[n, oy, ox, co] = s (+ bias[co])` in the order of the file's comment.
     public static func forward(_ g: ConvGeometry, input: UnsafePointer<Float>, images: Int, weights: UnsafePointer<Float>,
-                               bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+                               bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+                               blocking: Blocking = .native) {
         precondition(supportsForward(g), "direct 3x3 conv does not handle \(g)")
         let layout = Padded(height: g.height, width: g.width, channels: g.channels, padding: g.padding,
-                            block: block(outChannels: g.outChannels))
+                            block: block(outChannels: g.outChannels, blocking: blocking))
         withUnsafeTemporaryAllocation(of: Float.self, capacity: layout.count) { buf in
             let xp = buf.baseAddress!
             xp.update(repeating: 0, count: layout.count)
             for n in 0..<images {
                 layout.fill(xp, from: input + n * g.inputSize, height: g.height, width: g.width)
                 convolvePadded(layout, input: xp, weights: weights, outChannels: g.outChannels, bias: bias,
-                               output: output + n * g.outputSize)
+                               output: output + n * g.outputSize, blocking: blocking)
             }
         }
     }
@@ -112,8 +135,21 @@ public enum DirectConv3x3 {
     /// blocks; each block's values are complete chains (the order does not depend on the blocking).
     @inline(__always)
     static func convolvePadded(_ l: Padded, input xp: UnsafePointer<Float>, weights: UnsafePointer<Float>,
-                               outChannels cout: Int, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
+                               outChannels cout: Int, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+                               blocking: Blocking) {
         var cb = 0
+        if blocking == .registers16 {
+            while cb < cout {
+                var q = 0
+                while q < l.positions {
+                    block6(l, x: xp + q * l.channels, w: weights + cb, cout: cout, q0: q, bias: bias.map { $0 + cb },
+                           out: output + cb)
+                    q += positions16
+                }
+                cb += 16
+            }
+            return
+        }
         while cb < cout {
             if cb + 32 <= cout {
                 var q = 0
@@ -227,16 +263,45 @@ public enum DirectConv3x3 {
         put(l, q0 + 10, a10, bias: bias, out: out, cout: cout); put(l, q0 + 11, a11, bias: bias, out: out, cout: cout)
     }
 
+    /// 6 positions × 16 output channels (`Blocking.registers16`).
+    @inline(__always)
+    static func block6(_ l: Padded, x: UnsafePointer<Float>, w: UnsafePointer<Float>, cout: Int, q0: Int,
+                       bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>) {
+        let c = l.channels, row = l.wp * c
+        let z = Vec16(repeating: 0)
+        var a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z
+        for ky in 0..<3 {
+            for kx in 0..<3 {
+                let xt = x + ky * row + kx * c
+                let wt = w + (ky * 3 + kx) * c * cout
+                for ci in 0..<c {
+                    let w0 = load16(wt + ci * cout)
+                    let xc = xt + ci
+                    a0 = a0.addingProduct(Vec16(repeating: xc[0]), w0)
+                    a1 = a1.addingProduct(Vec16(repeating: xc[c]), w0)
+                    a2 = a2.addingProduct(Vec16(repeating: xc[2 * c]), w0)
+                    a3 = a3.addingProduct(Vec16(repeating: xc[3 * c]), w0)
+                    a4 = a4.addingProduct(Vec16(repeating: xc[4 * c]), w0)
+                    a5 = a5.addingProduct(Vec16(repeating: xc[5 * c]), w0)
+                }
+            }
+        }
+        put(l, q0, a0, bias: bias, out: out, cout: cout); put(l, q0 + 1, a1, bias: bias, out: out, cout: cout)
+        put(l, q0 + 2, a2, bias: bias, out: out, cout: cout); put(l, q0 + 3, a3, bias: bias, out: out, cout: cout)
+        put(l, q0 + 4, a4, bias: bias, out: out, cout: cout); put(l, q0 + 5, a5, bias: bias, out: out, cout: cout)
+    }
+
     // MARK: Input gradient
 
     /// `gradInput` (overwritten) in the order of the file's comment: the forward kernel run on the output gradient,
     /// padded by `2 − padding`, with the weights flipped and transposed to `[3, 3, cout, c]`.
     public static func inputGradient(_ g: ConvGeometry, images: Int, weights: UnsafePointer<Float>,
-                                     gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>) {
+                                     gradOutput: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>,
+                                     blocking: Blocking = .native) {
         precondition(supportsInputGradient(g), "direct 3x3 conv input gradient does not handle \(g)")
         let c = g.channels, cout = g.outChannels
         let layout = Padded(height: g.outHeight, width: g.outWidth, channels: cout, padding: 2 - g.padding,
-                            block: block(outChannels: c))
+                            block: block(outChannels: c, blocking: blocking))
         precondition(layout.outHeight == g.height && layout.outWidth == g.width)
         withUnsafeTemporaryAllocation(of: Float.self, capacity: 9 * c * cout) { wtBuf in
             let wt = wtBuf.baseAddress!
@@ -251,7 +316,7 @@ public enum DirectConv3x3 {
                 for n in 0..<images {
                     layout.fill(dp, from: gradOutput + n * g.outputSize, height: g.outHeight, width: g.outWidth)
                     convolvePadded(layout, input: dp, weights: wt, outChannels: c, bias: nil,
-                                   output: gradInput + n * g.inputSize)
+                                   output: gradInput + n * g.inputSize, blocking: blocking)
                 }
             }
         }
@@ -261,8 +326,13 @@ public enum DirectConv3x3 {
 
     /// Accumulates `gradWeights` in the order of the file's comment (the bias gradient, if any, is the caller's).
     public static func weightGradient(_ g: ConvGeometry, input: UnsafePointer<Float>, images: Int,
-                                      gradOutput: UnsafePointer<Float>, gradWeights: UnsafeMutablePointer<Float>) {
+                                      gradOutput: UnsafePointer<Float>, gradWeights: UnsafeMutablePointer<Float>,
+                                      blocking: Blocking = .native) {
         precondition(supportsWeightGradient(g), "direct 3x3 conv weight gradient does not handle \(g)")
+        if blocking == .registers16 {
+            weightGradient16(g, input: input, images: images, gradOutput: gradOutput, gradWeights: gradWeights)
+            return
+        }
         let layout = Padded(height: g.height, width: g.width, channels: g.channels, padding: g.padding, block: 1)
         let c = g.channels, cout = g.outChannels
         let wide = c % 8 == 0 && cout % 32 == 0
@@ -369,9 +439,105 @@ public enum DirectConv3x3 {
         add(0, t0); add(1, t1); add(2, t2); add(3, t3); add(4, t4); add(5, t5); add(6, t6); add(7, t7); add(8, t8)
     }
 
+    /// `weightGradient` with `Blocking.registers16`: blocks of 4 input × 16 output channels of one tap where the
+    /// input channels allow, else the 9 taps × 8 output channels of one input channel.
+    static func weightGradient16(_ g: ConvGeometry, input: UnsafePointer<Float>, images: Int,
+                                 gradOutput: UnsafePointer<Float>, gradWeights: UnsafeMutablePointer<Float>) {
+        let layout = Padded(height: g.height, width: g.width, channels: g.channels, padding: g.padding, block: 1)
+        let c = g.channels, cout = g.outChannels
+        let wide = c % 4 == 0
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: layout.count) { buf in
+            let xp = buf.baseAddress!
+            xp.update(repeating: 0, count: layout.count)
+            for n in 0..<images {
+                layout.fill(xp, from: input + n * g.inputSize, height: g.height, width: g.width)
+                let dy = gradOutput + n * g.outputSize
+                if wide {
+                    for t in 0..<9 {
+                        let xt = xp + ((t / 3) * layout.wp + t % 3) * c
+                        let gt = gradWeights + t * c * cout
+                        var cib = 0
+                        while cib < c {
+                            var cob = 0
+                            while cob < cout {
+                                weightBlock4(layout, x: xt + cib, dy: dy + cob, cout: cout, gw: gt + cib * cout + cob)
+                                cob += 16
+                            }
+                            cib += 4
+                        }
+                    }
+                } else {
+                    for ci in 0..<c {
+                        var cob = 0
+                        while cob < cout {
+                            tapBlock8(layout, x: xp + ci, dy: dy + cob, cout: cout, gw: gradWeights + ci * cout + cob)
+                            cob += 8
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// 4 input channels × 16 output channels of one tap over one image's output positions (`Blocking.registers16`).
+    @inline(__always)
+    static func weightBlock4(_ l: Padded, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, cout: Int,
+                             gw: UnsafeMutablePointer<Float>) {
+        let c = l.channels, oh = l.outHeight, ow = l.outWidth
+        let z = Vec16(repeating: 0)
+        var a0 = z, a1 = z, a2 = z, a3 = z
+        for oy in 0..<oh {
+            let xr = x + oy * l.wp * c, dr = dy + oy * ow * cout
+            for ox in 0..<ow {
+                let xv = xr + ox * c
+                let d = load16(dr + ox * cout)
+                a0 = a0.addingProduct(Vec16(repeating: xv[0]), d)
+                a1 = a1.addingProduct(Vec16(repeating: xv[1]), d)
+                a2 = a2.addingProduct(Vec16(repeating: xv[2]), d)
+                a3 = a3.addingProduct(Vec16(repeating: xv[3]), d)
+            }
+        }
+        @inline(__always) func add(_ i: Int, _ a: Vec16) { let r = gw + i * cout; store16(load16(r) + a, r) }
+        add(0, a0); add(1, a1); add(2, a2); add(3, a3)
+    }
+
+    /// The 9 taps × 8 output channels of one input channel over one image's output positions (`Blocking.registers16`).
+    @inline(__always)
+    static func tapBlock8(_ l: Padded, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, cout: Int,
+                          gw: UnsafeMutablePointer<Float>) {
+        typealias V = SIMD8<Float>
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        let c = l.channels, oh = l.outHeight, ow = l.outWidth, row = l.wp * c
+        let z = V(repeating: 0)
+        var t0 = z, t1 = z, t2 = z, t3 = z, t4 = z, t5 = z, t6 = z, t7 = z, t8 = z
+        for oy in 0..<oh {
+            let xr = x + oy * row, dr = dy + oy * ow * cout
+            for ox in 0..<ow {
+                let x0 = xr + ox * c, x1 = x0 + row, x2 = x1 + row
+                let d = load(dr + ox * cout)
+                t0 = t0.addingProduct(V(repeating: x0[0]), d)
+                t1 = t1.addingProduct(V(repeating: x0[c]), d)
+                t2 = t2.addingProduct(V(repeating: x0[2 * c]), d)
+                t3 = t3.addingProduct(V(repeating: x1[0]), d)
+                t4 = t4.addingProduct(V(repeating: x1[c]), d)
+                t5 = t5.addingProduct(V(repeating: x1[2 * c]), d)
+                t6 = t6.addingProduct(V(repeating: x2[0]), d)
+                t7 = t7.addingProduct(V(repeating: x2[c]), d)
+                t8 = t8.addingProduct(V(repeating: x2[2 * c]), d)
+            }
+        }
+        let tap = c * cout
+        @inline(__always) func add(_ t: Int, _ a: V) {
+            let r = gw + t * tap
+            UnsafeMutableRawPointer(r).storeBytes(of: load(r) + a, as: V.self)
+        }
+        add(0, t0); add(1, t1); add(2, t2); add(3, t3); add(4, t4); add(5, t5); add(6, t6); add(7, t7); add(8, t8)
+    }
+
     /// Positions the blocked loop covers at a time for `outChannels` (both block sizes when it uses both).
-    static func block(outChannels: Int) -> Int {
-        outChannels % 32 == 0 ? positions2 : outChannels == 16 ? positions1 : lcm(positions1, positions2)
+    static func block(outChannels: Int, blocking: Blocking) -> Int {
+        if blocking == .registers16 { return positions16 }
+        return outChannels % 32 == 0 ? positions2 : outChannels == 16 ? positions1 : lcm(positions1, positions2)
     }
 
     static func lcm(_ a: Int, _ b: Int) -> Int {
