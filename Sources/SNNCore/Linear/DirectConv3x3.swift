@@ -27,6 +27,13 @@
 //   s = fma(dy[y+p−ky, x+p−kx, co], w[ky, kx, ci, co], s), dy = 0 outside the output; then dx = s.
 // - weight gradient, per weight (ky, kx, ci, co): for each image n ascending, s = +0; output positions (oy, ox)
 //   row-major: s = fma(x[oy+ky−p, ox+kx−p, ci], dy[n, oy, ox, co], s); then gw = gw + s (one rounded add).
+//
+// The loops inside the micro-kernels are `repeat … while` (each runs at least once: the geometries the kernels
+// accept have at least one channel and one output position). Written as `for … in 0..<n`, LLVM guarded every inner
+// loop against a zero trip count and, at the join, copied each accumulator from one register to another on every
+// iteration (Swift 6.3, AVX-512: 90 `vmovaps` beside the 48 FMAs of the 8 × 32 block, 54 beside the 36 of the
+// 12 × 16 one); as `repeat` loops there are none.
+//
 // These differ from sgemm's order, so parameters trained through them differ from the im2col path in the last
 // bits (within float tolerance); `SNN_CONV_IM2COL=1` forces the im2col path (see `ConvLayer`).
 
@@ -152,19 +159,39 @@ public enum DirectConv3x3 {
         }
         while cb < cout {
             if cb + 32 <= cout {
-                var q = 0
-                while q < l.positions {
-                    block2(l, x: xp + q * l.channels, w: weights + cb, cout: cout, q0: q, bias: bias.map { $0 + cb },
-                           out: output + cb)
-                    q += positions2
+                if l.outWidth % 7 == 0 {
+                    for oy in 0..<l.outHeight {
+                        for ox in stride(from: 0, to: l.outWidth, by: 7) {
+                            let q = oy * l.wp + ox
+                            block7(l, x: xp + q * l.channels, w: weights + cb, cout: cout, q0: q,
+                                   bias: bias.map { $0 + cb }, out: output + cb)
+                        }
+                    }
+                } else {
+                    var q = 0
+                    while q < l.positions {
+                        block2(l, x: xp + q * l.channels, w: weights + cb, cout: cout, q0: q, bias: bias.map { $0 + cb },
+                               out: output + cb)
+                        q += positions2
+                    }
                 }
                 cb += 32
             } else {
-                var q = 0
-                while q < l.positions {
-                    block1(l, x: xp + q * l.channels, w: weights + cb, cout: cout, q0: q, bias: bias.map { $0 + cb },
-                           out: output + cb)
-                    q += positions1
+                if l.outWidth % 14 == 0 {
+                    for oy in 0..<l.outHeight {
+                        for ox in stride(from: 0, to: l.outWidth, by: 14) {
+                            let q = oy * l.wp + ox
+                            block14(l, x: xp + q * l.channels, w: weights + cb, cout: cout, q0: q,
+                                    bias: bias.map { $0 + cb }, out: output + cb)
+                        }
+                    }
+                } else {
+                    var q = 0
+                    while q < l.positions {
+                        block1(l, x: xp + q * l.channels, w: weights + cb, cout: cout, q0: q, bias: bias.map { $0 + cb },
+                               out: output + cb)
+                        q += positions1
+                    }
                 }
                 cb += 16
             }
@@ -193,7 +220,8 @@ public enum DirectConv3x3 {
             for kx in 0..<3 {
                 let xt = x + ky * row + kx * c
                 let wt = w + (ky * 3 + kx) * c * cout
-                for ci in 0..<c {
+                var ci = 0
+                repeat {
                     let w0 = load16(wt + ci * cout), w1 = load16(wt + ci * cout + 16)
                     let xc = xt + ci
                     var s = Vec16(repeating: xc[0])
@@ -212,7 +240,8 @@ public enum DirectConv3x3 {
                     a6 = a6.addingProduct(s, w0); b6 = b6.addingProduct(s, w1)
                     s = Vec16(repeating: xc[7 * c])
                     a7 = a7.addingProduct(s, w0); b7 = b7.addingProduct(s, w1)
-                }
+                    ci += 1
+                } while ci < c
             }
         }
         let b16 = bias.map { $0 + 16 }, o16 = out + 16
@@ -237,7 +266,8 @@ public enum DirectConv3x3 {
             for kx in 0..<3 {
                 let xt = x + ky * row + kx * c
                 let wt = w + (ky * 3 + kx) * c * cout
-                for ci in 0..<c {
+                var ci = 0
+                repeat {
                     let w0 = load16(wt + ci * cout)
                     let xc = xt + ci
                     a0 = a0.addingProduct(Vec16(repeating: xc[0]), w0)
@@ -252,7 +282,8 @@ public enum DirectConv3x3 {
                     a9 = a9.addingProduct(Vec16(repeating: xc[9 * c]), w0)
                     a10 = a10.addingProduct(Vec16(repeating: xc[10 * c]), w0)
                     a11 = a11.addingProduct(Vec16(repeating: xc[11 * c]), w0)
-                }
+                    ci += 1
+                } while ci < c
             }
         }
         put(l, q0, a0, bias: bias, out: out, cout: cout); put(l, q0 + 1, a1, bias: bias, out: out, cout: cout)
@@ -261,6 +292,96 @@ public enum DirectConv3x3 {
         put(l, q0 + 6, a6, bias: bias, out: out, cout: cout); put(l, q0 + 7, a7, bias: bias, out: out, cout: cout)
         put(l, q0 + 8, a8, bias: bias, out: out, cout: cout); put(l, q0 + 9, a9, bias: bias, out: out, cout: cout)
         put(l, q0 + 10, a10, bias: bias, out: out, cout: cout); put(l, q0 + 11, a11, bias: bias, out: out, cout: cout)
+    }
+
+    /// 7 positions of one row × 32 output channels (14 accumulators), for output rows whose width is a multiple of 7
+    /// (W2's 14 and 28): blocks aligned to the rows compute no junk positions (8-position blocks over 14-wide rows
+    /// in a 16-wide padded image computed 13 % junk).
+    @inline(__always)
+    static func block7(_ l: Padded, x: UnsafePointer<Float>, w: UnsafePointer<Float>, cout: Int, q0: Int,
+                       bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>) {
+        let c = l.channels, row = l.wp * c
+        let z = Vec16(repeating: 0)
+        var a0 = z, b0 = z, a1 = z, b1 = z, a2 = z, b2 = z, a3 = z, b3 = z, a4 = z, b4 = z, a5 = z, b5 = z
+        var a6 = z, b6 = z
+        for ky in 0..<3 {
+            for kx in 0..<3 {
+                let xt = x + ky * row + kx * c
+                let wt = w + (ky * 3 + kx) * c * cout
+                var ci = 0
+                repeat {
+                    let w0 = load16(wt + ci * cout), w1 = load16(wt + ci * cout + 16)
+                    let xc = xt + ci
+                    var s = Vec16(repeating: xc[0])
+                    a0 = a0.addingProduct(s, w0); b0 = b0.addingProduct(s, w1)
+                    s = Vec16(repeating: xc[c])
+                    a1 = a1.addingProduct(s, w0); b1 = b1.addingProduct(s, w1)
+                    s = Vec16(repeating: xc[2 * c])
+                    a2 = a2.addingProduct(s, w0); b2 = b2.addingProduct(s, w1)
+                    s = Vec16(repeating: xc[3 * c])
+                    a3 = a3.addingProduct(s, w0); b3 = b3.addingProduct(s, w1)
+                    s = Vec16(repeating: xc[4 * c])
+                    a4 = a4.addingProduct(s, w0); b4 = b4.addingProduct(s, w1)
+                    s = Vec16(repeating: xc[5 * c])
+                    a5 = a5.addingProduct(s, w0); b5 = b5.addingProduct(s, w1)
+                    s = Vec16(repeating: xc[6 * c])
+                    a6 = a6.addingProduct(s, w0); b6 = b6.addingProduct(s, w1)
+                    ci += 1
+                } while ci < c
+            }
+        }
+        let b16 = bias.map { $0 + 16 }, o16 = out + 16
+        put(l, q0, a0, bias: bias, out: out, cout: cout); put(l, q0, b0, bias: b16, out: o16, cout: cout)
+        put(l, q0 + 1, a1, bias: bias, out: out, cout: cout); put(l, q0 + 1, b1, bias: b16, out: o16, cout: cout)
+        put(l, q0 + 2, a2, bias: bias, out: out, cout: cout); put(l, q0 + 2, b2, bias: b16, out: o16, cout: cout)
+        put(l, q0 + 3, a3, bias: bias, out: out, cout: cout); put(l, q0 + 3, b3, bias: b16, out: o16, cout: cout)
+        put(l, q0 + 4, a4, bias: bias, out: out, cout: cout); put(l, q0 + 4, b4, bias: b16, out: o16, cout: cout)
+        put(l, q0 + 5, a5, bias: bias, out: out, cout: cout); put(l, q0 + 5, b5, bias: b16, out: o16, cout: cout)
+        put(l, q0 + 6, a6, bias: bias, out: out, cout: cout); put(l, q0 + 6, b6, bias: b16, out: o16, cout: cout)
+    }
+
+    /// 14 positions of one row × 16 output channels (14 accumulators), for output rows whose width is a multiple
+    /// of 14 (W2's 14 and 28; the input gradient of its second conv): no junk positions.
+    @inline(__always)
+    static func block14(_ l: Padded, x: UnsafePointer<Float>, w: UnsafePointer<Float>, cout: Int, q0: Int,
+                        bias: UnsafePointer<Float>?, out: UnsafeMutablePointer<Float>) {
+        let c = l.channels, row = l.wp * c
+        let z = Vec16(repeating: 0)
+        var a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z, a8 = z, a9 = z, a10 = z, a11 = z
+        var a12 = z, a13 = z
+        for ky in 0..<3 {
+            for kx in 0..<3 {
+                let xt = x + ky * row + kx * c
+                let wt = w + (ky * 3 + kx) * c * cout
+                var ci = 0
+                repeat {
+                    let w0 = load16(wt + ci * cout)
+                    let xc = xt + ci
+                    a0 = a0.addingProduct(Vec16(repeating: xc[0]), w0)
+                    a1 = a1.addingProduct(Vec16(repeating: xc[c]), w0)
+                    a2 = a2.addingProduct(Vec16(repeating: xc[2 * c]), w0)
+                    a3 = a3.addingProduct(Vec16(repeating: xc[3 * c]), w0)
+                    a4 = a4.addingProduct(Vec16(repeating: xc[4 * c]), w0)
+                    a5 = a5.addingProduct(Vec16(repeating: xc[5 * c]), w0)
+                    a6 = a6.addingProduct(Vec16(repeating: xc[6 * c]), w0)
+                    a7 = a7.addingProduct(Vec16(repeating: xc[7 * c]), w0)
+                    a8 = a8.addingProduct(Vec16(repeating: xc[8 * c]), w0)
+                    a9 = a9.addingProduct(Vec16(repeating: xc[9 * c]), w0)
+                    a10 = a10.addingProduct(Vec16(repeating: xc[10 * c]), w0)
+                    a11 = a11.addingProduct(Vec16(repeating: xc[11 * c]), w0)
+                    a12 = a12.addingProduct(Vec16(repeating: xc[12 * c]), w0)
+                    a13 = a13.addingProduct(Vec16(repeating: xc[13 * c]), w0)
+                    ci += 1
+                } while ci < c
+            }
+        }
+        put(l, q0, a0, bias: bias, out: out, cout: cout); put(l, q0 + 1, a1, bias: bias, out: out, cout: cout)
+        put(l, q0 + 2, a2, bias: bias, out: out, cout: cout); put(l, q0 + 3, a3, bias: bias, out: out, cout: cout)
+        put(l, q0 + 4, a4, bias: bias, out: out, cout: cout); put(l, q0 + 5, a5, bias: bias, out: out, cout: cout)
+        put(l, q0 + 6, a6, bias: bias, out: out, cout: cout); put(l, q0 + 7, a7, bias: bias, out: out, cout: cout)
+        put(l, q0 + 8, a8, bias: bias, out: out, cout: cout); put(l, q0 + 9, a9, bias: bias, out: out, cout: cout)
+        put(l, q0 + 10, a10, bias: bias, out: out, cout: cout); put(l, q0 + 11, a11, bias: bias, out: out, cout: cout)
+        put(l, q0 + 12, a12, bias: bias, out: out, cout: cout); put(l, q0 + 13, a13, bias: bias, out: out, cout: cout)
     }
 
     /// 6 positions × 16 output channels (`Blocking.registers16`).
@@ -274,7 +395,8 @@ public enum DirectConv3x3 {
             for kx in 0..<3 {
                 let xt = x + ky * row + kx * c
                 let wt = w + (ky * 3 + kx) * c * cout
-                for ci in 0..<c {
+                var ci = 0
+                repeat {
                     let w0 = load16(wt + ci * cout)
                     let xc = xt + ci
                     a0 = a0.addingProduct(Vec16(repeating: xc[0]), w0)
@@ -283,7 +405,8 @@ public enum DirectConv3x3 {
                     a3 = a3.addingProduct(Vec16(repeating: xc[3 * c]), w0)
                     a4 = a4.addingProduct(Vec16(repeating: xc[4 * c]), w0)
                     a5 = a5.addingProduct(Vec16(repeating: xc[5 * c]), w0)
-                }
+                    ci += 1
+                } while ci < c
             }
         }
         put(l, q0, a0, bias: bias, out: out, cout: cout); put(l, q0 + 1, a1, bias: bias, out: out, cout: cout)
@@ -379,9 +502,11 @@ public enum DirectConv3x3 {
         let z = Vec16(repeating: 0)
         var a0 = z, b0 = z, a1 = z, b1 = z, a2 = z, b2 = z, a3 = z, b3 = z
         var a4 = z, b4 = z, a5 = z, b5 = z, a6 = z, b6 = z, a7 = z, b7 = z
-        for oy in 0..<oh {
+        var oy = 0
+        repeat {
             let xr = x + oy * l.wp * c, dr = dy + oy * ow * cout
-            for ox in 0..<ow {
+            var ox = 0
+            repeat {
                 let xv = xr + ox * c, d = dr + ox * cout
                 let d0 = load16(d), d1 = load16(d + 16)
                 var s = Vec16(repeating: xv[0])
@@ -400,8 +525,10 @@ public enum DirectConv3x3 {
                 a6 = a6.addingProduct(s, d0); b6 = b6.addingProduct(s, d1)
                 s = Vec16(repeating: xv[7])
                 a7 = a7.addingProduct(s, d0); b7 = b7.addingProduct(s, d1)
-            }
-        }
+                ox += 1
+            } while ox < ow
+            oy += 1
+        } while oy < oh
         @inline(__always) func add(_ i: Int, _ a: Vec16, _ b: Vec16) {
             let r = gw + i * cout
             store16(load16(r) + a, r); store16(load16(r + 16) + b, r + 16)
@@ -418,9 +545,11 @@ public enum DirectConv3x3 {
         let c = l.channels, oh = l.outHeight, ow = l.outWidth, row = l.wp * c
         let z = Vec16(repeating: 0)
         var t0 = z, t1 = z, t2 = z, t3 = z, t4 = z, t5 = z, t6 = z, t7 = z, t8 = z
-        for oy in 0..<oh {
+        var oy = 0
+        repeat {
             let xr = x + oy * row, dr = dy + oy * ow * cout
-            for ox in 0..<ow {
+            var ox = 0
+            repeat {
                 let x0 = xr + ox * c, x1 = x0 + row, x2 = x1 + row
                 let d = load16(dr + ox * cout)
                 t0 = t0.addingProduct(Vec16(repeating: x0[0]), d)
@@ -432,8 +561,10 @@ public enum DirectConv3x3 {
                 t6 = t6.addingProduct(Vec16(repeating: x2[0]), d)
                 t7 = t7.addingProduct(Vec16(repeating: x2[c]), d)
                 t8 = t8.addingProduct(Vec16(repeating: x2[2 * c]), d)
-            }
-        }
+                ox += 1
+            } while ox < ow
+            oy += 1
+        } while oy < oh
         let tap = c * cout
         @inline(__always) func add(_ t: Int, _ a: Vec16) { let r = gw + t * tap; store16(load16(r) + a, r) }
         add(0, t0); add(1, t1); add(2, t2); add(3, t3); add(4, t4); add(5, t5); add(6, t6); add(7, t7); add(8, t8)
@@ -486,17 +617,21 @@ public enum DirectConv3x3 {
         let c = l.channels, oh = l.outHeight, ow = l.outWidth
         let z = Vec16(repeating: 0)
         var a0 = z, a1 = z, a2 = z, a3 = z
-        for oy in 0..<oh {
+        var oy = 0
+        repeat {
             let xr = x + oy * l.wp * c, dr = dy + oy * ow * cout
-            for ox in 0..<ow {
+            var ox = 0
+            repeat {
                 let xv = xr + ox * c
                 let d = load16(dr + ox * cout)
                 a0 = a0.addingProduct(Vec16(repeating: xv[0]), d)
                 a1 = a1.addingProduct(Vec16(repeating: xv[1]), d)
                 a2 = a2.addingProduct(Vec16(repeating: xv[2]), d)
                 a3 = a3.addingProduct(Vec16(repeating: xv[3]), d)
-            }
-        }
+                ox += 1
+            } while ox < ow
+            oy += 1
+        } while oy < oh
         @inline(__always) func add(_ i: Int, _ a: Vec16) { let r = gw + i * cout; store16(load16(r) + a, r) }
         add(0, a0); add(1, a1); add(2, a2); add(3, a3)
     }
@@ -510,9 +645,11 @@ public enum DirectConv3x3 {
         let c = l.channels, oh = l.outHeight, ow = l.outWidth, row = l.wp * c
         let z = V(repeating: 0)
         var t0 = z, t1 = z, t2 = z, t3 = z, t4 = z, t5 = z, t6 = z, t7 = z, t8 = z
-        for oy in 0..<oh {
+        var oy = 0
+        repeat {
             let xr = x + oy * row, dr = dy + oy * ow * cout
-            for ox in 0..<ow {
+            var ox = 0
+            repeat {
                 let x0 = xr + ox * c, x1 = x0 + row, x2 = x1 + row
                 let d = load(dr + ox * cout)
                 t0 = t0.addingProduct(V(repeating: x0[0]), d)
@@ -524,8 +661,10 @@ public enum DirectConv3x3 {
                 t6 = t6.addingProduct(V(repeating: x2[0]), d)
                 t7 = t7.addingProduct(V(repeating: x2[c]), d)
                 t8 = t8.addingProduct(V(repeating: x2[2 * c]), d)
-            }
-        }
+                ox += 1
+            } while ox < ow
+            oy += 1
+        } while oy < oh
         let tap = c * cout
         @inline(__always) func add(_ t: Int, _ a: V) {
             let r = gw + t * tap

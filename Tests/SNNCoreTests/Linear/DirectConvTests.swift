@@ -16,6 +16,8 @@ import SNNCore
         (3, 2, 16, 1, 16),     // smaller than one block of positions
         (5, 7, 12, 1, 16),     // 12 input channels: whole blocks of 4 (AVX2 blocking) but not of 8
         (6, 5, 6, 1, 32),      // 6 input channels: the per-channel weight-gradient blocks under both blockings
+        (4, 7, 16, 1, 48),     // 7-wide rows: row-aligned blocks of 7 × 32 output channels, then flat ones of 16
+        (3, 14, 32, 1, 16),    // 14-wide rows: row-aligned blocks of 14 × 16 (and the input gradient's 7 × 32)
     ]
 
     static func geometry(_ s: (Int, Int, Int, Int, Int)) -> ConvGeometry {
