@@ -17,6 +17,15 @@
 // 13.8 – 33.4; first conv 28×28×1 → 16, 64 images: forward 0.26 – 0.28 against 1.5 – 1.9, weight gradient 0.14
 // against 2.2 – 3.4. So every geometry the kernels support goes direct (`ConvLayer.directForward` etc.).
 //
+// Since then (second conv, 512 images, one thread, best of 9 in three interleaved runs on the same machine while
+// another engineer's benchmark held it busy; a standalone harness compiling this file): with the row-aligned blocks and
+// `repeat` loops, AVX-512 forward 5.95 – 8.3 ms against 7.1 – 8.8 before, input gradient 6.7 – 12.0 against
+// 10.2 – 10.8, weight gradient 5.7 – 9.8 against 6.1 – 8.3 (best runs: 1.20x, 1.51x, 1.06x). Built for AVX2
+// (`-target-cpu znver3`, no zmm), the AVX-512 blocking spilled its accumulators and ran at 12 – 30 GFLOP/s
+// (forward 39 – 80 ms, weight gradient 31 – 41, input gradient 31 – 47); `Blocking.registers16` runs at
+// 67 – 72 GFLOP/s (about 13 ms each), 45 % of the AVX-512 kernels' 131 – 162 on the same cores (the vectors are
+// half as wide). First conv (64 images): AVX2 forward 0.39 ms against 0.93 – 1.53.
+//
 // Summation order (fixed, independent of threads, of how images are split and of the block sizes; each kernel's
 // scalar reference below follows it one value at a time and tests compare bit for bit). Every term is one fused
 // multiply-add (`addingProduct`, a single rounding); padding values are zeros that take part in the chain.
