@@ -200,6 +200,28 @@ public func batchNormBackward(x: UnsafePointer<Float>, gradOutput: UnsafePointer
                               channels: Int, gamma: UnsafePointer<Float>, mean: UnsafePointer<Float>,
                               invStd: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>,
                               gradGamma: UnsafeMutablePointer<Float>, gradBeta: UnsafeMutablePointer<Float>?) {
+    batchNormBackward(x: x, gradOutput: gradOutput, groups: groups, rows: rows, channels: channels, gamma: gamma,
+                      mean: mean, invStd: invStd, gradInput: gradInput, gradGamma: gradGamma, gradBeta: gradBeta,
+                      registers: channels == 16 || channels == 32 || channels == 64)
+}
+
+/// `batchNormBackward` with its sums through the generic blocked buffer (`channelSums2`) for every channel count:
+/// the reference the register path of 16, 32 and 64 channels is tested against bit for bit.
+public func batchNormBackwardBlocked(x: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>, groups: Int, rows: Int,
+                                     channels: Int, gamma: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+                                     invStd: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>,
+                                     gradGamma: UnsafeMutablePointer<Float>, gradBeta: UnsafeMutablePointer<Float>?) {
+    batchNormBackward(x: x, gradOutput: gradOutput, groups: groups, rows: rows, channels: channels, gamma: gamma,
+                      mean: mean, invStd: invStd, gradInput: gradInput, gradGamma: gradGamma, gradBeta: gradBeta,
+                      registers: false)
+}
+
+@inline(__always)
+private func batchNormBackward(x: UnsafePointer<Float>, gradOutput: UnsafePointer<Float>, groups: Int, rows: Int,
+                               channels: Int, gamma: UnsafePointer<Float>, mean: UnsafePointer<Float>,
+                               invStd: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>,
+                               gradGamma: UnsafeMutablePointer<Float>, gradBeta: UnsafeMutablePointer<Float>?,
+                               registers: Bool) {
     precondition(rows > 0 && channels >= 0 && groups >= 0, "batch norm needs at least one row")
     guard channels > 0 else { return }
     let n = Double(rows)
@@ -210,9 +232,17 @@ public func batchNormBackward(x: UnsafePointer<Float>, gradOutput: UnsafePointer
             for g in 0..<groups {
                 let off = g * rows * channels, s = g * channels
                 let xg = x + off, dyg = gradOutput + off, mu = mean + s
-                channelSums2(rows: rows, channels: channels, into: sumDy, sumDyXc,
-                             { o, c in let dy = load16(dyg + o); return (dy, dy * (load16(xg + o) - load16(mu + c))) },
-                             { o, c in let dy = dyg[o]; return (dy, dy * (xg[o] - mu[c])) })
+                if registers {
+                    switch channels {
+                    case 16: registerChannelSums2(xg, dyg, rows: rows, mean: mu, into: sumDy, sumDyXc, ChannelBlocks1.self)
+                    case 32: registerChannelSums2(xg, dyg, rows: rows, mean: mu, into: sumDy, sumDyXc, ChannelBlocks2.self)
+                    default: registerChannelSums2(xg, dyg, rows: rows, mean: mu, into: sumDy, sumDyXc, ChannelBlocks4.self)
+                    }
+                } else {
+                    channelSums2(rows: rows, channels: channels, into: sumDy, sumDyXc,
+                                 { o, c in let dy = load16(dyg + o); return (dy, dy * (load16(xg + o) - load16(mu + c))) },
+                                 { o, c in let dy = dyg[o]; return (dy, dy * (xg[o] - mu[c])) })
+                }
                 for c in 0..<channels {
                     let istd = Double(invStd[s + c])
                     gradGamma[s + c] += Float(sumDyXc[c] * istd)
@@ -228,4 +258,42 @@ public func batchNormBackward(x: UnsafePointer<Float>, gradOutput: UnsafePointer
             }
         }
     }
+}
+
+/// `channelSums2` of Σ dy and Σ dy·(x − mean) over `rows` rows of `16·B.count` channels, with each block's float
+/// partial sums in registers instead of a buffer (as `registerChannelSums` for the statistics): the same additions in
+/// the same order (rows in order within blocks of `channelSumBlockRows`, each block's sum added to a double; the
+/// product rounded before it is added), so the same bits. Through the buffer every row waited on the previous row's
+/// store.
+@inline(__always)
+private func registerChannelSums2<B: ChannelBlocks>(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, rows: Int,
+                                                    mean: UnsafePointer<Float>, into first: UnsafeMutablePointer<Double>,
+                                                    _ second: UnsafeMutablePointer<Double>, _: B.Type) {
+    let channels = 16 * B.count
+    first.initialize(repeating: 0, count: channels)
+    second.initialize(repeating: 0, count: channels)
+    let zero = Vec16(repeating: 0)
+    let m0 = load16(mean), m1 = B.count > 1 ? load16(mean + 16) : zero
+    let m2 = B.count > 2 ? load16(mean + 32) : zero, m3 = B.count > 3 ? load16(mean + 48) : zero
+    var r0 = 0
+    repeat {   // rows > 0
+        let r1 = min(rows, r0 + channelSumBlockRows)
+        var s0 = zero, s1 = zero, s2 = zero, s3 = zero, t0 = zero, t1 = zero, t2 = zero, t3 = zero
+        var r = r0
+        repeat {
+            let o = r * channels
+            var d = load16(dy + o); s0 += d; t0 += d * (load16(x + o) - m0)
+            if B.count > 1 { d = load16(dy + o + 16); s1 += d; t1 += d * (load16(x + o + 16) - m1) }
+            if B.count > 2 { d = load16(dy + o + 32); s2 += d; t2 += d * (load16(x + o + 32) - m2) }
+            if B.count > 3 { d = load16(dy + o + 48); s3 += d; t3 += d * (load16(x + o + 48) - m3) }
+            r += 1
+        } while r < r1
+        for i in 0..<16 {
+            first[i] += Double(s0[i]); second[i] += Double(t0[i])
+            if B.count > 1 { first[16 + i] += Double(s1[i]); second[16 + i] += Double(t1[i]) }
+            if B.count > 2 { first[32 + i] += Double(s2[i]); second[32 + i] += Double(t2[i]) }
+            if B.count > 3 { first[48 + i] += Double(s3[i]); second[48 + i] += Double(t3[i]) }
+        }
+        r0 = r1
+    } while r0 < rows
 }

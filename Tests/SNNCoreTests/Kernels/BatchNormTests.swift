@@ -102,6 +102,35 @@ let bnShapes: [(groups: Int, rows: Int, channels: Int)] = [
         #expect(allClose(fast.y, slow.y, rtol: 1e-5, atol: 2e-5))
     }
 
+    /// The backward's register sums (16, 32 and 64 channels) make the bits of the blocked buffer path (48: both
+    /// the blocked path), over several 64-row blocks and a partial last one, two groups, an offset input.
+    @Test(arguments: [16, 32, 64, 48])
+    func backwardRegisterPathEqualsBlockedSums(channels: Int) {
+        for (groups, rows) in [(1, 1), (2, 200), (1, 4_097)] {
+            let x = randomFloats(groups * rows * channels, in: 49.5...50.5, seed: UInt64(channels * rows + 1))
+            let dy = randomFloats(groups * rows * channels, in: -1...1, seed: UInt64(channels * rows + 2))
+            let gamma = randomFloats(groups * channels, in: 0.5...1.5, seed: 7)
+            let mean = randomFloats(groups * channels, in: 49.9...50.1, seed: 8)
+            let invStd = randomFloats(groups * channels, in: 2...4, seed: 9)
+            func run(_ blocked: Bool) -> (dx: [Float], gamma: [Float], beta: [Float]) {
+                var dx = [Float](repeating: .nan, count: groups * rows * channels)
+                var gg = randomFloats(groups * channels, in: -1...1, seed: 10), gb = gg   // accumulated onto
+                if blocked {
+                    batchNormBackwardBlocked(x: x, gradOutput: dy, groups: groups, rows: rows, channels: channels, gamma: gamma,
+                                             mean: mean, invStd: invStd, gradInput: &dx, gradGamma: &gg, gradBeta: &gb)
+                } else {
+                    batchNormBackward(x: x, gradOutput: dy, groups: groups, rows: rows, channels: channels, gamma: gamma,
+                                      mean: mean, invStd: invStd, gradInput: &dx, gradGamma: &gg, gradBeta: &gb)
+                }
+                return (dx, gg, gb)
+            }
+            let fast = run(false), blocked = run(true)
+            #expect(fast.dx.map(\.bitPattern) == blocked.dx.map(\.bitPattern), "\(groups)×\(rows)×\(channels)")
+            #expect(fast.gamma.map(\.bitPattern) == blocked.gamma.map(\.bitPattern), "\(groups)×\(rows)×\(channels)")
+            #expect(fast.beta.map(\.bitPattern) == blocked.beta.map(\.bitPattern), "\(groups)×\(rows)×\(channels)")
+        }
+    }
+
     /// The register path of 16, 32 and 64 channels makes the bits of the blocked buffer path, and both agree with
     /// the double-precision reference (rows spanning several 64-row blocks and a partial last block, two groups,
     /// data around a large offset).

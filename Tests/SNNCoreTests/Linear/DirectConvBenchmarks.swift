@@ -31,24 +31,30 @@ struct DirectConvBenchmarks {
         _ = Self.time("im2col forward \(tag)", flops: flops) {
             Conv2D.forward(g, input: x, images: images, weights: w, bias: nil, output: &y, scratch: &scratch)
         }
-        _ = Self.time("direct forward \(tag)", flops: flops) {
-            DirectConv3x3.forward(g, input: x, images: images, weights: w, bias: nil, output: &y)
+        for b in DirectConv3x3.Blocking.allCases {
+            _ = Self.time("direct forward \(tag) \(b)", flops: flops) {
+                DirectConv3x3.forward(g, input: x, images: images, weights: w, bias: nil, output: &y, blocking: b)
+            }
         }
         _ = Self.time("im2col weightGrad \(tag)", flops: flops) {
             Conv2D.backward(g, input: x, images: images, weights: w, gradOutput: dy, gradWeights: &gw, gradBias: nil,
                             gradInput: nil, scratch: &scratch)
         }
         if DirectConv3x3.supportsWeightGradient(g) {
-            _ = Self.time("direct weightGrad \(tag)", flops: flops) {
-                DirectConv3x3.weightGradient(g, input: x, images: images, gradOutput: dy, gradWeights: &gw)
+            for b in DirectConv3x3.Blocking.allCases {
+                _ = Self.time("direct weightGrad \(tag) \(b)", flops: flops) {
+                    DirectConv3x3.weightGradient(g, input: x, images: images, gradOutput: dy, gradWeights: &gw, blocking: b)
+                }
             }
         }
         _ = Self.time("im2col inputGrad \(tag)", flops: flops) {
             Conv2D.inputGradient(g, images: images, weights: w, gradOutput: dy, gradInput: &dx, scratch: &scratch)
         }
         if DirectConv3x3.supportsInputGradient(g) {
-            _ = Self.time("direct inputGrad \(tag)", flops: flops) {
-                DirectConv3x3.inputGradient(g, images: images, weights: w, gradOutput: dy, gradInput: &dx)
+            for b in DirectConv3x3.Blocking.allCases {
+                _ = Self.time("direct inputGrad \(tag) \(b)", flops: flops) {
+                    DirectConv3x3.inputGradient(g, images: images, weights: w, gradOutput: dy, gradInput: &dx, blocking: b)
+                }
             }
         }
     }

@@ -14,6 +14,10 @@ import SNNCore
         (4, 5, 32, 2, 64),     // padding 2, two blocks of 32
         (1, 1, 16, 1, 32),     // a single pixel: every tap but the centre is padding
         (3, 2, 16, 1, 16),     // smaller than one block of positions
+        (5, 7, 12, 1, 16),     // 12 input channels: whole blocks of 4 (AVX2 blocking) but not of 8
+        (6, 5, 6, 1, 32),      // 6 input channels: the per-channel weight-gradient blocks under both blockings
+        (4, 7, 16, 1, 48),     // 7-wide rows: row-aligned blocks of 7 × 32 output channels, then flat ones of 16
+        (3, 14, 32, 1, 16),    // 14-wide rows: row-aligned blocks of 14 × 16 (and the input gradient's 7 × 32)
     ]
 
     static func geometry(_ s: (Int, Int, Int, Int, Int)) -> ConvGeometry {
@@ -39,6 +43,12 @@ import SNNCore
             DirectConv3x3.forward(g, input: x, images: images, weights: w, bias: b, output: &y)
             let ref = DirectConv3x3.forwardReference(g, input: x, images: images, weights: w, bias: b)
             #expect(y.map(\.bitPattern) == ref.map(\.bitPattern))
+            // Every register blocking (AVX-512's and AVX2's; either runs on any CPU): the same bits.
+            for blocking in DirectConv3x3.Blocking.allCases {
+                var yb = [Float](repeating: .nan, count: images * g.outputSize)
+                DirectConv3x3.forward(g, input: x, images: images, weights: w, bias: b, output: &yb, blocking: blocking)
+                #expect(yb.map(\.bitPattern) == ref.map(\.bitPattern), "\(blocking)")
+            }
             var gemm = [Float](repeating: .nan, count: images * g.outputSize)
             var scratch = [Float](repeating: 0, count: Conv2D.scratchCount(g, images: images))
             Conv2D.forward(g, input: x, images: images, weights: w, bias: b, output: &gemm, scratch: &scratch)
@@ -58,6 +68,11 @@ import SNNCore
         DirectConv3x3.inputGradient(g, images: images, weights: w, gradOutput: dy, gradInput: &dx)
         let ref = DirectConv3x3.inputGradientReference(g, images: images, weights: w, gradOutput: dy)
         #expect(dx.map(\.bitPattern) == ref.map(\.bitPattern))
+        for blocking in DirectConv3x3.Blocking.allCases {
+            var dxb = [Float](repeating: .nan, count: images * g.inputSize)
+            DirectConv3x3.inputGradient(g, images: images, weights: w, gradOutput: dy, gradInput: &dxb, blocking: blocking)
+            #expect(dxb.map(\.bitPattern) == ref.map(\.bitPattern), "\(blocking)")
+        }
         var gemm = [Float](repeating: .nan, count: images * g.inputSize)
         var scratch = [Float](repeating: 0, count: Conv2D.scratchCount(g, images: images))
         Conv2D.inputGradient(g, images: images, weights: w, gradOutput: dy, gradInput: &gemm, scratch: &scratch)
@@ -75,6 +90,11 @@ import SNNCore
         var ref = start
         DirectConv3x3.weightGradientReference(g, input: x, images: images, gradOutput: dy, gradWeights: &ref)
         #expect(gw.map(\.bitPattern) == ref.map(\.bitPattern))
+        for blocking in DirectConv3x3.Blocking.allCases {
+            var gwb = start
+            DirectConv3x3.weightGradient(g, input: x, images: images, gradOutput: dy, gradWeights: &gwb, blocking: blocking)
+            #expect(gwb.map(\.bitPattern) == ref.map(\.bitPattern), "\(blocking)")
+        }
         // Image by image (as another split of the work would run it): the same bits.
         var split = start
         for n in 0..<images {
