@@ -112,7 +112,7 @@ public final class WorkerClient {
         completions = CompletionQueue(wake: wake)
         // A step's training results are summed here before sending (exact: fixed point), one RESULT per worker per step.
         machine = WorkerMachine(configuration: try WorkerConfiguration(slots: options.threads, prefetch: options.prefetch),
-                                merge: { a, b in try a.merged(with: b) })
+                                merge: { sum, more in try sum.merge(more) })
     }
 
     var now: Instant { clock.now }
