@@ -72,8 +72,8 @@ import Testing
 
     /// Issue 11 item 3: once the coordinator has answered that it has nothing more for this worker (NO_WORK after the
     /// last WORK), the step's last finish sends the merged RESULT at once instead of asking again and waiting a round
-    /// trip for a second NO_WORK; the request for the next step's work follows the RESULT.
-    @Test func aStepEndingAfterNoWorkIsSentAtOnceThenMoreIsAskedFor() {
+    /// trip for a second NO_WORK; the request for the next step's work goes just before the RESULT.
+    @Test func aStepEndingAfterNoWorkIsSentAtOnceRightAfterTheRequestForMore() {
         var machine = welcomed(slots: 2)
         let tasks = started(machine.handle(.assignment([item(0), item(1)], includesParameters: true), at: .ms(10)))
         let first = machine.handle(.computeFinished(taskID: tasks[0].id, "a"), at: .ms(20))
@@ -84,7 +84,7 @@ import Testing
         #expect(results(last) == [.sendMergedResult([item(0), item(1)], "a+b")])
         guard let r = last.firstIndex(where: { if case .sendMergedResult = $0 { true } else { false } }),
               let q = last.firstIndex(of: .requestWork(freeSlots: 2)) else { Issue.record("no result or no request: \(last)"); return }
-        #expect(r < q, "the RESULT leaves before the request for the next step's work")
+        #expect(q < r, "the request for the next step's work leaves first, so the coordinator hands it out in one go")
         #expect(machine.heldItems.isEmpty && machine.resultsSent == 1)
     }
 
