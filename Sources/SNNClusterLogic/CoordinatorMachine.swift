@@ -280,6 +280,7 @@ public struct CoordinatorMachine<Payload> {
         let hungry = joinOrder.filter { workers[$0]!.demand > 0 }
             .sorted { workers[$0]!.demandSequence < workers[$1]!.demandSequence }
         guard !hungry.isEmpty else { return [] }
+        let hadPending = !job.pending.isEmpty
         var batches: [WorkerID: [WorkItem]] = [:]
         var progress = true
         while progress {
@@ -310,6 +311,15 @@ public struct CoordinatorMachine<Payload> {
                 out.append(send(to: id, .assignDelta(items, base: held), at: now))
             } else {
                 out.append(send(to: id, .assign(items, includeParameters: held != job.parameterVersion), at: now))
+            }
+        }
+        // The job's last pending micro-batch just went out: every worker computing some of it with no request parked
+        // here hears NO_WORK now (after its WORK), so that it sends its step's sum the moment its last micro-batch ends
+        // instead of asking first and waiting a round trip for this same answer (issue 11 item 3). A hint only: work that
+        // comes back to the queue later is handed out as always.
+        if hadPending, job.pending.isEmpty {
+            for id in joinOrder where workers[id]!.demand == 0 && workers[id]!.inFlight.contains(where: { $0.job == job.id }) {
+                out.append(send(to: id, .noWork(retryAfter: configuration.noWorkRetry), at: now))
             }
         }
         return out

@@ -125,7 +125,8 @@ public struct WorkerMachine<Payload> {
     /// worker holds a finished training item's payload while it still has items of the same step running or
     /// waiting, and sends the merged payload when the last of them ends: one RESULT per worker per step as long
     /// as the coordinator keeps it supplied. A merge that fails sends the items' failure instead.
-    public let merge: (@Sendable (Payload, Payload) throws -> Payload)?
+    /// The merge adds the second payload into the first in place, so a held step sum is never copied.
+    public let merge: (@Sendable (inout Payload, Payload) throws -> Void)?
     /// The timing in force: the configuration's until welcomed, then the coordinator's.
     public private(set) var heartbeatInterval: Duration
     public private(set) var deadAfter: Duration
@@ -148,13 +149,17 @@ public struct WorkerMachine<Payload> {
     private var nextTaskID = 0
     /// Free slots the coordinator believes this worker wants filled.
     private var requested = 0
+    /// A request for work was sent and neither WORK nor NO_WORK has come since.
+    private var awaitingAnswer = false
+    /// NO_WORK came after the last WORK: the coordinator had nothing more to hand this worker.
+    private var toldNothingMore = false
     private var retryAt: Instant?
     private var lastHeard: Instant
     private var lastSent: Instant
     private var latestNow: Instant
 
     public init(configuration: WorkerConfiguration, now: Instant = .zero,
-                merge: (@Sendable (Payload, Payload) throws -> Payload)? = nil) {
+                merge: (@Sendable (inout Payload, Payload) throws -> Void)? = nil) {
         self.configuration = configuration
         self.merge = merge
         self.heartbeatInterval = configuration.heartbeatInterval
@@ -234,6 +239,8 @@ public struct WorkerMachine<Payload> {
             lastHeard = now
             guard phase == .registered else { return [] }
             retryAt = now + retryAfter
+            awaitingAnswer = false
+            toldNothingMore = true
             return flushIdle(at: now)
         case .rejoinRequired:
             lastHeard = now
@@ -283,6 +290,8 @@ public struct WorkerMachine<Payload> {
         }
         retryAt = nil
         requested = max(0, requested - items.count)
+        awaitingAnswer = false
+        toldNothingMore = false
         heldSince = nil
         if includesParameters, let version = items.first?.parameterVersion {
             parameterVersion = version
@@ -320,6 +329,10 @@ public struct WorkerMachine<Payload> {
             out += flushHeld(task.item.key.job, at: now)
         case .success(let payload):
             out = finished(task.item, payload, at: now)
+            // A step's sum sent at once leaves after the request for more work this finish causes: the coordinator then
+            // holds this worker's whole demand when the sum completes the step, and hands out the next step's
+            // micro-batches to it in one go instead of one now and the rest after the request (issue 11 item 3).
+            if merge != nil, task.item.key.phase == .train { return startWaiting(at: now) + requestIfNeeded(at: now) + out }
         }
         return out + startWaiting(at: now) + requestIfNeeded(at: now)
     }
@@ -332,9 +345,10 @@ public struct WorkerMachine<Payload> {
         }
         let job = item.key.job
         var entry = (items: [item], payload: payload)
-        if let h = held.removeValue(forKey: job) {
+        if var h = held.removeValue(forKey: job) {
             do {
-                entry = (h.items + [item], try merge(h.payload, payload))
+                try merge(&h.payload, payload)   // in place: `h` holds the only reference to the step's sum
+                entry = (h.items + [item], h.payload)
             } catch {
                 return (h.items + [item]).map { say(.sendFailure($0, .computeError("cannot merge results: \(error)")), at: now) }
             }
@@ -345,8 +359,12 @@ public struct WorkerMachine<Payload> {
             return []
         }
         // Nothing of the step left here, but the request for more work this finish sends (free slots above what the
-        // coordinator knows) may bring more of it: hold until that is answered (WORK, or NO_WORK: flushed then).
-        if phase == .registered, wanted > requested {
+        // coordinator knows) may bring more of it: hold until that is answered (WORK, or NO_WORK: flushed then). Unless
+        // the coordinator has already answered that it has nothing more for this worker: NO_WORK since the last WORK, or
+        // a demand of ours it holds parked (a request it served only in part, or not at all). A parked demand is served
+        // the moment work appears, so more of the step would come without asking, and the request would only be
+        // answered NO_WORK a round trip later while the whole step waits for this RESULT (issue 11 item 3).
+        if phase == .registered, wanted > requested, !coordinatorHasNothingMore {
             held[job] = entry
             heldSince = heldSince ?? now
             return []
@@ -355,6 +373,11 @@ public struct WorkerMachine<Payload> {
         let items = entry.items.sorted { $0.key < $1.key }
         return [say(items.count == 1 ? .sendResult(items[0], entry.payload) : .sendMergedResult(items, entry.payload), at: now)]
     }
+
+    /// True when the coordinator's last answer said it has nothing more for this worker and no request is unanswered.
+    /// Best effort: WORK cannot be matched to the request it answers, so a push can end the wait for an answer early;
+    /// then more of the step arrives after the RESULT and is answered on its own (M = 1 is always valid).
+    private var coordinatorHasNothingMore: Bool { !awaitingAnswer && (requested > 0 || toldNothingMore) }
 
     /// Finished items held for merging (not yet sent).
     public var heldItems: [WorkKey] { held.values.flatMap { $0.items.map(\.key) }.sorted() }
@@ -378,6 +401,7 @@ public struct WorkerMachine<Payload> {
         if let retryAt, now >= retryAt, wanted > 0 {
             self.retryAt = nil
             requested = wanted
+            awaitingAnswer = true
             out.append(say(.requestWork(freeSlots: wanted), at: now))
         }
         // A safety net: what is held waiting for an answer that did not come within a heartbeat interval is sent.
@@ -425,6 +449,7 @@ public struct WorkerMachine<Payload> {
     private mutating func requestIfNeeded(at now: Instant) -> [Directive] {
         guard phase == .registered, wanted > requested else { return [] }
         requested = wanted
+        awaitingAnswer = true
         retryAt = nil
         return [say(.requestWork(freeSlots: wanted), at: now)]
     }
@@ -441,6 +466,8 @@ public struct WorkerMachine<Payload> {
         backlog.removeAll()
         parameterVersion = nil
         requested = 0
+        awaitingAnswer = false
+        toldNothingMore = false
         retryAt = nil
         return dropped
     }

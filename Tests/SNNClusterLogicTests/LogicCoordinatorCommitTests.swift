@@ -169,6 +169,7 @@ import Testing
         let failed = machine.handle(.workFailed("a", key: item.key, reason: .missingParameters(version: 0)), at: .ms(2))
         #expect(!failed.contains { if case .abortRun = $0 { true } else { false } })
         let retry = machine.handle(.workRequested("a", freeSlots: 1), at: .ms(3))
-        #expect(retry.messages(to: "a") == [.assign([item], includeParameters: true)])
+        // The step's last item went out and "a" asked for no more: the NO_WORK hint follows it.
+        #expect(retry.messages(to: "a") == [.assign([item], includeParameters: true), .noWork(retryAfter: machine.configuration.noWorkRetry)])
     }
 }

@@ -135,7 +135,8 @@ import Testing
         #expect(again.contains { if case .workerLeft("a", let keys) = $0 { keys.map(\.microBatch) == [0, 1] } else { false } })
         #expect(again.messages(to: "a").contains(.welcome(WelcomeInfo(heartbeatInterval: .seconds(1), deadAfter: .seconds(3)))))
         let fresh = machine.handle(.workRequested("a", freeSlots: 3), at: .ms(200))
-        #expect(fresh.messages(to: "a").count == 1)
+        #expect(fresh.messages(to: "a").count == 2)   // the three items, then the NO_WORK hint (nothing pending)
+        #expect(fresh.messages(to: "a").last == .noWork(retryAfter: machine.configuration.noWorkRetry))
         #expect(fresh.assignedMicroBatches(to: "a") == [0, 1, 2])
         guard case .send(_, .assign(_, let includeParameters)) = fresh[0] else { return }
         #expect(includeParameters)

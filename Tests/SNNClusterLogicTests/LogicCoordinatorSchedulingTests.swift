@@ -94,7 +94,30 @@ import Testing
         #expect(next.messages(to: "a") == [.assign(
             [WorkItem(key: WorkKey(epoch: 0, step: 1, microBatch: 0, phase: .train), sampleIDs: [1000, 1001, 1002, 1003],
                       parameterVersion: 1)],
-            includeParameters: true)])
+            includeParameters: true), .noWork(retryAfter: machine.configuration.noWorkRetry)])
+    }
+
+    /// Issue 11 item 3: when the job's last pending micro-batch goes out, every worker computing some of it with no
+    /// request parked hears NO_WORK at once (after its WORK), so it can send its step's sum as soon as its last
+    /// micro-batch ends; a worker whose request stays parked is not told (it knows), and the hint is not repeated.
+    @Test func theLastPendingItemOfAJobTellsBusyWorkersThereIsNoMore() {
+        var machine = Coordinator(configuration: coordinatorConfiguration())
+        _ = machine.join(["a", "b", "c"], at: .ms(0))
+        _ = machine.handle(.startStep(stepPlan(step: 0, microBatches: 4)), at: .ms(0))
+        let hint = CoordinatorMessage.noWork(retryAfter: machine.configuration.noWorkRetry)
+        let first = machine.handle(.workRequested("a", freeSlots: 1), at: .ms(1))
+        let second = machine.handle(.workRequested("b", freeSlots: 2), at: .ms(2))
+        #expect(first.assignedMicroBatches(to: "a") == [0] && second.assignedMicroBatches(to: "b") == [1, 2])
+        #expect(!(first + second).contains { if case .send(_, .noWork) = $0 { true } else { false } })   // one still pending
+        // "c" asks for two and gets the last one: its remaining demand stays parked, so it is not told; "a" and "b",
+        // computing with nothing asked for, are; "c"'s WORK comes before anything else.
+        let last = machine.handle(.workRequested("c", freeSlots: 2), at: .ms(3))
+        #expect(last.assignedMicroBatches(to: "c") == [3])
+        #expect(last.messages(to: "a") == [hint] && last.messages(to: "b") == [hint])
+        #expect(last.messages(to: "c").count == 1)
+        // A later request with nothing pending gets its own NO_WORK answer, and nobody else is told again.
+        let again = machine.handle(.workRequested("a", freeSlots: 1), at: .ms(4))
+        #expect(again.messages(to: "a") == [hint] && again.messages(to: "b").isEmpty && again.messages(to: "c").isEmpty)
     }
 
     @Test func nextStepWaitsForStepCommittedAndCarriesTheNewVersion() {

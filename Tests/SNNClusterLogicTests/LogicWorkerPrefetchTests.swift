@@ -20,7 +20,7 @@ import Testing
     }
 
     @Test func asksForSlotsPlusPrefetchAndStartsTheWaitingItemWhenASlotFrees() throws {
-        var machine = WorkerMachine<String>(configuration: try WorkerConfiguration(slots: 2, prefetch: 1), merge: { "\($0)+\($1)" })
+        var machine = WorkerMachine<String>(configuration: try WorkerConfiguration(slots: 2, prefetch: 1), merge: { $0 += "+\($1)" })
         _ = machine.handle(.connected, at: .ms(0))
         // Welcomed: 2 free slots + 1 prefetched item = 3 asked for.
         #expect(requests(machine.handle(.welcomed(welcome), at: .ms(1))) == [3])
@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func neverRunsMoreThanItsSlotsAndStillSendsOneResultPerStep() throws {
-        var machine = WorkerMachine<String>(configuration: try WorkerConfiguration(slots: 1, prefetch: 2), merge: { "\($0)+\($1)" })
+        var machine = WorkerMachine<String>(configuration: try WorkerConfiguration(slots: 1, prefetch: 2), merge: { $0 += "+\($1)" })
         _ = machine.handle(.connected, at: .ms(0))
         #expect(requests(machine.handle(.welcomed(welcome), at: .ms(1))) == [3])
         var running = started(machine.handle(.assignment([item(0), item(1), item(2)], includesParameters: true), at: .ms(10)))

@@ -12,7 +12,7 @@ import Testing
     }
 
     private func welcomed(slots: Int) -> WorkerMachine<String> {
-        var machine = WorkerMachine<String>(configuration: try! WorkerConfiguration(slots: slots), merge: { "\($0)+\($1)" })
+        var machine = WorkerMachine<String>(configuration: try! WorkerConfiguration(slots: slots), merge: { $0 += "+\($1)" })
         _ = machine.handle(.connected, at: .ms(0))
         _ = machine.handle(.welcomed(welcome), at: .ms(1))
         return machine
@@ -68,6 +68,58 @@ import Testing
         guard case .sendMergedResult(let items, let payload) = sent.first else { Issue.record("no merged result"); return }
         #expect(items == [item(0), item(1), item(2), item(3)])
         #expect(payload.split(separator: Character("+")).count == 4)
+    }
+
+    /// Issue 11 item 3: once the coordinator has answered that it has nothing more for this worker (NO_WORK after the
+    /// last WORK), the step's last finish sends the merged RESULT at once instead of asking again and waiting a round
+    /// trip for a second NO_WORK; the request for the next step's work goes just before the RESULT.
+    @Test func aStepEndingAfterNoWorkIsSentAtOnceRightAfterTheRequestForMore() {
+        var machine = welcomed(slots: 2)
+        let tasks = started(machine.handle(.assignment([item(0), item(1)], includesParameters: true), at: .ms(10)))
+        let first = machine.handle(.computeFinished(taskID: tasks[0].id, "a"), at: .ms(20))
+        #expect(results(first).isEmpty && first.contains(.requestWork(freeSlots: 1)))
+        // The coordinator has nothing more of the step: the demand stays parked there; nothing to send yet (1 runs).
+        #expect(results(machine.handle(.noWork(retryAfter: .milliseconds(500)), at: .ms(21))).isEmpty)
+        let last = machine.handle(.computeFinished(taskID: tasks[1].id, "b"), at: .ms(30))
+        #expect(results(last) == [.sendMergedResult([item(0), item(1)], "a+b")])
+        guard let r = last.firstIndex(where: { if case .sendMergedResult = $0 { true } else { false } }),
+              let q = last.firstIndex(of: .requestWork(freeSlots: 2)) else { Issue.record("no result or no request: \(last)"); return }
+        #expect(q < r, "the request for the next step's work leaves first, so the coordinator hands it out in one go")
+        #expect(machine.heldItems.isEmpty && machine.resultsSent == 1)
+    }
+
+    /// A request served only in part (one item for two free slots) tells the worker the coordinator had no more: the
+    /// rest of its demand is parked there and would be served without asking, so the step's result is not held.
+    @Test func aRequestServedInPartMeansNothingMoreToWaitFor() {
+        var machine = welcomed(slots: 2)   // welcomed: asked for 2
+        let task = started(machine.handle(.assignment([item(0)], includesParameters: true), at: .ms(10)))[0]
+        #expect(results(machine.handle(.computeFinished(taskID: task.id, "a"), at: .ms(20))) == [.sendResult(item(0), "a")])
+    }
+
+    /// Not waiting is only an optimisation: a micro-batch of the same step that comes after the RESULT (requeued from
+    /// a lost worker) is computed and answered by a RESULT of its own.
+    @Test func moreOfAStepAfterItsResultIsAnsweredOnItsOwn() {
+        var machine = welcomed(slots: 2)
+        let task = started(machine.handle(.assignment([item(0)], includesParameters: true), at: .ms(10)))[0]
+        #expect(results(machine.handle(.computeFinished(taskID: task.id, "a"), at: .ms(20))) == [.sendResult(item(0), "a")])
+        let late = started(machine.handle(.assignment([item(1)], includesParameters: false), at: .ms(30)))
+        #expect(late.count == 1)
+        #expect(results(machine.handle(.computeFinished(taskID: late[0].id, "b"), at: .ms(40))) == [.sendResult(item(1), "b")])
+        #expect(machine.resultsSent == 2)
+    }
+
+    /// While a request is unanswered the worker still holds (the answer may be more of the step), whatever it was
+    /// told before that request.
+    @Test func anUnansweredRequestStillHolds() {
+        var machine = welcomed(slots: 1)
+        _ = machine.handle(.noWork(retryAfter: .milliseconds(10)), at: .ms(5))
+        #expect(machine.handle(.tick, at: .ms(60)).contains(.requestWork(freeSlots: 1)))   // the retry: unanswered
+        let task = started(machine.handle(.assignment([item(0)], includesParameters: true), at: .ms(70)))[0]
+        let out = machine.handle(.computeFinished(taskID: task.id, "a"), at: .ms(80))
+        #expect(results(out).isEmpty && out.contains(.requestWork(freeSlots: 1)))
+        #expect(machine.heldItems == [item(0).key])
+        #expect(results(machine.handle(.assignment([item(1)], includesParameters: false), at: .ms(90))).isEmpty)
+        #expect(machine.heldItems == [item(0).key])   // more of the step came: computed and summed in
     }
 
     @Test func evaluationItemsAndOtherStepsAreNotMerged() {

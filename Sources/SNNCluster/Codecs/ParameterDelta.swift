@@ -55,6 +55,32 @@ public struct ParameterDelta: Sendable, Equatable {
         return got == checksum ? .success(rebuilt) : .failure(.checksumMismatch(expected: checksum, got: got))
     }
 
+    /// `applied(to:)` in place: `values` (the base) becomes the rebuilt version, without a second copy of it when the
+    /// caller holds the only reference (the worker: issue 11 item 3). On a failure `values` is left partly rebuilt and
+    /// must be forgotten (the worker does: a refused delta drops what it holds).
+    public func apply(to values: inout ModelValues) -> Failure? {
+        guard values.parameters.count == parameters.count, values.state.count == state.count else {
+            return .sizeMismatch(held: values.parameters.count + values.state.count, delta: parameters.count + state.count)
+        }
+        Self.add(parameters, into: &values.parameters)
+        Self.add(state, into: &values.state)
+        let got = ValuesChecksum.of(values)
+        return got == checksum ? nil : .checksumMismatch(expected: checksum, got: got)
+    }
+
+    /// `base + unzigzag(d)` on the bit patterns, in place.
+    static func add(_ differences: [UInt32], into base: inout [Float]) {
+        precondition(base.count == differences.count)
+        base.withUnsafeMutableBufferPointer { b in
+            differences.withUnsafeBufferPointer { z in
+                for i in 0..<b.count {
+                    let d = (z[i] >> 1) ^ (0 &- (z[i] & 1))
+                    b[i] = Float(bitPattern: b[i].bitPattern &+ d)
+                }
+            }
+        }
+    }
+
     /// `zigzag32(new − base)` of the bit patterns, element by element.
     public static func differences(_ base: [Float], _ target: [Float]) -> [UInt32] {
         precondition(base.count == target.count)

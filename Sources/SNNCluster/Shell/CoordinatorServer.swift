@@ -413,7 +413,7 @@ public final class CoordinatorServer {
         do {
             let outcome = try session.commit(contributions: job.payloads)
             trace?.mark("c.commit1", "t\(job.epoch):\(job.step)")
-            recorder?.microBatches(timeline.drain())
+            let handedOut = timeline.drain()
             let wall = clock.now - stepStartedAt
             let wallMs = Double(wall.nanoseconds) / 1e6
             let contributors = Set(job.results.map(\.worker))
@@ -427,18 +427,33 @@ public final class CoordinatorServer {
             let elapsed = clock.now - windowStart
             if elapsed >= .seconds(1) { rate = Double(windowSamples) / Double(elapsed.nanoseconds) * 1e9; windowSamples = 0; windowStart = clock.now }
             else if rate == 0 { rate = Double(outcome.samples) / max(1e-9, wallMs / 1000) }
-            recorder?.step(outcome, samplesPerSecond: rate, version: session.version, workers: workers, wallMs: wallMs,
-                           codecMs: codecMs, wireMs: wireMs, waitMs: max(0, wallMs - computeMs - codecMs))
-            if !options.quiet {
+            let version = session.version, currentRate = rate
+            let progress: (Double, String, Bool)? = options.quiet ? nil : { [session, setup] () -> (Double, String, Bool) in
                 let perEpoch = session.stepsPerEpoch
                 let remaining = Double((setup.settings.epochs - session.epoch) * perEpoch - session.step) * wallMs / 1000
                 let fraction = Double(session.epoch * perEpoch + session.step) / Double(max(1, setup.settings.epochs * perEpoch))
-                Progress.step(fraction: fraction, text: String(format: "epoch %d/%d  step %d/%d  loss %.4f  acc %5.1f%%  %.0f samples/s  %d worker(s)  step %.0f ms (compute %.0f, codec %.1f, wire %.1f)  ETA %@",
-                                     session.epoch + 1, setup.settings.epochs, session.step, perEpoch, outcome.loss, outcome.accuracy * 100,
-                                     rate, workers, wallMs, computeMs, codecMs, wireMs, Progress.duration(remaining)),
-                              milestone: session.step % 20 == 0 || session.step == session.stepsPerEpoch)
+                return (fraction, String(format: "epoch %d/%d  step %d/%d  loss %.4f  acc %5.1f%%  %.0f samples/s  %d worker(s)  step %.0f ms (compute %.0f, codec %.1f, wire %.1f)  ETA %@",
+                                         session.epoch + 1, setup.settings.epochs, session.step, perEpoch, outcome.loss, outcome.accuracy * 100,
+                                         currentRate, workers, wallMs, computeMs, codecMs, wireMs, Progress.duration(remaining)),
+                        session.step % 20 == 0 || session.step == session.stepsPerEpoch)
+            }()
+            let record = { [recorder] in
+                recorder?.microBatches(handedOut)
+                recorder?.step(outcome, samplesPerSecond: currentRate, version: version, workers: workers, wallMs: wallMs,
+                               codecMs: codecMs, wireMs: wireMs, waitMs: max(0, wallMs - computeMs - codecMs))
+                if let (fraction, text, milestone) = progress { Progress.step(fraction: fraction, text: text, milestone: milestone) }
             }
-            perform(schedule.next(after: .stepCommitted(session.cursor)), committedVersion: Int(session.version))
+            // When the next action is just the next step, its WORK leaves first and the metrics rows and the progress
+            // line are written after it, while the workers compute, instead of on the step's serial path (issue 11
+            // item 3). Before a checkpoint, an evaluation or the end they are written first, as always.
+            let actions = schedule.next(after: .stepCommitted(session.cursor))
+            if actions == [.trainStep] {
+                perform(actions, committedVersion: Int(version))
+                record()
+            } else {
+                record()
+                perform(actions, committedVersion: Int(version))
+            }
         } catch {
             failure = "step \(job.epoch)/\(job.step) could not be committed: \(error)"
         }

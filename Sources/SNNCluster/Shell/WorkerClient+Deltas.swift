@@ -10,18 +10,19 @@ extension WorkerClient {
     /// version (or none), or when the rebuilt values do not match the coordinator's checksum. A refusal forgets the
     /// held values: whatever this worker holds is no longer trusted.
     func applyDelta(_ d: ParameterDelta, version: Int) -> Result<Void, DeltaRefusal> {
-        guard let held = parameters, UInt64(held.version) == d.baseVersion else {
+        guard let heldVersion = parameters?.version, UInt64(heldVersion) == d.baseVersion, var values = parameters?.values else {
             let holds = parameters.map { "version \($0.version)" } ?? "no parameters"
             return refuse("a delta against version \(d.baseVersion) for version \(version), but this worker holds \(holds)")
         }
-        switch d.applied(to: held.values) {
-        case .success(let values):
-            parameters = (version, values)
-            deltasApplied += 1
-            return .success(())
-        case .failure(let why):
+        // Rebuilt in place: the held values are let go first, so the rebuild writes over them instead of copying them
+        // (a computation still reading them keeps its own copy: copy on write).
+        parameters = nil
+        if let why = d.apply(to: &values) {
             return refuse("the delta against version \(d.baseVersion) for version \(version) cannot be applied: \(why)")
         }
+        parameters = (version, values)
+        deltasApplied += 1
+        return .success(())
     }
 
     private func refuse(_ why: String) -> Result<Void, DeltaRefusal> {

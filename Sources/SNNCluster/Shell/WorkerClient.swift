@@ -112,7 +112,7 @@ public final class WorkerClient {
         completions = CompletionQueue(wake: wake)
         // A step's training results are summed here before sending (exact: fixed point), one RESULT per worker per step.
         machine = WorkerMachine(configuration: try WorkerConfiguration(slots: options.threads, prefetch: options.prefetch),
-                                merge: { a, b in try a.merged(with: b) })
+                                merge: { sum, more in try sum.merge(more) })
     }
 
     var now: Instant { clock.now }
@@ -141,7 +141,11 @@ public final class WorkerClient {
         while let more = try transport?.receive(timeoutMs: 0) { try handle(more) }
         sendRasters()
         wake?.clear()   // before draining: a computation queued after this signals again
-        for (task, outcome) in completions.drain() {
+        // Taken out of the drained list one by one, so a step's held sum is the only reference to its gradient when the
+        // next contribution is merged into it (in place, not copied).
+        var finished = completions.drain()
+        finished.reverse()
+        while let (task, outcome) = finished.popLast() {
             trace?.mark("w.noticed", "\(task)")
             switch outcome {
             case .success(let contribution):

@@ -35,6 +35,8 @@ public struct ExactSum: Sendable, Equatable {
         var sum = ExactSum(count: 0)
         sum.contributions = contributions.count
         guard let head = contributions.first else { sum.totals = [Int64](repeating: 0, count: count); return sum }
+        // One contribution (a single worker's step sum) is its own total: shared, not copied.
+        if contributions.count == 1 { sum.totals = head; return sum }
         // Per range, the first (contribution, element) that overflowed; the smallest over ranges is the sequential one.
         let firstOverflow = OverflowRecord()
         sum.totals = [Int64](unsafeUninitializedCapacity: count) { out, n in
@@ -43,10 +45,6 @@ public struct ExactSum: Sendable, Equatable {
                 guard let t = totals.pointer else { return }
                 let lo = range.lowerBound, len = range.count
                 // The first two in one pass (sum), then the others added in order.
-                if contributions.count == 1 {
-                    head.withUnsafeBufferPointer { h in (t + lo).update(from: h.baseAddress! + lo, count: len) }
-                    return
-                }
                 for k in 1..<contributions.count {
                     let failed = contributions[k].withUnsafeBufferPointer { c in
                         k == 1 ? head.withUnsafeBufferPointer { h in FixedPointKernels.sum(h.baseAddress! + lo, c.baseAddress! + lo, count: len, into: t + lo) }

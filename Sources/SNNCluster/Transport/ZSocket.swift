@@ -129,15 +129,48 @@ public final class ZSocket: @unchecked Sendable {
 
     // MARK: messages
 
-    /// Sends `frames` as one multipart message (copying). With `dontWait`, a full queue throws `EAGAIN`
+    /// Frames at least this long are handed to libzmq without a copy (`zmq_msg_init_data`); shorter ones are copied.
+    public static let zeroCopyBytes = 64 << 10
+
+    /// Sends `frames` as one multipart message. With `dontWait`, a full queue throws `EAGAIN`
     /// (`wouldBlock`) instead of blocking; a ROUTER throws `EHOSTUNREACH` for an unknown identity.
+    ///
+    /// Frames of `zeroCopyBytes` or more are not copied: libzmq sends from the array's own storage, which a retained
+    /// holder keeps alive and unchanged until libzmq's I/O thread is done with it and calls back (issue 11 item 3: a
+    /// RESULT or WORK of the demo spec is 0.8–1.7 MB, and the copy lay on every step's serial path). A sender that
+    /// changes its array afterwards gets a copy of its own (copy on write), never a change to what is being sent.
     public func sendMultipart(_ frames: [[UInt8]], dontWait: Bool = false) throws(ZmqError) {
         guard !frames.isEmpty else { return }
         for (i, frame) in frames.enumerated() {
             var flags: Int32 = i + 1 < frames.count ? ZMQ_SNDMORE : 0
             if dontWait { flags |= ZMQ_DONTWAIT }
+            if frame.count >= Self.zeroCopyBytes {
+                try sendWithoutCopy(frame, flags: flags, index: i)
+                continue
+            }
             let rc = frame.withUnsafeBytes { zmq_send(raw, $0.baseAddress, $0.count, flags) }
             try zcheck(rc, "send frame \(i)")
+        }
+    }
+
+    private func sendWithoutCopy(_ frame: [UInt8], flags: Int32, index: Int) throws(ZmqError) {
+        let holder = FrameHolder(frame)
+        // The storage of a native array neither moves nor changes while the holder keeps the array and nobody writes to
+        // it through the holder; libzmq only reads it.
+        let base = holder.bytes.withUnsafeBytes { UnsafeMutableRawPointer(mutating: $0.baseAddress!) }
+        let hint = Unmanaged.passRetained(holder).toOpaque()
+        var message = zmq_msg_t()
+        let released: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) -> Void = { _, hint in
+            if let hint { Unmanaged<FrameHolder>.fromOpaque(hint).release() }
+        }
+        guard zmq_msg_init_data(&message, base, frame.count, released, hint) == 0 else {
+            Unmanaged<FrameHolder>.fromOpaque(hint).release()
+            throw ZmqError.last("zmq_msg_init_data")
+        }
+        if zmq_msg_send(&message, raw, flags) == -1 {
+            let e = ZmqError.last("send frame \(index)")
+            zmq_msg_close(&message)   // calls `released`
+            throw e
         }
     }
 
@@ -174,4 +207,10 @@ public final class ZSocket: @unchecked Sendable {
         }
         return frames
     }
+}
+
+/// Keeps a frame's bytes alive while libzmq sends them without a copy (`ZSocket.sendMultipart`).
+private final class FrameHolder {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
 }

@@ -67,4 +67,24 @@ import Testing
         }
         #expect(ParameterDelta(from: base, to: ModelValues(parameters: [1], state: [0.5]), baseVersion: 9) == nil)
     }
+
+    @Test("applied in place (the worker's rebuild): the same bits as the copy, refusals as the copy's, no second buffer")
+    func inPlaceMatchesTheCopy() throws {
+        var rng = SeededGenerator(seed: 5)
+        let base = ModelValues(parameters: (0..<1000).map { _ in Float.random(in: -2...2, using: &rng) },
+                               state: (0..<7).map { _ in Float.random(in: 0...1, using: &rng) })
+        let target = ModelValues(parameters: base.parameters.map { $0 - 1e-3 * $0.magnitude }, state: base.state.map { $0 * 0.99 })
+        let d = try #require(ParameterDelta(from: base, to: target, baseVersion: 2))
+        var values = ModelValues(parameters: base.parameters.map { $0 }, state: base.state.map { $0 })   // buffers of its own
+        let address = values.parameters.withUnsafeBufferPointer { $0.baseAddress }
+        #expect(d.apply(to: &values) == nil)
+        #expect(values.parameters.withUnsafeBufferPointer { $0.baseAddress } == address)
+        #expect(values.parameters.map(\.bitPattern) == target.parameters.map(\.bitPattern))
+        #expect(values.state.map(\.bitPattern) == target.state.map(\.bitPattern))
+        #expect(base.parameters.map(\.bitPattern) != target.parameters.map(\.bitPattern))   // the base is untouched
+        var wrong = ModelValues(parameters: base.parameters.map { $0 + 1 }, state: base.state)
+        guard case .checksumMismatch = d.apply(to: &wrong) else { Issue.record("applied in place to the wrong base"); return }
+        var small = ModelValues(parameters: [1], state: [])
+        guard case .sizeMismatch = d.apply(to: &small) else { Issue.record("applied in place to values of another size"); return }
+    }
 }
