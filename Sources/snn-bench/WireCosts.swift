@@ -8,7 +8,7 @@ import SNNModel
 /// with a real gradient of the spec (one micro-batch run through the product's method): RESULT encode, decode and
 /// exact reduce (fixed-point add into the step's sum), WORK-with-parameters encode and decode, the real delta of the
 /// spec's first step (version 0 → 1, protocol 4: computing it, WORK encode, decode + rebuild + checksum), and the bytes
-/// of each (raw and on the wire). One JSON line per spec; times are medians of `rounds` × 20 repetitions, µs.
+/// of each (raw and on the wire), and RESULT and WORK delta stored (no LZ4, narrowed: the loopback default). One JSON line per spec; times are medians of `rounds` × 20 repetitions, µs.
 enum WireCosts {
     static func measure(spec path: String, data: String, rounds: Int) throws -> String {
         let spec = try RunSpec.load(path: path)
@@ -60,6 +60,15 @@ enum WireCosts {
                 throw WireError(.invalidValue, "the delta did not rebuild version 1")
             }
         }
+        // The same messages stored (no LZ4), as between processes of one machine (`WireCompression` auto on loopback):
+        // integer frames narrowed (PROTOCOL.md §3.3 filters 13, 14, protocol 5).
+        let never = Int.max
+        let storedResult = try WireCodec.encode(resultMessage, runID: runID, compressAbove: never)
+        let storedDelta = try WireCodec.encode(deltaMessage, runID: runID, compressAbove: never)
+        let storedResultEncode = try median { _ = try WireCodec.encode(resultMessage, runID: runID, compressAbove: never) }
+        let storedResultDecode = try median { _ = try WireCodec.decode(storedResult.frames) }
+        let storedDeltaEncode = try median { _ = try WireCodec.encode(deltaMessage, runID: runID, compressAbove: never) }
+        let storedDeltaDecode = try median { _ = try WireCodec.decode(storedDelta.frames) }
         let fields: [(String, String)] = [
             ("spec", "\"\(spec.name)\""), ("parameters", "\(session.parameters.count)"),
             ("microBatch", "\(work[0].samples.count)"),
@@ -71,6 +80,10 @@ enum WireCosts {
             ("workDeltaRawBytes", "\(encodedDelta.rawBytes)"), ("workDeltaWireBytes", "\(encodedDelta.wireBytes)"),
             ("deltaComputeUs", String(format: "%.1f", deltaMake)),
             ("workDeltaEncodeUs", String(format: "%.1f", deltaEncode)), ("workDeltaDecodeApplyUs", String(format: "%.1f", deltaDecode)),
+            ("storedResultWireBytes", "\(storedResult.wireBytes)"), ("storedResultEncodeUs", String(format: "%.1f", storedResultEncode)),
+            ("storedResultDecodeUs", String(format: "%.1f", storedResultDecode)),
+            ("storedDeltaWireBytes", "\(storedDelta.wireBytes)"), ("storedDeltaEncodeUs", String(format: "%.1f", storedDeltaEncode)),
+            ("storedDeltaDecodeUs", String(format: "%.1f", storedDeltaDecode)),
             ("microBatchComputeUs", String(format: "%.0f", Double(result.computeNanos) / 1000)),
         ]
         return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"

@@ -161,10 +161,20 @@ import Testing
         return out
     }
 
-    /// §3.3: 8-byte envelope (codec, filter, reserved, raw length), LZ4 block, then unshuffle.
+    /// §3.3: 8-byte envelope (codec, filter, element bytes, reserved, raw length), LZ4 block, then unshuffle; or
+    /// filters 13 and 14: stored elements of W bytes (byte 2), widened back with zero high bytes (13: then un-ZigZag).
     func unwrap(_ f: [UInt8]) throws -> [UInt8] {
         let codec = f[0], filter = f[1], raw = Int(u32(f, 4))
-        #expect(u16(f, 2) == 0 && (codec == 0 || codec == 1) && [0, 4, 8, 9, 12].contains(filter))
+        #expect(f[3] == 0 && (codec == 0 || codec == 1) && [0, 4, 8, 9, 12, 13, 14].contains(filter))
+        if filter == 13 || filter == 14 {
+            let width = filter == 13 ? 8 : 4, w = Int(f[2]), n = raw / width
+            #expect(codec == 0 && (1...width).contains(w) && f.count == 8 + n * w)
+            return (0..<n).flatMap { i -> [UInt8] in
+                let u = (0..<w).reduce(UInt64(0)) { $0 | UInt64(f[8 + i * w + $1]) << (8 * UInt64($1)) }
+                return filter == 13 ? le64((u >> 1) ^ (0 &- (u & 1))) : Array(le64(u).prefix(4))
+            }
+        }
+        #expect(f[2] == 0)
         var data = Array(f[8...])
         if codec == 1 {
             var out = [UInt8](repeating: 0, count: raw)

@@ -4,9 +4,57 @@ import SNNMethods
 /// One payload frame before compression.
 struct PayloadFrame {
     var name: String
-    var bytes: [UInt8]
     /// Filter applied before LZ4.
     var filter: FrameEnvelope.Filter
+    /// The frame's elements when they are integers a stored frame may narrow (§3.3 filters 13, 14), kept as the array
+    /// itself so that a narrowed frame is written from it in one pass, without first copying its raw bytes.
+    var integers: Integers?
+    private var stored: [UInt8]
+
+    enum Integers {
+        case int64([Int64])
+        case uint32([UInt32])
+    }
+
+    init(name: String, bytes: [UInt8], filter: FrameEnvelope.Filter) {
+        self.name = name; self.filter = filter; stored = bytes; integers = nil
+    }
+
+    /// An `i64` frame (raw bytes: the little-endian elements) that may travel narrowed when stored.
+    init(name: String, int64s: [Int64], filter: FrameEnvelope.Filter) {
+        self.name = name; self.filter = filter; stored = []; integers = .int64(int64s)
+    }
+
+    /// A `u32` frame that may travel narrowed when stored.
+    init(name: String, uint32s: [UInt32], filter: FrameEnvelope.Filter) {
+        self.name = name; self.filter = filter; stored = []; integers = .uint32(uint32s)
+    }
+
+    /// The raw bytes (copied out of `integers` when the frame holds them).
+    var bytes: [UInt8] {
+        switch integers {
+        case .int64(let v): ArrayBytes.bytes(of: v)
+        case .uint32(let v): ArrayBytes.bytes(of: v)
+        case nil: stored
+        }
+    }
+
+    var byteCount: Int {
+        switch integers {
+        case .int64(let v): v.count * 8
+        case .uint32(let v): v.count * 4
+        case nil: stored.count
+        }
+    }
+
+    /// This frame narrowed (§3.3 filter 13 or 14, stored), or nil when it holds no integers or narrowing saves nothing.
+    func narrowed() -> [UInt8]? {
+        switch integers {
+        case .int64(let v): FrameEnvelope.narrowed(v)
+        case .uint32(let v): FrameEnvelope.narrowed(v)
+        case nil: nil
+        }
+    }
 }
 
 /// The per-type payload layouts of PROTOCOL.md §5: message → raw payload frames and back. Counts in bodies
@@ -57,8 +105,8 @@ enum WireBodies {
                 frames.append(PayloadFrame(name: "WORK parameters", bytes: ArrayBytes.bytes(of: v.parameters), filter: .bitShuffle4))
                 frames.append(PayloadFrame(name: "WORK state", bytes: ArrayBytes.bytes(of: v.state), filter: .bitShuffle4))
             } else if let d = a.delta {
-                frames.append(PayloadFrame(name: "WORK parameters", bytes: ArrayBytes.bytes(of: d.parameters), filter: .bitShuffle4))
-                frames.append(PayloadFrame(name: "WORK state", bytes: ArrayBytes.bytes(of: d.state), filter: .bitShuffle4))
+                frames.append(PayloadFrame(name: "WORK parameters", uint32s: d.parameters, filter: .bitShuffle4))
+                frames.append(PayloadFrame(name: "WORK state", uint32s: d.state, filter: .bitShuffle4))
             }
             return frames
         case .noWork(let n):
@@ -80,7 +128,7 @@ enum WireBodies {
             w.u32(r.steps)
             w.u32(UInt32(truncatingIfNeeded: r.microBatches.count))
             return [PayloadFrame(name: name, bytes: w.bytes, filter: .none),
-                    PayloadFrame(name: "RESULT gradient", bytes: ArrayBytes.bytes(of: r.gradient), filter: .zigzagShuffle8),
+                    PayloadFrame(name: "RESULT gradient", int64s: r.gradient, filter: .zigzagShuffle8),
                     PayloadFrame(name: "RESULT statistics", bytes: ArrayBytes.bytes(of: r.statistics), filter: .shuffle4),
                     PayloadFrame(name: "RESULT counters", bytes: ArrayBytes.bytes(of: r.counters), filter: .zigzagShuffle8),
                     PayloadFrame(name: "RESULT spikes", bytes: ArrayBytes.bytes(of: r.spikesPerLayer), filter: .zigzagShuffle8),
@@ -109,8 +157,8 @@ enum WireBodies {
     }
 
     /// `raw` holds exactly the payload frames the kind allows, already decompressed and size-limited.
-    static func decode(_ kind: MessageKind, _ raw: [[UInt8]], runID: UUID?) throws(WireError) -> Message {
-        var r = ByteReader(raw[0], frame: "\(kind) body")
+    static func decode(_ kind: MessageKind, _ raw: [RawFrame], runID: UUID?) throws(WireError) -> Message {
+        var r = ByteReader((try raw[0].bytes()), frame: "\(kind) body")
         switch kind {
         case .hello:
             let workerId = try r.uuid("worker id")
@@ -131,7 +179,7 @@ enum WireBodies {
             try r.finish()
             guard let runID else { throw WireError(.missingRunID, "WELCOME must carry the run id it assigns") }
             return .welcome(Welcome(runID: runID, heartbeatIntervalMs: heartbeat, deadWorkerTimeoutMs: timeout,
-                                    specJSON: raw[1], parameterVersion: version))
+                                    specJSON: (try raw[1].bytes()), parameterVersion: version))
         case .refuse:
             let code = try enumValue(Refusal.Code.self, try r.u16("code"), "REFUSE code")
             let reason = try r.string("reason", max: WireLimits.maxTextBytes)
@@ -239,7 +287,7 @@ enum WireBodies {
             try r.finish()
             return .error(ErrorReply(code: code, text: text))
         case .spikeRaster:
-            return .spikeRaster(try SpikeRaster.decode(body: &r, bits: raw[1]))
+            return .spikeRaster(try SpikeRaster.decode(body: &r, bits: (try raw[1].bytes())))
         case .workFailed:
             return .workFailed(try WorkFailed.decode(body: &r))
         }
@@ -268,19 +316,21 @@ enum WireBodies {
         return v
     }
 
-    private static func elements<T: FixedWidthInteger>(_ bytes: [UInt8], count: Int, _ what: String)
+    private static func elements<T: FixedWidthInteger>(_ frame: RawFrame, count: Int, _ what: String)
         throws(WireError) -> [T]
     {
         let width = MemoryLayout<T>.size
-        guard bytes.count % width == 0, bytes.count / width == count, let v = ArrayBytes.integers(bytes, as: T.self) else {
-            throw WireError(.countMismatch, "\(what) declares \(count) elements but its frame holds \(bytes.count) bytes")
+        let n = frame.rawCount
+        guard n % width == 0, n / width == count, let v = try frame.elements(as: T.self) else {
+            throw WireError(.countMismatch, "\(what) declares \(count) elements but its frame holds \(n) bytes")
         }
         return v
     }
 
-    private static func floats(_ bytes: [UInt8], count: Int, _ what: String) throws(WireError) -> [Float] {
-        guard bytes.count % 4 == 0, bytes.count / 4 == count, let v = ArrayBytes.floats(bytes) else {
-            throw WireError(.countMismatch, "\(what) declares \(count) elements but its frame holds \(bytes.count) bytes")
+    private static func floats(_ frame: RawFrame, count: Int, _ what: String) throws(WireError) -> [Float] {
+        let n = frame.rawCount
+        guard n % 4 == 0, n / 4 == count, let v = try frame.floats() else {
+            throw WireError(.countMismatch, "\(what) declares \(count) elements but its frame holds \(n) bytes")
         }
         return v
     }

@@ -10,6 +10,9 @@ public enum WireCodec {
     public static let protocolVersion: UInt16 = 4
     /// Default: payload frames shorter than this are never compressed.
     public static let defaultCompressAbove = 512
+    /// Integer frames (RESULT gradient, WORK deltas) of at least this many raw bytes that travel stored are narrowed
+    /// (§3.3 filters 13, 14) when their values fit in fewer bytes per element; below it the envelope is not worth it.
+    public static let narrowAbove = 4096
 
     /// The frames of `message`. `runID` goes into the header (WELCOME uses its own `runID`; nil or the
     /// all-zero UUID mean "no run"). Frames of at least `compressAbove` bytes are LZ4-compressed (integer and
@@ -23,40 +26,49 @@ public enum WireCodec {
         try MessageValidation.validate(message, runID: headerRunID)
 
         let payloads = WireBodies.encode(message)
-        let rawTotal = payloads.reduce(WireLimits.headerBytes) { $0 + $1.bytes.count }
+        let rawTotal = payloads.reduce(WireLimits.headerBytes) { $0 + $1.byteCount }
         guard rawTotal <= WireLimits.maxMessageBytes else {
             throw WireError(.tooLarge, "\(message.kind) is \(rawTotal) raw bytes, limit \(WireLimits.maxMessageBytes)")
         }
 
-        // Compress the large frames; use envelopes only if at least one frame actually shrank.
+        // Compress the large frames; narrow the large integer frames left stored (§3.3 filters 13, 14); use envelopes
+        // only if at least one frame actually shrank.
         var enveloped: [[UInt8]?] = Array(repeating: nil, count: payloads.count)
-        var anyCompressed = false
-        for (i, p) in payloads.enumerated() where p.bytes.count >= compressAbove {
-            let (frame, compressed) = FrameEnvelope.encode(p.bytes, filter: p.filter, compress: true)
-            if compressed {
+        var compressed = Array(repeating: false, count: payloads.count)
+        var anyEnveloped = false
+        for (i, p) in payloads.enumerated() {
+            if p.byteCount >= compressAbove {
+                let (frame, didCompress) = FrameEnvelope.encode(p.bytes, filter: p.filter, compress: true)
+                if didCompress {
+                    enveloped[i] = frame
+                    compressed[i] = true
+                    anyEnveloped = true
+                    continue
+                }
+            }
+            if p.byteCount >= narrowAbove, let frame = p.narrowed() {
                 enveloped[i] = frame
-                anyCompressed = true
+                anyEnveloped = true
             }
         }
         var frames: [[UInt8]] = []
         var sizes: [FrameSize] = []
         frames.reserveCapacity(payloads.count + 1)
         let header = WireHeader(version: protocolVersion, kind: message.kind,
-                                flags: anyCompressed ? WireHeader.flagEnveloped : 0,
+                                flags: anyEnveloped ? WireHeader.flagEnveloped : 0,
                                 runID: headerRunID, payloadFrameCount: payloads.count)
         frames.append(header.encoded())
         for (i, p) in payloads.enumerated() {
             let frame: [UInt8]
             if let e = enveloped[i] {
                 frame = e
-            } else if anyCompressed {
+            } else if anyEnveloped {
                 frame = FrameEnvelope.encode(p.bytes, filter: .none, compress: false).frame
             } else {
                 frame = p.bytes
             }
             frames.append(frame)
-            sizes.append(FrameSize(name: p.name, rawBytes: p.bytes.count, wireBytes: frame.count,
-                                   compressed: enveloped[i] != nil))
+            sizes.append(FrameSize(name: p.name, rawBytes: p.byteCount, wireBytes: frame.count, compressed: compressed[i]))
         }
         return EncodedMessage(kind: message.kind, frames: frames, payload: sizes)
     }
@@ -88,7 +100,7 @@ public enum WireCodec {
 
         // First check every frame's declared size against its limit (no allocation), then decode.
         let specs = kind.payloadFrames
-        var raw: [[UInt8]] = []
+        var raw: [RawFrame] = []
         raw.reserveCapacity(payloadCount)
         if header.enveloped {
             var infos: [FrameEnvelope.Info] = []
@@ -102,7 +114,14 @@ public enum WireCodec {
                 infos.append(info)
             }
             for i in 0..<payloadCount {
-                raw.append(try FrameEnvelope.decode(frames[i + 1], info: infos[i], name: specs[i].name))
+                // LZ4 frames are decompressed now (a bad block is rejected before the body is read); stored and narrowed
+                // ones are copied out once, straight into the array the body decodes them to.
+                if infos[i].codec == .lz4 {
+                    let bytes = try FrameEnvelope.decode(frames[i + 1], info: infos[i], name: specs[i].name)
+                    raw.append(RawFrame(frame: bytes, info: nil, name: specs[i].name))
+                } else {
+                    raw.append(RawFrame(frame: frames[i + 1], info: infos[i], name: specs[i].name))
+                }
             }
         } else {
             for i in 0..<payloadCount {
@@ -110,13 +129,13 @@ public enum WireCodec {
                 guard f.count <= specs[i].limit else {
                     throw WireError(.tooLarge, "\(specs[i].name) is \(f.count) bytes, limit \(specs[i].limit)")
                 }
-                raw.append(f)
+                raw.append(RawFrame(frame: f, info: nil, name: specs[i].name))
             }
         }
 
         let message = try WireBodies.decode(kind, raw, runID: header.runID)
         try MessageValidation.validate(message, runID: header.runID)
-        let rawBytes = raw.reduce(WireLimits.headerBytes) { $0 + $1.count }
+        let rawBytes = raw.reduce(WireLimits.headerBytes) { $0 + $1.rawCount }
         return DecodedMessage(message: message, runID: header.runID, rawBytes: rawBytes, wireBytes: wireTotal)
     }
 }

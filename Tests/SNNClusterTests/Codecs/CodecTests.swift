@@ -34,7 +34,7 @@ struct CodecTests {
         #expect(!stored.compressed && stored.frame.count == noise.count + 8)
         #expect(try FrameEnvelope.decode(stored.frame, limit: 4096, name: "t") == noise)
         let smooth = ArrayBytes.bytes(of: (0..<1024).map { Int64($0) })
-        for filter in FrameEnvelope.Filter.allCases {
+        for filter in FrameEnvelope.Filter.allCases where !filter.narrows {   // 13, 14: CodecNarrowingTests
             let packed = FrameEnvelope.encode(smooth, filter: filter, compress: true)
             #expect(packed.compressed)
             #expect(packed.frame[1] == filter.rawValue)

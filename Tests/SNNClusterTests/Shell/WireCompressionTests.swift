@@ -27,8 +27,8 @@ import Testing
         }
     }
 
-    /// What the setting changes on the wire: a large frame stored (wire bytes = raw bytes + header) or compressed, and
-    /// either way the receiver decodes the same message.
+    /// What the setting changes on the wire: a large frame stored (narrowed, for integers) or compressed, and either way
+    /// the receiver decodes the same message.
     @Test func storedAndCompressedFramesDecodeToTheSameResult() throws {
         let gradient = (0..<50_000).map { Int64($0 % 97) - 48 }
         let result = WorkResult(key: WorkKey(epoch: 0, step: 3, microBatch: 1, phase: .train), parameterVersion: 3, samples: 8,
@@ -37,7 +37,9 @@ import Testing
         let run = UUID()
         let stored = try WireCodec.encode(.result(result), runID: run, compressAbove: Int.max)
         let compressed = try WireCodec.encode(.result(result), runID: run, compressAbove: WireCodec.defaultCompressAbove)
-        #expect(stored.frames[2].count == gradient.count * 8)      // the gradient frame as raw little-endian i64
+        // Stored, the gradient frame travels narrowed (PROTOCOL.md §3.3 filter 13): values −48…48 have ZigZag values up
+        // to 96, one byte each, after the 8-byte envelope.
+        #expect(stored.frames[2].count == 8 + gradient.count && stored.frames[2][1] == 13 && stored.frames[2][0] == 0)
         #expect(compressed.frames[2].count < gradient.count * 8 / 2)
         for enc in [stored, compressed] {
             guard case .result(let back) = try WireCodec.decode(enc.frames).message else { Issue.record("not a RESULT"); continue }

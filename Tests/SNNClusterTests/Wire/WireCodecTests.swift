@@ -36,7 +36,7 @@ struct WireCodecTests {
         #expect(e.frames[1].count == 18)
     }
 
-    @Test("large gradients are shuffled and compressed; small messages are sent plain")
+    @Test("large gradients are shuffled and compressed, or narrowed when stored; small messages are sent plain")
     func compressionFlags() throws {
         var rng = SeededGenerator(seed: 2)
         let result = WireSamples.result(&rng, gradientCount: 4096)
@@ -46,7 +46,15 @@ struct WireCodecTests {
         #expect(gradient.compressed)
         #expect(gradient.wireBytes < gradient.rawBytes)
         #expect(e.wireBytes < e.rawBytes)
-        let plain = try WireCodec.encode(.result(result), runID: WireSamples.runID, compressAbove: .max)
+        // Stored (compression off): the gradient, a large integer frame, is narrowed (§3.3 filter 13), the rest stored.
+        let stored = try WireCodec.encode(.result(result), runID: WireSamples.runID, compressAbove: .max)
+        let narrowed = try #require(stored.payload.first { $0.name == "RESULT gradient" })
+        #expect(stored.frames[0][8] & 1 == 1 && stored.frames[2][0] == 0 && stored.frames[2][1] == 13)
+        #expect(!narrowed.compressed && narrowed.wireBytes < narrowed.rawBytes)
+        #expect(try WireCodec.decode(stored.frames).message == .result(result))
+        // A message without large integer frames goes without envelopes: wire bytes = raw bytes.
+        let plain = try WireCodec.encode(.heartbeat(Heartbeat(sentAtMs: 1, currentStep: 2, freeSlots: 3)), runID: WireSamples.runID,
+                                         compressAbove: .max)
         #expect(plain.frames[0][8] == 0)
         #expect(plain.wireBytes == plain.rawBytes)
     }
