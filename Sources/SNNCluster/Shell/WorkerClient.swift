@@ -116,6 +116,8 @@ public final class WorkerClient {
     }
 
     var now: Instant { clock.now }
+    /// The gradient sums of the steps being computed here, built on the compute threads.
+    let staging = StepGradientStaging()
 
     /// Runs until the coordinator says the run is over (returns normally), refuses this worker, or `stop()`.
     public func run() throws {
@@ -263,12 +265,14 @@ public final class WorkerClient {
             case .startCompute(let task): start(task)
             case let .sendResult(item, contribution):
                 if let c = conversion { sendConversionResult(item, state: c); continue }   // [conversion hook]
+                guard let whole = withStagedGradient(contribution, of: [item]) else { continue }
                 resultsSent += 1
-                send(.result(WorkResult(contribution, of: item)))
+                send(.result(WorkResult(whole, of: item)))
                 trace?.markEnd("w.result", item.key.traceLabel, cpu: .process)
             case let .sendMergedResult(items, contribution):
+                guard let whole = withStagedGradient(contribution, of: items) else { continue }
                 resultsSent += 1
-                send(.result(WorkResult(contribution, of: items)))
+                send(.result(WorkResult(whole, of: items)))
                 trace?.markEnd("w.result", items.map(\.key.traceLabel).joined(separator: ","), cpu: .process)
             case let .sendFailure(item, reason):
                 send(.workFailed(WorkFailed(item, reason)))
@@ -278,6 +282,7 @@ public final class WorkerClient {
                 send(.bye(Bye(reason: "worker stopping")))
             case .reconnect(let abandoned):
                 runID = nil
+                staging.clear()
                 _ = abandoned
                 try connect()
                 try apply(machine.handle(.connected, at: now))
@@ -320,7 +325,7 @@ public final class WorkerClient {
         }
         let work = item.microBatch
         let data = work.phase.split == .train ? train : test
-        let q = completions
+        let q = completions, staging = self.staging
         let values = p.values.parameters, state = p.values.state
         let capture = rasterCapture(item, method: method, parameters: values, state: state)
         let trace = self.trace, label = item.key.traceLabel, taskID = task.id
@@ -330,14 +335,40 @@ public final class WorkerClient {
             trace?.markStart("w.cbegin", "\(label)#\(taskID)", cpu: .thread)
             let result = method.run(work, data: data, parameters: values, state: state)
             capture?()   // before the result is queued, so SPIKES leave ahead of its RESULT
-            // Rounded to fixed point here, on the compute thread, as the standalone trainer does.
+            // Rounded to fixed point here, on the compute thread, as the standalone trainer does. A training gradient is
+            // added into the step's sum here too (`StepGradientStaging`); the payload the machine merges goes without it.
             let outcome: Result<StepContribution, SetupError>
-            do { outcome = .success(try StepContribution(microBatch: work.index, result)) } catch {
+            do {
+                if work.phase == .train, !result.gradient.isEmpty {
+                    try staging.add(job: item.key.job, microBatch: work.index, gradient: try ExactSum.encode(result.gradient))
+                    var rest = result
+                    rest.gradient = []
+                    outcome = .success(try StepContribution(microBatch: work.index, rest))
+                } else {
+                    outcome = .success(try StepContribution(microBatch: work.index, result))
+                }
+            } catch {
                 outcome = .failure(SetupError("non-finite gradient: \(error)"))
             }
             // Marked before the push: once queued, the loop may send the RESULT and start the next step first.
             trace?.markEnd("w.cend", "\(label)#\(taskID)", cpu: .thread)
             q.push(task.id, outcome)
+        }
+    }
+
+    /// A training result with its step's gradient sum from `staging`; nil when the staged sum does not cover exactly
+    /// these items: they are then reported failed (WORK_FAILED, computed again), never sent with a wrong sum.
+    func withStagedGradient(_ c: StepContribution, of items: [WorkItem]) -> StepContribution? {
+        guard let first = items.first, first.key.phase == .train, c.gradient.isEmpty else { return c }
+        switch staging.take(job: first.key.job, covering: c.microBatches) {
+        case .success(let gradient):
+            var whole = c
+            whole.gradient = gradient
+            return whole
+        case .failure(let why):
+            logger.warning("cannot send the result of \(items.map(\.key)): \(why); reporting them failed")
+            for item in items { send(.workFailed(WorkFailed(item, .computeError(why.description)))) }
+            return nil
         }
     }
 
