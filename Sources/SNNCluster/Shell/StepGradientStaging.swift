@@ -1,5 +1,6 @@
 import Foundation
 import SNNClusterLogic
+import SNNCore
 
 /// A worker's fixed-point gradient sum per training step, built on the compute threads as each micro-batch ends,
 /// so that the loop thread does not add the 1.7 MB (demo spec) gradients itself (issue 11, item 3).
@@ -16,6 +17,9 @@ public final class StepGradientStaging: @unchecked Sendable {
     private struct Entry {
         var sum: [Int64]
         var covered: Set<Int>
+        /// How many contributions the sum holds when every one of them was in the fast range (|x| < 2^19, which makes
+        /// an overflow impossible below `FixedPointKernels.maximumFastContributions`); nil once one was not.
+        var fastContributions: Int?
         /// Why the sum can no longer be sent (a micro-batch added twice).
         var spoiled: String?
     }
@@ -27,17 +31,54 @@ public final class StepGradientStaging: @unchecked Sendable {
 
     /// Adds micro-batch `microBatch`'s fixed-point gradient into job `job`'s sum; all or nothing. Throws on overflow
     /// (the sum is left as it was, and the micro-batch reported failed by the caller).
-    public func add(job: JobID, microBatch: Int, gradient: [Int64]) throws(ExactSumError) {
+    public func add(job: JobID, microBatch: Int, fixedPoint gradient: [Int64]) throws(ExactSumError) {
+        try add(job: job, microBatch: microBatch, gradient: gradient, fast: false)
+    }
+
+    private func add(job: JobID, microBatch: Int, gradient: [Int64], fast: Bool) throws(ExactSumError) {
         lock.lock(); defer { lock.unlock() }
         guard var e = entries.removeValue(forKey: job) else {
-            entries[job] = Entry(sum: gradient, covered: [microBatch])
+            entries[job] = Entry(sum: gradient, covered: [microBatch], fastContributions: fast ? 1 : nil)
             return
         }
         defer { entries[job] = e }
+        e.fastContributions = nil
         if e.covered.contains(microBatch) { e.spoiled = "micro-batch \(microBatch) of \(job) was added twice"; return }
         guard e.sum.count == gradient.count else { e.spoiled = "gradients of \(e.sum.count) and \(gradient.count) values"; return }
         do { try FixedPoint.add(into: &e.sum, gradient) } catch { throw ExactSumError(description: "cannot merge results: \(error.message)") }
         e.covered.insert(microBatch)
+    }
+
+    /// Adds micro-batch `microBatch`'s float gradient, rounded to fixed point, into job `job`'s sum: in one pass when
+    /// this and every earlier contribution are in the fast range (no overflow possible), else rounded first and added
+    /// with the overflow check. Throws on a non-finite or out-of-range value, or overflow; the sum is then unchanged.
+    public func add(job: JobID, microBatch: Int, gradient: [Float]) throws(ExactSumError) {
+        let fast = gradient.withUnsafeBufferPointer { g in g.baseAddress.map { FixedPointKernels.allFast($0, count: g.count) } ?? true }
+        lock.lock()
+        if fast, fastPathOpen(job: job, microBatch: microBatch, count: gradient.count), var e = entries.removeValue(forKey: job),
+           let k = e.fastContributions {   // `e` holds the only reference to the sum: added to in place
+            e.sum.withUnsafeMutableBufferPointer { acc in
+                gradient.withUnsafeBufferPointer { g in
+                    if let a = acc.baseAddress, let x = g.baseAddress { FixedPointKernels.encodeAddFast(x, count: g.count, into: a) }
+                }
+            }
+            e.covered.insert(microBatch)
+            e.fastContributions = k + 1
+            entries[job] = e
+            lock.unlock()
+            return
+        }
+        lock.unlock()
+        let encoded = try ExactSum.encode(gradient)
+        try add(job: job, microBatch: microBatch, gradient: encoded, fast: fast)
+    }
+
+    /// Whether job `job` holds a sum of fast contributions only that `microBatch` may join in one pass (caller holds
+    /// the lock). A separate function, so no second reference to the sum outlives the check.
+    private func fastPathOpen(job: JobID, microBatch: Int, count: Int) -> Bool {
+        guard let e = entries[job], let k = e.fastContributions else { return false }
+        return k < FixedPointKernels.maximumFastContributions && e.spoiled == nil && !e.covered.contains(microBatch)
+            && e.sum.count == count
     }
 
     /// The sum of job `job`, removed, when it covers exactly `microBatches`; otherwise why not (the entry is removed

@@ -340,7 +340,7 @@ public final class WorkerClient {
             let outcome: Result<StepContribution, SetupError>
             do {
                 if work.phase == .train, !result.gradient.isEmpty {
-                    try staging.add(job: item.key.job, microBatch: work.index, gradient: try ExactSum.encode(result.gradient))
+                    try staging.add(job: item.key.job, microBatch: work.index, gradient: result.gradient)
                     var rest = result
                     rest.gradient = []
                     outcome = .success(try StepContribution(microBatch: work.index, rest))

@@ -31,6 +31,15 @@ extension FixedPointKernels {
         return largest < fastLimit.bitPattern
     }
 
+    /// `acc[i] &+= round(x[i]·2^32)` (to nearest, ties to even) for inputs `allFast` accepted. Added into a sum of
+    /// fewer than `maximumFastContributions` such contributions it cannot overflow (each is below 2^51 in magnitude),
+    /// so there is no check: a worker's step sum built on its compute threads (issue 11 item 3). Equal bit for bit to
+    /// `encodeReference` then `addReference`.
+    public static func encodeAddFast(_ x: UnsafePointer<Float>, count: Int, into acc: UnsafeMutablePointer<Int64>) {
+        let m = magic, bits = magic.bitPattern, s = scale
+        for i in 0..<count { acc[i] &+= Int64(bitPattern: (Double(x[i]) * s + m).bitPattern &- bits) }
+    }
+
     /// `out[i] = Float(Double(Σ_k round(g_k[i]·2^32)) / 2^32 · factor)` for `i` in `offset..<offset+count`, written
     /// to `out[0..<count]`: the decode (`value`) of the exact fixed-point sum of the contributions, in that order of
     /// operations. Every contribution must satisfy `allFast` over the range and there may be at most

@@ -5,6 +5,16 @@ import SNNCore
 /// `encodeReference` and the definition of the fast range (|x| < 2^19), `valueOfSum` against `encodeReference` per
 /// contribution, `addReference` in order and `valueReference`.
 @Suite struct FixedPointFusedKernelTests {
+    @Test func encodeAddFastAddsTheRoundedValuesLikeTheReferences() {
+        let x = FixedPointKernelTests.values()
+        var acc = (0..<x.count).map { Int64($0) * 1_000_003 - 7_000_000 }, ref = acc
+        FixedPointKernels.encodeAddFast(x, count: x.count, into: &acc)
+        var rounded = [Int64](repeating: 0, count: x.count)
+        FixedPointKernels.encodeReference(x, count: x.count, into: &rounded)
+        #expect(FixedPointKernels.addReference(into: &ref, rounded, count: x.count) == nil)
+        #expect(acc == ref)
+    }
+
     @Test func encodeCheckedConvertsLikeTheReferenceAndFlagsEveryValueOutsideTheFastRange() {
         let x = FixedPointKernelTests.values()
         var out = [Int64](repeating: 7, count: x.count), ref = out
