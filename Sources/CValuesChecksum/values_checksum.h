@@ -8,6 +8,7 @@
 // (measured: 77 against 35 us for 104,072 words). The empty asm statement below pins the 8 lane values in general
 // registers, which is the one way to keep the vectorizer off this loop without disabling it for the whole module.
 // It emits no instruction. Header-only (static inline), so it is compiled and inlined with the Swift code that calls it.
+// SwiftPM does not track this header: after editing it, touch ValuesChecksum.swift or the build keeps the old loop.
 #include <stdint.h>
 #include <string.h>
 
