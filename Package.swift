@@ -38,6 +38,8 @@ let package = Package(
         .systemLibrary(name: "CSodium", path: "Sources/CSodium", pkgConfig: "libsodium", providers: [.apt(["libsodium-dev"])]),
         // HDF5 (Keras weights, NIR graphs): Debian's serial build, headers under /usr/include/hdf5/serial.
         .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        // Header only: the WORK values checksum's inner loop, kept out of the SLP vectorizer (its header says why).
+        .systemLibrary(name: "CValuesChecksum", path: "Sources/CValuesChecksum"),
 
         // 2-5. The engine.
         .target(name: "SNNEnergy", exclude: ["README.md"], resources: [.copy("Profiles")], swiftSettings: vector),
@@ -55,7 +57,7 @@ let package = Package(
                 swiftSettings: vector + [.enableUpcomingFeature("MemberImportVisibility")]),
         // SNNCluster: the shells around it (wire, codecs, transport, metrics, checkpoints); re-exports SNNClusterLogic.
         .target(name: "SNNCluster", dependencies: [
-            "SNNClusterLogic", "SNNMethods", "SNNEnergy", "CZeroMQ", "CLZ4", "CSQLite",
+            "SNNClusterLogic", "SNNMethods", "SNNEnergy", "CZeroMQ", "CLZ4", "CSQLite", "CValuesChecksum",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: vector),
 

@@ -131,13 +131,20 @@ import Testing
     }
 
     /// §5 WORK checksum: the parameter bytes then the state bytes, zero-padded to a multiple of 8, as little-endian
-    /// u64 words w; h = 0xcbf29ce484222325, then h = (h XOR w) × 0x100000001b3 mod 2^64 per word.
+    /// u64 words w₀ … w_{n−1}; lane j of 8 takes the words j, j + 8, …, from h_j = 0xcbf29ce484222325 with
+    /// h_j = (h_j XOR w) × 0x100000001b3 mod 2^64; then h from 0xcbf29ce484222325 folds h_0 … h_7 the same way, and n.
     func checksum(_ bytes: [UInt8]) -> UInt64 {
+        let basis: UInt64 = 0xcbf2_9ce4_8422_2325, prime: UInt64 = 0x100_0000_01b3
         var b = bytes
         while b.count % 8 != 0 { b.append(0) }
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for o in stride(from: 0, to: b.count, by: 8) { h = (h ^ u64(b, o)) &* 0x100_0000_01b3 }
-        return h
+        let n = b.count / 8
+        var h = basis
+        for j in 0..<8 {
+            var lane = basis
+            for i in stride(from: j, to: n, by: 8) { lane = (lane ^ u64(b, 8 * i)) &* prime }
+            h = (h ^ lane) &* prime
+        }
+        return (h ^ UInt64(n)) &* prime
     }
 
     /// §5 WORK delta (parameters byte 2): frame value z (u32) is the ZigZag of the difference of the bit patterns:
@@ -208,7 +215,7 @@ import Testing
     func u64(_ b: [UInt8], _ o: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(b[o + $1]) << (8 * UInt64($1)) } }
 
     /// §3.1: the protocol version in every header and in HELLO.
-    static let version = 4
+    static let version = 5
 
     static var arch: String {
         #if arch(x86_64)

@@ -113,36 +113,3 @@ public struct ParameterDelta: Sendable, Equatable {
         }
     }
 }
-
-/// A 64-bit checksum of parameters and running state (PROTOCOL.md §5 WORK, offset 52): the bytes of the
-/// parameters then of the state (little-endian `f32`), zero-padded to a multiple of 8, read as little-endian `u64`
-/// words w; `h = 0xcbf29ce484222325`, then for each word `h = (h XOR w) × 0x100000001b3 mod 2^64`.
-///
-/// It is not a cryptographic hash: it guards against a worker rebuilding a delta on the wrong base (or a bug in
-/// either side), so that no micro-batch is ever computed with parameters other than the coordinator's.
-public enum ValuesChecksum {
-    public static let offset: UInt64 = 0xcbf2_9ce4_8422_2325
-    public static let prime: UInt64 = 0x0000_0100_0000_01b3
-
-    public static func of(_ v: ModelValues) -> UInt64 {
-        var h = offset
-        var pending: UInt64?
-        for array in [v.parameters, v.state] {
-            array.withUnsafeBufferPointer { a in
-                var i = 0
-                if let lo = pending, a.count > 0 {
-                    h = (h ^ (lo | UInt64(a[0].bitPattern) << 32)) &* prime
-                    pending = nil
-                    i = 1
-                }
-                while i + 1 < a.count {
-                    h = (h ^ (UInt64(a[i].bitPattern) | UInt64(a[i + 1].bitPattern) << 32)) &* prime
-                    i += 2
-                }
-                if i < a.count { pending = UInt64(a[i].bitPattern) }
-            }
-        }
-        if let lo = pending { h = (h ^ lo) &* prime }
-        return h
-    }
-}

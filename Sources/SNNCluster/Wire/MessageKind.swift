@@ -1,4 +1,4 @@
-/// The message types of the protocol (version 4; the header's type field, PROTOCOL.md §4).
+/// The message types of the protocol (version 5; the header's type field, PROTOCOL.md §4).
 public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible {
     case hello = 1
     case welcome = 2

@@ -6,8 +6,9 @@ import Foundation
 public enum WireCodec {
     /// The protocol version this build speaks (PROTOCOL.md: 2 added WORK_FAILED, split WORK's parameters and
     /// state into two frames and put `steps` in RESULT; 3 let one RESULT cover several micro-batches; 4 sends WORK's
-    /// parameters as a delta against the version the worker holds, bit-shuffled, with a checksum).
-    public static let protocolVersion: UInt16 = 4
+    /// parameters as a delta against the version the worker holds, bit-shuffled, with a checksum; 5 computes that
+    /// checksum over 8 independent lanes).
+    public static let protocolVersion: UInt16 = 5
     /// Default: payload frames shorter than this are never compressed.
     public static let defaultCompressAbove = 512
     /// Integer frames (RESULT gradient, WORK deltas) of at least this many raw bytes that travel stored are narrowed

@@ -2,22 +2,9 @@ import SNNCluster
 import Testing
 
 /// WORK's parameter delta (protocol 4): exact to the bit whatever the values (sign changes, zeros, subnormals,
-/// extremes), the checksum of PROTOCOL.md §5 computed here from the document's recipe, and a delta on the wrong
-/// base refused, never applied.
+/// extremes), its checksum that of the document's recipe (`CodecValuesChecksumTests.reference`), and a delta on the
+/// wrong base refused, never applied.
 @Suite struct CodecParameterDeltaTests {
-    /// PROTOCOL.md §5 WORK checksum, written from the document: the little-endian bytes of the values, zero-padded
-    /// to a multiple of 8, as little-endian u64 words; FNV-1a-style xor then multiply per word.
-    static func documentChecksum(_ values: [Float]) -> UInt64 {
-        var bytes = values.flatMap { v in (0..<4).map { UInt8(v.bitPattern >> (8 * UInt32($0)) & 0xff) } }
-        while bytes.count % 8 != 0 { bytes.append(0) }
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for w in stride(from: 0, to: bytes.count, by: 8) {
-            let word = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[w + $1]) << (8 * UInt64($1)) }
-            h = (h ^ word) &* 0x100_0000_01b3
-        }
-        return h
-    }
-
     static let awkward: [Float] = [0, -0, 1, -1, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, .greatestFiniteMagnitude,
                                    -.greatestFiniteMagnitude, 1e-30, -3.5, 0.1, 7]
 
@@ -34,7 +21,7 @@ import Testing
             let back = try d.applied(to: base).get()
             #expect(back.parameters.map(\.bitPattern) == target.parameters.map(\.bitPattern))
             #expect(back.state.map(\.bitPattern) == target.state.map(\.bitPattern))
-            #expect(d.checksum == Self.documentChecksum(target.parameters + target.state))
+            #expect(d.checksum == CodecValuesChecksumTests.reference(target.parameters + target.state))
         }
     }
 
@@ -45,14 +32,6 @@ import Testing
         // +1 → 2, −1 → 1, 0 → 0, +3 → 6 (−1 is 0xBF800000; its neighbour 0xBF800003 is 3 above in bits).
         #expect(ParameterDelta.differences(base, target) == [2, 1, 0, 6])
         #expect(ParameterDelta.added(base, [2, 1, 0, 6]).map(\.bitPattern) == target.map(\.bitPattern))
-    }
-
-    @Test("the checksum follows the document for odd and even counts across the parameter/state boundary")
-    func checksumMatchesTheDocument() {
-        for (p, s) in [(0, 0), (1, 0), (0, 1), (3, 2), (3, 3), (4, 1), (7, 0)] {
-            let params = (0..<p).map { Float($0) * 0.25 - 1 }, state = (0..<s).map { Float($0) + 0.5 }
-            #expect(ValuesChecksum.of(ModelValues(parameters: params, state: state)) == Self.documentChecksum(params + state), "P \(p), R \(s)")
-        }
     }
 
     @Test("a delta applied to another base is refused by the checksum, and one of another size by its size")

@@ -22,7 +22,7 @@ import Testing
         #expect(Array(b[24..<32]) == [0xCD, 0xAB, 0, 0, 0, 0, 0, 0])                   // the micro-batch's seed
         #expect(Array(b[32..<44]) == [3, 0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0])             // samples, parameters, state
         #expect(Array(b[44..<52]) == [0, 0, 0, 0, 0, 0, 0, 0])                         // no base version
-        #expect(Array(b[52..<60]) == le64(CodecParameterDeltaTests.documentChecksum([1, 2, 3, 4, 5])))
+        #expect(Array(b[52..<60]) == le64(CodecValuesChecksumTests.reference([1, 2, 3, 4, 5])))
         #expect(enc.frames[2] == [9, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0])
         #expect(enc.frames[3].count == 12 && enc.frames[4].count == 8)
         guard case .work(let back) = try WireCodec.decode(enc.frames).message else { Issue.record("not WORK"); return }
@@ -43,7 +43,7 @@ import Testing
         let enc = try WireCodec.encode(.work(WorkAssignment(Self.item, values: nil, delta: delta)), runID: WireSamples.runID, compressAbove: .max)
         let b = enc.frames[1]
         #expect(b.count == 60 && b[14] == 2 && b[15] == 0)
-        #expect(Array(b[44..<52]) == le64(5) && Array(b[52..<60]) == le64(CodecParameterDeltaTests.documentChecksum(target.parameters + target.state)))
+        #expect(Array(b[44..<52]) == le64(5) && Array(b[52..<60]) == le64(CodecValuesChecksumTests.reference(target.parameters + target.state)))
         // Frame 3: zigzag of the bit-pattern differences, by hand: 1 → 1.0000001 is one ulp (+1 → 2).
         #expect(Array(enc.frames[3][0..<4]) == [2, 0, 0, 0])
         guard case .work(let back) = try WireCodec.decode(enc.frames).message else { Issue.record("not WORK"); return }
@@ -86,7 +86,7 @@ import Testing
         #expect(code { $0[4].replaceSubrange(0..<4, with: inf) } == .invalidValue)
         #expect(code { f in
             f[4].replaceSubrange(0..<4, with: inf)
-            f[1].replaceSubrange(52..<60, with: le64(CodecParameterDeltaTests.documentChecksum([1, 2, 3, .infinity, 5])))
+            f[1].replaceSubrange(52..<60, with: le64(CodecValuesChecksumTests.reference([1, 2, 3, .infinity, 5])))
         } == .nonFinite)
         // The encoder refuses what the decoder would: a negative sample id, a non-finite state value.
         var negative = WorkAssignment(Self.item, values: nil)
