@@ -116,6 +116,7 @@ extension WorkerClient {
         let needsCNN = kind == .cnn || kind == .lambda
         guard needsCNN ? cnn != nil : snn != nil else { return fail("missing parameters for version \(item.parameterVersion)") }
         dispatchCompute {
+            ComputePriority.lowerCurrentThread()
             let t0 = ContinuousClock.now
             var r = WorkResult(key: k, parameterVersion: version, samples: UInt32(ids.count), lossSum: 0, correct: 0,
                                computeNanos: 0, steps: UInt32(max(1, T)), gradient: [], statistics: [], counters: [],

@@ -110,6 +110,7 @@ public final class WorkerClient {
         // SNN_GAP_TIMED_POLL=1 restores the old timed 5 ms poll (a diagnostic for the gap table, scripts/gap-table).
         wake = ProcessInfo.processInfo.environment["SNN_GAP_TIMED_POLL"] == nil ? try? WakeSignal() : nil
         completions = CompletionQueue(wake: wake)
+        ComputePriority.prepare()
         // A step's training results are summed here before sending (exact: fixed point), one RESULT per worker per step.
         machine = WorkerMachine(configuration: try WorkerConfiguration(slots: options.threads, prefetch: options.prefetch),
                                 merge: { sum, more in try sum.merge(more) })
@@ -331,6 +332,7 @@ public final class WorkerClient {
         let trace = self.trace, label = item.key.traceLabel, taskID = task.id
         trace?.mark("w.start", label)
         dispatchCompute {
+            ComputePriority.lowerCurrentThread()
             // The compute thread's CPU clock at both ends (scripts/mb-table compares it with the standalone trainer's).
             trace?.markStart("w.cbegin", "\(label)#\(taskID)", cpu: .thread)
             let result = method.run(work, data: data, parameters: values, state: state)
