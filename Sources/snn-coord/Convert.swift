@@ -47,8 +47,11 @@ struct Convert: ParsableCommand {
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Run sharded over N workers that join --bind (`snn-worker join ADDRESS`).", valueName: "n"))
     var workers: Int?
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Run sharded over N worker processes started on loopback.", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Run sharded over N worker processes started on this machine.", valueName: "n"))
     var localWorkers: Int?
+
+    @Option(name: .long, help: LocalTransport.help)
+    var localTransport: LocalTransport = .ipc
 
     @Option(name: .long, help: ArgumentHelp("Address the workers join (default tcp://127.0.0.1:5555; a free port with --local-workers).", valueName: "tcp://addr:port"))
     var bind: String?
@@ -103,6 +106,9 @@ struct Convert: ParsableCommand {
                 var o = ConversionServerOptions(bind: bind ?? (localWorkers != nil ? "tcp://127.0.0.1:0" : "tcp://127.0.0.1:5555"), workers: n)
                 o.joinTimeout = .seconds(joinTimeout)
                 o.quiet = quiet
+                let ipc = localWorkers != nil ? LocalWorkers.privateEndpoint(localTransport) : nil
+                defer { ipc?.remove() }
+                o.localBind = ipc?.endpoint
                 let local = LocalWorkers(count: localWorkers ?? 0, data: dataset.data, limit: dataset.limit, quiet: quiet)
                 o.onBound = { endpoint in local.start(address: endpoint) }
                 defer { local.stop() }

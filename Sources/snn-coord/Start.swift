@@ -11,7 +11,7 @@ struct Start: ParsableCommand {
         discussion: """
         With --standalone the run trains on this machine's cores without workers. Otherwise the coordinator binds \
         --bind and waits for --min-workers workers (start them with `snn-worker join`, or let --local-workers N \
-        start N on loopback; --threads then applies to --standalone only). Progress goes to standard error; the final summary (test accuracy, SHA-256 of the \
+        start N on this machine, joining over a private Unix socket (--local-transport); --threads then applies to --standalone only). Progress goes to standard error; the final summary (test accuracy, SHA-256 of the \
         parameters) to standard output. Metrics go to --db; `snn-coord query` reads them at any time.
         """)
 
@@ -24,8 +24,11 @@ struct Start: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Address to listen on for workers.", valueName: "tcp://addr:port"))
     var bind = "tcp://127.0.0.1:5555"
 
-    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Start N worker processes on loopback.", valueName: "n"))
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Start N worker processes on this machine.", valueName: "n"))
     var localWorkers: Int = 0
+
+    @Option(name: .long, help: LocalTransport.help)
+    var localTransport: LocalTransport = .ipc
 
     @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Workers that must join before training starts.", valueName: "n"))
     var minWorkers: Int = 1

@@ -30,7 +30,7 @@ struct Join: ParsableCommand {
         Example: snn-worker join tcp://10.0.0.1:5555 --threads 16 --key worker.key --server-key coord.key.pub
         """)
 
-    @Argument(help: ArgumentHelp("The coordinator's address.", valueName: "tcp://host:port"))
+    @Argument(help: ArgumentHelp("The coordinator's address: tcp://HOST:PORT, or ipc:///PATH (a Unix socket) for a coordinator on this machine.", valueName: "tcp://host:port"))
     var address: String
 
     /// One micro-batch per thread is computed at once.
@@ -71,7 +71,7 @@ struct Join: ParsableCommand {
         if prefetch < 0 || prefetch > 64 { throw ValidationError("--prefetch must be 0...64 (got \(prefetch))") }
         if rasterSamples < 0 || rasterSamples > 1024 { throw ValidationError("--raster-samples must be 0...1024") }
         if (key == nil) != (serverKey == nil) { throw ValidationError("--key and --server-key go together") }
-        if !address.hasPrefix("tcp://") && !address.hasPrefix("ipc://") { throw ValidationError("ADDRESS must look like tcp://HOST:PORT") }
+        if !address.hasPrefix("tcp://") && !address.hasPrefix("ipc://") { throw ValidationError("ADDRESS must look like tcp://HOST:PORT (or ipc:///PATH for a coordinator's Unix socket on this machine)") }
     }
 
     func run() throws {

@@ -17,8 +17,14 @@ import Testing
         #expect(r.status == 0)
         for s in ["--spec <file>", "--standalone", "--bind <tcp://addr:port>", "--local-workers <n>", "--min-workers <n>",
                   "--resume <run>", "--seed <s>", "--max-steps <n>", "--data <dir>", "--db <path>", "--insecure",
-                  "--key <file>", "--allow <file>", "--threads <n>", "--metrics-port <port>"] {
+                  "--key <file>", "--allow <file>", "--threads <n>", "--metrics-port <port>", "--local-transport <ipc|tcp>",
+                  "(values: ipc, tcp; default: ipc)"] {
             #expect(r.stdout.contains(s), "missing \(s)")
+        }
+        // Why ipc is the default, and what tcp is for (wrapped by the parser: compare without line breaks).
+        let flat = r.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for s in ["0.44 ms against 1.04 ms over TCP loopback", "to measure what a networked worker pays"] {
+            #expect(flat.contains(s), "missing \(s)")
         }
     }
 

@@ -55,7 +55,7 @@ import SNNCluster
         #expect(r.status == 0)
         for s in ["--from <source>", "--timesteps <list>", "--thresholding <h>", "--bits <k>", "--profile <names>",
                   "--simulate <n>", "--limit <n>", "--data <dir>", "--threads <n>", "--workers <n>", "--local-workers <n>",
-                  "--bind <tcp://addr:port>", "--join-timeout <s>", "--out <path>", "--db <path>"] {
+                  "--local-transport <ipc|tcp>", "--bind <tcp://addr:port>", "--join-timeout <s>", "--out <path>", "--db <path>"] {
             #expect(r.stdout.contains(s), "missing \(s)")
         }
     }

@@ -23,18 +23,26 @@ import SNNCluster
     }
 
     /// Local workers of a coordinator killed with -9 exit by themselves (issue 8, item 12), instead of rejoining
-    /// the resumed run as duplicates.
+    /// the resumed run as duplicates. The coordinator's ipc:// directory (in $TMPDIR) is what kill -9 leaves behind.
     @Test func localWorkersExitWhenTheirCoordinatorIsKilled() throws {
-        let dir = temporaryDirectory()
+        let dir = temporaryDirectory(), tmp = dir + "/t"
+        try FileManager.default.createDirectory(atPath: tmp, withIntermediateDirectories: true)
         let spec = try writeTinySpec(in: dir)
         let db = dir + "/m.sqlite"
-        let coord = try Child("snn-coord", ["start", "--spec", spec, "--bind", "tcp://127.0.0.1:\(freePort())", "--local-workers", "2",
-                                            "--limit", "3000", "--quiet", "--db", db, "--checkpoint-dir", dir + "/ck"], cwd: dir)
+        let coord = try Child(executable: Binaries.path("snn-coord"),
+                              ["start", "--spec", spec, "--bind", "tcp://127.0.0.1:\(freePort())", "--local-workers", "2",
+                               "--limit", "3000", "--quiet", "--db", db, "--checkpoint-dir", dir + "/ck"], cwd: dir, environment: ["TMPDIR": tmp])
         #expect(waitUntil(90) { committedSteps(db: db) >= 1 }, "the run did not start: \(coord.stderr)")
         let workers = Self.children(of: coord.process.processIdentifier)
         #expect(workers.count == 2)
+        for w in workers {   // started with the private socket's address
+            let argv = ((try? String(contentsOfFile: "/proc/\(w)/cmdline", encoding: .utf8)) ?? "").split(separator: "\0")
+            #expect(argv.count > 2 && argv[1] == "join" && argv[2].hasPrefix("ipc://" + tmp + "/snn-coord-"), "\(argv)")
+        }
         coord.kill9()
         #expect(waitUntil(30) { workers.allSatisfy { !Self.isAlive($0) } }, "local workers outlived their coordinator")
+        let stale = try FileManager.default.contentsOfDirectory(atPath: tmp).filter { $0.hasPrefix("snn-coord-") }
+        #expect(stale.count == 1, "the README says kill -9 leaves one snn-coord-XXXXXX directory: \(stale)")
     }
 
     /// A micro-batch that crashes every worker given it (issue 8, item 8): each of the 3 local workers aborts on

@@ -15,7 +15,11 @@ public struct ConversionServerOptions: Sendable {
     public var heartbeatInterval: Duration = .seconds(1)
     public var deadAfter: Duration = .seconds(3)
     public var quiet = false
-    /// Called once the socket is bound, with the actual endpoint (port 0 resolves here).
+    /// A second endpoint for the workers this process starts (`--local-workers`): the private `ipc://` socket of
+    /// `LocalIPCEndpoint`; nil = they join `bind` too.
+    public var localBind: String?
+    /// Called once the socket is bound, with the address the local workers join: `localBind` when it could be
+    /// bound, else the actual `bind` endpoint (port 0 resolves here).
     public var onBound: (@Sendable (String) -> Void)?
 
     public init(bind: String, workers: Int) { self.bind = bind; self.workers = workers }
@@ -48,6 +52,8 @@ public final class ConversionServer {
     var finished: [Int: ConversionContribution] = [:]
     var failure: String?
     public private(set) var endpoint = ""
+    /// The address the local workers were given: the private `ipc://` endpoint, or `endpoint` without one.
+    public private(set) var localWorkersEndpoint = ""
     /// Accepted results per worker name, for the progress line and the tests.
     public private(set) var resultsByWorker: [String: Int] = [:]
 
@@ -77,8 +83,10 @@ public final class ConversionServer {
             throw SetupError("cannot listen on \(options.bind): \(error); pick another --bind address or port")
         }
         endpoint = (try? socket.lastEndpoint()) ?? options.bind
-        if !options.quiet { Progress.line("coordinator   listening on \(endpoint); waiting for \(options.workers) worker(s)") }
-        options.onBound?(endpoint)
+        let local = socket.bindLocalWorkers(options.localBind, fallback: endpoint)
+        localWorkersEndpoint = local
+        if !options.quiet { Progress.line("coordinator   listening on \(endpoint)\(local != endpoint ? " and \(local) (local workers)" : ""); waiting for \(options.workers) worker(s)") }
+        options.onBound?(local)
     }
 
     /// Runs one job to completion and returns the exact combination of its micro-batch results.

@@ -16,14 +16,19 @@ public struct CoordinatorOptions: Sendable {
     /// CURVE server key pair and the allow-list of worker public keys; nil = plain TCP.
     public var curve: (keyPair: CurveKeyPair, allowed: CurveAllowList)?
     public var quiet = false
-    /// Called once the socket is bound, with the actual endpoint (port 0 resolves here).
+    /// A second endpoint for the workers this process starts (`--local-workers`): the private `ipc://` socket of
+    /// `LocalIPCEndpoint`; nil = they join `bind` too.
+    public var localBind: String?
+    /// Called once the socket is bound, with the address the local workers join: `localBind` when it could be
+    /// bound, else the actual `bind` endpoint (port 0 resolves here).
     public var onBound: (@Sendable (String) -> Void)?
 
     public init(bind: String, minWorkers: Int, checkpointPath: String) {
         self.bind = bind; self.minWorkers = minWorkers; self.checkpointPath = checkpointPath
     }
 
-    /// Whether an endpoint is on the loopback interface (where plain TCP is allowed).
+    /// Whether an endpoint is on the loopback interface (where plain TCP is allowed); `ipc://` and `inproc://`
+    /// endpoints never leave the machine and count as local too (no LZ4 under `WireCompression.auto`).
     public static func isLoopback(_ endpoint: String) -> Bool {
         guard endpoint.hasPrefix("tcp://") else { return endpoint.hasPrefix("ipc://") || endpoint.hasPrefix("inproc://") }
         let host = endpoint.dropFirst(6).split(separator: ":", omittingEmptySubsequences: false).dropLast().joined(separator: ":")

@@ -108,8 +108,9 @@ public final class CoordinatorServer {
             throw SetupError("cannot listen on \(options.bind): \(error); pick another --bind address or port")
         }
         let endpoint = (try? socket.lastEndpoint()) ?? options.bind
-        options.onBound?(endpoint)
-        if !options.quiet { Progress.line("coordinator   listening on \(endpoint)\(options.curve != nil ? " (CURVE, \(options.curve!.allowed.keys.count) allowed worker keys)" : " (plain TCP)"); waiting for \(options.minWorkers) worker(s)") }
+        let local = socket.bindLocalWorkers(options.localBind, fallback: endpoint)
+        options.onBound?(local)
+        if !options.quiet { Progress.line("coordinator   listening on \(endpoint)\(options.curve != nil ? " (CURVE, \(options.curve!.allowed.keys.count) allowed worker keys)" : " (plain TCP)")\(local != endpoint ? " and \(local) (local workers)" : ""); waiting for \(options.minWorkers) worker(s)") }
         defer { zap?.stop(); socket.close() }
 
         start(on: socket)

@@ -1,7 +1,7 @@
 /// Whether a process LZ4-compresses the frames it sends (PROTOCOL.md §3.3: compression is the sender's choice; a
 /// receiver decodes stored and compressed frames alike, so this changes no bit of what is trained).
 ///
-/// Over loopback (`--local-workers`, a coordinator and workers sharing one machine) bytes cost a memory copy, while
+/// Over loopback or a Unix socket (`ipc://`: `--local-workers`, a coordinator and workers sharing one machine) bytes cost a memory copy, while
 /// compressing costs CPU on the step's critical path: after a step's last micro-batch the worker encodes its RESULT, the
 /// coordinator decodes it, encodes the next WORK and the worker decodes that, all while the compute slots wait. On
 /// the demo spec that is about 2.8 + 2.0 + 3.6 + 3.0 ms per step (protocols/SCALING.md, "CPU per message") against a

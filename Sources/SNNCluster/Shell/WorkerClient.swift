@@ -184,7 +184,7 @@ public final class WorkerClient {
         let socket = try ZSocket.dealer(context!)
         if let c = options.curve { try socket.makeCurveClient(serverPublicKey: c.serverKey, keyPair: c.keyPair) }
         do { try socket.connect(options.address) } catch {
-            throw SetupError("cannot connect to \(options.address): \(error); use tcp://HOST:PORT")
+            throw SetupError("cannot connect to \(options.address): \(error); use tcp://HOST:PORT or ipc:///PATH")
         }
         return socket
     }

@@ -79,7 +79,7 @@ public final class ClusterECCEngine: ECCEngine {
         self.server = server; self.train = train; self.test = test
     }
 
-    public var summary: String { "\(server.options.workers) worker(s) on \(server.endpoint)" }
+    public var summary: String { "\(server.options.workers) worker(s) on \(server.localWorkersEndpoint)" }
 
     public func cnn(_ cnn: ECCNetwork) throws -> (accuracy: Double, ledger: EventLedger, samples: Int) {
         let r = try server.run(ConversionTask(kind: .cnn, samples: test.count))
