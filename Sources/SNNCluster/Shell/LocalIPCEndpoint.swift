@@ -3,9 +3,9 @@ import Foundation
 /// How the workers a coordinator starts itself (`--local-workers N`) reach it.
 ///
 /// `ipc` (the default) is a Unix domain socket, ZeroMQ `ipc://`: measured on the 2-core VMs with a plain libzmq
-/// ROUTER/DEALER pair, a 1.7 MB message (the demo spec's RESULT) takes 0.44 ms against 1.04 ms over TCP loopback,
-/// which has a knee near 1 MB. `tcp` makes the local workers join `--bind` like workers on other machines, to
-/// measure what the network path costs.
+/// ROUTER/DEALER pair, a 1.7 MB message takes 0.44 ms against 1.04 ms over TCP loopback, which has a knee near 1 MB;
+/// below it the two are within a few percent (0.89 MB, the demo spec's RESULT today: 0.31 – 0.34 ms either way). `tcp`
+/// makes the local workers join `--bind` like workers on other machines, to measure what the network path costs.
 public enum LocalTransport: String, Sendable, CaseIterable {
     case ipc, tcp
 }
