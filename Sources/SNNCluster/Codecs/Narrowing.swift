@@ -2,10 +2,11 @@
 /// protocol 5): each element keeps only its low W bytes, W the fewest that hold every element of the frame.
 ///
 /// Why: between processes of one machine frames travel stored, not compressed (`WireCompression`), and a step's
-/// fixed-point gradient sum needs at most 5 of its 8 bytes per parameter (measured on every spec in cluster/runs/), a
-/// parameter delta 3 of its 4. Every copy of a RESULT or WORK on the step's serial path (the sender's kernel write, the
-/// receiver's kernel read, the receive and decode copies) shrinks with it, and a TCP loopback transfer grows
-/// faster than linearly beyond about 1 MB on these machines (protocols/SCALING.md). Lossless, and one pass each way.
+/// fixed-point gradient sum needs at most 5 of its 8 bytes per parameter (6 on w1-mlp's largest sums; measured on the
+/// specs in cluster/runs/). Every copy of a RESULT on the step's serial path (the sender's kernel write, the receiver's
+/// kernel read, the receive and decode copies) shrinks with it, and a TCP loopback transfer grows faster than linearly
+/// beyond about 1 MB on these machines (protocols/SCALING.md). Lossless, and one pass each way. A WORK parameter delta
+/// is offered the same, but nearly always needs all 4 bytes (one value crossing zero) and then goes as it is.
 ///
 /// `i64` elements are mapped through ZigZag first (`ZigZag`), so small values of either sign have zero high bytes;
 /// `u32` elements are taken as they are (the parameter deltas of WORK are ZigZag values already).
