@@ -89,4 +89,33 @@ struct KernelBenchmarks {
         let e = bestTime { _ = poissonEncode(x, count: total, rescale: 2, rng: &rng, output: &dx) }
         report("poissonEncode", seconds: e, elements: total, bytes: total * 8)
     }
+    /// The fused batch norm → LIF → 2×2 pool forward on W2's two blocks (one micro-batch of 64, T = 8): the first
+    /// block's constant input (28×28×16), the second's per-step input (14×14×32), potentials dropped (inference,
+    /// and training, which recomputes them) or kept.
+    @Test func fusedBatchNormLIFPool() {
+        let p = LIFParameters(leak: 0.5, threshold: 1, reset: .soft, comparison: .greaterOrEqual)
+        for (side, ch, inputSteps) in [(28, 16, 1), (14, 32, 8)] {
+            let t = 8, n = 64, count = n * side * side * ch
+            let x = randomFloats(inputSteps * count, in: -1...2, seed: 7)
+            let center = [Float](repeating: 0.3, count: ch), scale = [Float](repeating: 0.9, count: ch)
+            let shift = [Float](repeating: 0.1, count: ch)
+            var out = [Float](repeating: 0, count: t * count / 4), counts = [Int](repeating: 0, count: t)
+            var v = [Float](repeating: 0, count: t * count)
+            for keep in [false, true] {
+                let f = bestTime {
+                    center.withUnsafeBufferPointer { cp in scale.withUnsafeBufferPointer { sp in shift.withUnsafeBufferPointer { hp in
+                        let a = ChannelAffine(center: cp.baseAddress!, scale: sp.baseAddress!,
+                                              shift: inputSteps == 1 ? nil : hp.baseAddress!, perStep: false)
+                        v.withUnsafeMutableBufferPointer { vp in
+                            _ = batchNormLIFAvgPoolForward(p, affine: a, input: x, inputSteps: inputSteps, steps: t, images: n,
+                                                           height: side, width: side, channels: ch, poolSize: 2,
+                                                           potentials: keep ? vp.baseAddress! : nil, output: &out, stepSpikes: &counts)
+                        }
+                    } } }
+                }
+                report("fused \(side)x\(side)x\(ch) in \(inputSteps) keep \(keep)", seconds: f, elements: t * count,
+                       bytes: (inputSteps * count + t * count / 4 + (keep ? t * count : 0)) * 4)
+            }
+        }
+    }
 }

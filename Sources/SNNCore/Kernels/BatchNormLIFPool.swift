@@ -48,6 +48,9 @@ public func batchNormLIFAvgPoolForward(_ p: LIFParameters, affine: ChannelAffine
     let v = potentials ?? output   // never written when not kept
     // Every flag becomes a type, so that each combination gets its own loop without a branch per element.
     if inputSteps == 1 && !affine.perStep {
+        if affine.shift != nil {
+            return fusedDispatch(p, affine, input, k, v, output, stepSpikes, kept, FusedConstantShiftedInput.self)
+        }
         return fusedDispatch(p, affine, input, k, v, output, stepSpikes, kept, FusedConstantInput.self)
     } else if affine.shift != nil {
         return fusedDispatch(p, affine, input, k, v, output, stepSpikes, kept, FusedShiftedInput.self)
@@ -70,10 +73,11 @@ enum FusedAtOrAbove: FusedComparison { static var orEqual: Bool { true } }
 protocol FusedPotentials { static var kept: Bool { get } }
 enum FusedKept: FusedPotentials { static var kept: Bool { true } }
 enum FusedDropped: FusedPotentials { static var kept: Bool { false } }
-/// The same input and affine map at every step (the band's normalised input is computed once, not T times), or a
-/// per-step input normalised on the fly, with or without a shift.
+/// The same input and affine map at every step (each window's normalised input is computed once, not T times), or
+/// a per-step input normalised on the fly; with or without a shift.
 protocol FusedInput { static var constant: Bool { get }; static var shifted: Bool { get } }
 enum FusedConstantInput: FusedInput { static var constant: Bool { true }; static var shifted: Bool { false } }
+enum FusedConstantShiftedInput: FusedInput { static var constant: Bool { true }; static var shifted: Bool { true } }
 enum FusedShiftedInput: FusedInput { static var constant: Bool { false }; static var shifted: Bool { true } }
 enum FusedUnshiftedInput: FusedInput { static var constant: Bool { false }; static var shifted: Bool { false } }
 
@@ -95,80 +99,245 @@ private func fusedDispatch<I: FusedInput>(
     }
 }
 
-/// Floats of potentials and normalised input a band of a constant input holds: whole rows of pooling windows,
-/// about 16 KiB each, so that both stay in L1 across the T steps.
-let fusedBandFloats = 4096
-
-/// Floats of potentials a group of whole images with a per-step input holds (256 KiB, in L2): each step then reads
-/// the group's input as one long contiguous stream, which the hardware prefetchers follow. (Bands of a few rows
-/// read a few KiB per step at T different places, and waited on memory for most of the pass.)
-let fusedGroupFloats = 65536
-
-/// A band of whole rows of pooling windows (constant input) or a group of whole images (per-step input) is carried
-/// through all T steps. Each window's s×s neurons are updated one after the other and their spikes summed in
-/// registers into the pooled value: the full-size spikes are never stored. Spike sums of 0/1 values are exact in
-/// any order, so the pooled values equal `avgPoolForward`'s bit for bit; the per-step spike count adds the window
-/// sums (exact integers). Every neuron's own recursion runs in step order, as in `lifForward`.
+/// Each pooling window's s×s neurons (16 channels at a time) are carried through all T steps with their potentials
+/// in registers: the input is read once per step (once in all when it and the affine map are the same at every step),
+/// the pooled spikes are written once, and neither the potentials of a band nor the full-size spikes ever go to
+/// memory. (Keeping a band's potentials in L1 across the steps instead cost twice as much per neuron on a Zen 4
+/// core with W2's constant input: every update loaded and stored its potential and the loop spilled its pointers.)
+/// The T input streams of a per-step input advance in order, one window after the other, which the hardware
+/// prefetchers follow. Spike sums of 0/1 values are exact in any order, so the pooled values equal
+/// `avgPoolForward`'s bit for bit; every neuron's own recursion runs in step order with `lifForward`'s operations.
 private func fusedKernel<R: FusedReset, C: FusedComparison, K: FusedPotentials, I: FusedInput>(
     _ p: LIFParameters, _ a: ChannelAffine, _ input: UnsafePointer<Float>, _ k: FusedShape,
     _ potentials: UnsafeMutablePointer<Float>, _ output: UnsafeMutablePointer<Float>,
     _ counts: UnsafeMutablePointer<Int>, _: R.Type, _: C.Type, _: K.Type, _: I.Type
 ) -> Int {
-    let (h, w, ch, s) = (k.height, k.width, k.channels, k.size)
+    let (h, w, ch, s, steps) = (k.height, k.width, k.channels, k.size, k.steps)
+    guard steps > 0 else { return 0 }
     let oh = h / s, ow = w / s
     let rowLength = w * ch, imageFloats = h * rowLength, stepCount = k.images * imageFloats
-    let inputStride = k.inputSteps == 1 ? 0 : stepCount, outputStep = k.images * oh * ow * ch
+    let g = FusedGeometry(inputStride: k.inputSteps == 1 ? 0 : stepCount, potentialStride: stepCount,
+                          outputStride: k.images * oh * ow * ch, channels: ch, perStep: a.perStep)
+    let q = FusedLIF(p)
+    let vectorChannels = ch / 16 * 16
     var total = 0
-    if !I.constant {
-        let group = max(1, fusedGroupFloats / max(1, imageFloats))
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(1, min(group, k.images) * imageFloats)) { buffer in
-            let u = buffer.baseAddress!
-            var n0 = 0
-            while n0 < k.images {
-                let images = min(group, k.images - n0)
-                u.initialize(repeating: p.initialPotential, count: images * imageFloats)
-                for t in 0..<k.steps {
-                    let g = a.perStep ? t * ch : 0
-                    var fired = 0
-                    for i in 0..<images {
-                        let n = n0 + i, base = n * imageFloats
-                        let band = FusedBand(x: input + t * inputStride + base, center: a.center + g, scale: a.scale + g,
-                                             shift: I.shifted ? a.shift! + g : a.center, u: u + i * imageFloats,
-                                             v: potentials + t * stepCount + base, out: output + t * outputStep + n * oh * ow * ch)
-                        fired += fusedBandStep(p, band, rows: h, width: w, channels: ch, size: s, R.self, C.self, K.self, I.self)
-                    }
-                    counts[t] += fired; total += fired
-                }
-                n0 += images
-            }
-        }
-        return total
-    }
-    let windowRows = max(1, fusedBandFloats / max(1, s * rowLength))
-    let bandRows = min(h, windowRows * s)
-    let bandCapacity = max(1, bandRows * rowLength)
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * bandCapacity) { buffer in
-        let u = buffer.baseAddress!, normalised = u + bandCapacity
+    withUnsafeTemporaryAllocation(of: Vec16.self, capacity: max(1, steps * (1 + s * s))) { buffer in
+        // Per step, the spikes counted in vector lanes (small integers, exact in Float; flushed after each image),
+        // then room for the potentials of a window larger than 2×2.
+        let fired = buffer.baseAddress!, window = fired + steps
         for n in 0..<k.images {
-            var r0 = 0
-            while r0 < h {
-                let rows = min(bandRows, h - r0), base = (n * h + r0) * rowLength
-                u.initialize(repeating: p.initialPotential, count: rows * rowLength)
-                normaliseBand(a, input + base, pixels: rows * w, channels: ch, into: normalised)
-                for t in 0..<k.steps {
-                    let band = FusedBand(x: UnsafePointer(normalised), center: a.center, scale: a.scale, shift: a.center, u: u,
-                                         v: potentials + t * stepCount + base, out: output + t * outputStep + (n * oh + r0 / s) * ow * ch)
-                    let fired = fusedBandStep(p, band, rows: rows, width: w, channels: ch, size: s, R.self, C.self, K.self, I.self)
-                    counts[t] += fired; total += fired
+            fired.initialize(repeating: Vec16(repeating: 0), count: steps)
+            let base = n * imageFloats
+            var scalarFired = 0
+            for wr in 0..<oh {
+                for j in 0..<ow {
+                    let corner = base + (wr * s * w + j * s) * ch
+                    let out = output + ((n * oh + wr) * ow + j) * ch
+                    var c = 0
+                    while c < vectorChannels {
+                        if s == 2 {
+                            fusedWindow2x2(q, a, g, input + corner + c, rowLength, c, potentials + corner + c, out + c,
+                                           fired, steps, R.self, C.self, K.self, I.self)
+                        } else {
+                            fusedWindow(q, a, g, input + corner + c, rowLength, s, c, potentials + corner + c, out + c,
+                                        fired, window, steps, R.self, C.self, K.self, I.self)
+                        }
+                        c += 16
+                    }
+                    while c < ch {
+                        scalarFired += fusedWindow1(q, a, g, input + corner + c, rowLength, s, c, potentials + corner + c,
+                                                    out + c, counts, steps, R.self, C.self, K.self, I.self)
+                        c += 1
+                    }
                 }
-                r0 += rows
+                // Trailing columns no window covers: updated and counted, not pooled.
+                for dy in 0..<s {
+                    let from = base + (wr * s + dy) * rowLength
+                    for i in (ow * s * ch)..<rowLength {
+                        scalarFired += fusedNeuron(q, a, g, input + from + i, i % ch, potentials + from + i, counts, steps,
+                                                   R.self, C.self, K.self, I.self)
+                    }
+                }
             }
+            // Trailing rows no window covers.
+            for i in (oh * s * rowLength)..<imageFloats {
+                scalarFired += fusedNeuron(q, a, g, input + base + i, i % ch, potentials + base + i, counts, steps,
+                                           R.self, C.self, K.self, I.self)
+            }
+            for t in 0..<steps {
+                let f = Int(fired[t].sum())
+                counts[t] += f; total += f
+            }
+            total += scalarFired
         }
     }
     return total
 }
 
-/// Where one step of one band reads and writes: its input (or normalised input), the affine map of the step, the
+/// Where the steps of one neuron (or 16) lie: the input, potentials and pooled output of step t are `t·stride`
+/// floats after step 0's (an input stride of 0: the same input at every step); with `perStep`, step t's affine map
+/// starts at `t·channels`.
+struct FusedGeometry {
+    let inputStride: Int, potentialStride: Int, outputStride: Int, channels: Int, perStep: Bool
+}
+
+/// Step t's normalised input of the 16 neurons at `x` (channels c ..< c + 16): `applyAffine`'s operations.
+@inline(__always)
+func fusedInput16<I: FusedInput>(_ a: ChannelAffine, _ g: FusedGeometry, _ x: UnsafePointer<Float>, _ t: Int, _ c: Int,
+                                 _: I.Type) -> Vec16 {
+    let m = g.perStep ? t * g.channels + c : c
+    var y = (load16(x + t * g.inputStride) - load16(a.center + m)) * load16(a.scale + m)
+    if I.shifted { y = y + load16(a.shift! + m) }
+    return y
+}
+
+/// One LIF update of 16 neurons from potential `u` and input `y` (`lifForward`'s operations); writes the pre-reset
+/// potential to `v` when kept, returns the spike mask and leaves the reset potential in `u`.
+@inline(__always)
+func fusedStep16<R: FusedReset, C: FusedComparison, K: FusedPotentials>(
+    _ q: FusedLIF, _ u: inout Vec16, _ y: Vec16, _ v: UnsafeMutablePointer<Float>, _: R.Type, _: C.Type, _: K.Type
+) -> SIMDMask<SIMD16<Int32>> {
+    let uj = q.leak * u + q.gain * y
+    let m = C.orEqual ? (uj .>= q.level) : (uj .> q.level)
+    if K.kept { store16(uj, v) }
+    u = R.hard ? uj.replacing(with: Vec16(repeating: 0), where: m) : uj - Vec16(repeating: 0).replacing(with: q.theta, where: m)
+    return m
+}
+
+/// The common 2×2 window of 16 channels through all steps: four potentials in registers, their spikes added as a
+/// tree into the pooled value of each step.
+@inline(__always)
+private func fusedWindow2x2<R: FusedReset, C: FusedComparison, K: FusedPotentials, I: FusedInput>(
+    _ q: FusedLIF, _ a: ChannelAffine, _ g: FusedGeometry, _ x: UnsafePointer<Float>, _ rowLength: Int, _ c: Int,
+    _ v: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ fired: UnsafeMutablePointer<Vec16>,
+    _ steps: Int, _: R.Type, _: C.Type, _: K.Type, _: I.Type
+) {
+    let ch = g.channels, quarter = Vec16(repeating: 0.25)
+    var u0 = Vec16(repeating: q.initial), u1 = u0, u2 = u0, u3 = u0
+    if I.constant {
+        // The same input and map at every step: normalised once.
+        let y0 = fusedInput16(a, g, x, 0, c, I.self), y1 = fusedInput16(a, g, x + ch, 0, c, I.self)
+        let y2 = fusedInput16(a, g, x + rowLength, 0, c, I.self), y3 = fusedInput16(a, g, x + rowLength + ch, 0, c, I.self)
+        var t = 0
+        repeat {
+            let o = t * g.potentialStride
+            let m0 = fusedStep16(q, &u0, y0, v + o, R.self, C.self, K.self)
+            let m1 = fusedStep16(q, &u1, y1, v + o + ch, R.self, C.self, K.self)
+            let m2 = fusedStep16(q, &u2, y2, v + o + rowLength, R.self, C.self, K.self)
+            let m3 = fusedStep16(q, &u3, y3, v + o + rowLength + ch, R.self, C.self, K.self)
+            let sum = (ones16(where: m0) + ones16(where: m1)) + (ones16(where: m2) + ones16(where: m3))
+            fired[t] += sum
+            store16(sum * quarter, out + t * g.outputStride)
+            t += 1
+        } while t < steps
+    } else {
+        var t = 0
+        repeat {
+            let o = t * g.potentialStride
+            let m0 = fusedStep16(q, &u0, fusedInput16(a, g, x, t, c, I.self), v + o, R.self, C.self, K.self)
+            let m1 = fusedStep16(q, &u1, fusedInput16(a, g, x + ch, t, c, I.self), v + o + ch, R.self, C.self, K.self)
+            let m2 = fusedStep16(q, &u2, fusedInput16(a, g, x + rowLength, t, c, I.self), v + o + rowLength,
+                                 R.self, C.self, K.self)
+            let m3 = fusedStep16(q, &u3, fusedInput16(a, g, x + rowLength + ch, t, c, I.self), v + o + rowLength + ch,
+                                 R.self, C.self, K.self)
+            let sum = (ones16(where: m0) + ones16(where: m1)) + (ones16(where: m2) + ones16(where: m3))
+            fired[t] += sum
+            store16(sum * quarter, out + t * g.outputStride)
+            t += 1
+        } while t < steps
+    }
+}
+
+/// An s×s window of 16 channels through all steps (s ≠ 2): the s² potentials in `window`.
+@inline(__always)
+private func fusedWindow<R: FusedReset, C: FusedComparison, K: FusedPotentials, I: FusedInput>(
+    _ q: FusedLIF, _ a: ChannelAffine, _ g: FusedGeometry, _ x: UnsafePointer<Float>, _ rowLength: Int, _ s: Int,
+    _ c: Int, _ v: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ fired: UnsafeMutablePointer<Vec16>,
+    _ window: UnsafeMutablePointer<Vec16>, _ steps: Int, _: R.Type, _: C.Type, _: K.Type, _: I.Type
+) {
+    let area = Float(s * s), varea = Vec16(repeating: area)
+    let exactReciprocal = (s * s) & (s * s - 1) == 0, vinverse = Vec16(repeating: 1 / area)
+    window.initialize(repeating: Vec16(repeating: q.initial), count: s * s)
+    for t in 0..<steps {
+        var sum = Vec16(repeating: 0)
+        for dy in 0..<s {
+            for dx in 0..<s {
+                let at = dy * rowLength + dx * g.channels
+                let m = fusedStep16(q, &window[dy * s + dx], fusedInput16(a, g, x + at, t, c, I.self),
+                                    v + t * g.potentialStride + at, R.self, C.self, K.self)
+                sum += ones16(where: m)
+            }
+        }
+        fired[t] += sum
+        store16(exactReciprocal ? sum * vinverse : sum / varea, out + t * g.outputStride)
+    }
+}
+
+/// Step t's normalised input of the one neuron at `x` (channel c).
+@inline(__always)
+func fusedInput1<I: FusedInput>(_ a: ChannelAffine, _ g: FusedGeometry, _ x: UnsafePointer<Float>, _ t: Int, _ c: Int,
+                                _: I.Type) -> Float {
+    let m = g.perStep ? t * g.channels + c : c
+    var y = (x[t * g.inputStride] - a.center[m]) * a.scale[m]
+    if I.shifted { y = y + a.shift![m] }
+    return y
+}
+
+/// One LIF update of one neuron; returns whether it fired.
+@inline(__always)
+func fusedStep1<R: FusedReset, C: FusedComparison, K: FusedPotentials>(
+    _ q: FusedLIF, _ u: inout Float, _ y: Float, _ v: UnsafeMutablePointer<Float>, _: R.Type, _: C.Type, _: K.Type
+) -> Bool {
+    let uj = q.leak1 * u + q.gain1 * y
+    let fire = C.orEqual ? (uj >= q.level1) : (uj > q.level1)
+    if K.kept { v.pointee = uj }
+    u = fire ? (R.hard ? 0 : uj - q.theta1) : uj
+    return fire
+}
+
+/// An s×s window of one channel through all steps (channels past the last multiple of 16); counts its spikes in
+/// `counts` and returns their number.
+private func fusedWindow1<R: FusedReset, C: FusedComparison, K: FusedPotentials, I: FusedInput>(
+    _ q: FusedLIF, _ a: ChannelAffine, _ g: FusedGeometry, _ x: UnsafePointer<Float>, _ rowLength: Int, _ s: Int,
+    _ c: Int, _ v: UnsafeMutablePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ counts: UnsafeMutablePointer<Int>,
+    _ steps: Int, _: R.Type, _: C.Type, _: K.Type, _: I.Type
+) -> Int {
+    let area = Float(s * s)
+    var fired = 0
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: s * s) { window in
+        let u = window.baseAddress!
+        u.initialize(repeating: q.initial, count: s * s)
+        for t in 0..<steps {
+            var sum: Float = 0
+            for dy in 0..<s {
+                for dx in 0..<s {
+                    let at = dy * rowLength + dx * g.channels
+                    if fusedStep1(q, &u[dy * s + dx], fusedInput1(a, g, x + at, t, c, I.self), v + t * g.potentialStride + at,
+                                  R.self, C.self, K.self) { sum += 1 }
+                }
+            }
+            counts[t] += Int(sum); fired += Int(sum)
+            out[t * g.outputStride] = sum / area
+        }
+    }
+    return fired
+}
+
+/// One neuron no window covers, through all steps: updated and counted, not pooled.
+private func fusedNeuron<R: FusedReset, C: FusedComparison, K: FusedPotentials, I: FusedInput>(
+    _ q: FusedLIF, _ a: ChannelAffine, _ g: FusedGeometry, _ x: UnsafePointer<Float>, _ c: Int,
+    _ v: UnsafeMutablePointer<Float>, _ counts: UnsafeMutablePointer<Int>, _ steps: Int,
+    _: R.Type, _: C.Type, _: K.Type, _: I.Type
+) -> Int {
+    var u = q.initial, fired = 0
+    for t in 0..<steps where fusedStep1(q, &u, fusedInput1(a, g, x, t, c, I.self), v + t * g.potentialStride,
+                                        R.self, C.self, K.self) {
+        counts[t] += 1; fired += 1
+    }
+    return fired
+}
+
+/// Where one step of one band of the backward's recompute (BatchNormLIFPoolRecompute.swift) reads and writes: its input (or normalised input), the affine map of the step, the
 /// band's potentials carried over the steps, its potentials of this step (when kept) and its pooled output.
 struct FusedBand {
     let x: UnsafePointer<Float>, center: UnsafePointer<Float>, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>
@@ -178,8 +347,9 @@ struct FusedBand {
 /// The per-step constants of the LIF update, as vectors and scalars.
 struct FusedLIF {
     let leak: Vec16, gain: Vec16, theta: Vec16, level: Vec16
-    let leak1: Float, gain1: Float, theta1: Float, level1: Float
+    let leak1: Float, gain1: Float, theta1: Float, level1: Float, initial: Float
     init(_ p: LIFParameters) {
+        initial = p.initialPotential
         leak = Vec16(repeating: p.leak); gain = Vec16(repeating: p.inputGain)
         theta = Vec16(repeating: p.resetAmount); level = Vec16(repeating: p.firingLevel)
         leak1 = p.leak; gain1 = p.inputGain; theta1 = p.resetAmount; level1 = p.firingLevel
@@ -222,77 +392,6 @@ func fusedUpdate1<R: FusedReset, C: FusedComparison, K: FusedPotentials, I: Fuse
     if fire { uj = R.hard ? 0 : uj - q.theta1 }
     b.u[at] = uj
     return fire
-}
-
-/// One step of one band of `rows` image rows starting at a window row: every neuron updated once, the complete
-/// windows pooled into `out`; returns the band's spikes of the step.
-@inline(__always)
-private func fusedBandStep<R: FusedReset, C: FusedComparison, K: FusedPotentials, I: FusedInput>(
-    _ p: LIFParameters, _ b: FusedBand, rows: Int, width w: Int, channels ch: Int, size s: Int,
-    _: R.Type, _: C.Type, _: K.Type, _: I.Type
-) -> Int {
-    let q = FusedLIF(p)
-    let vectorChannels = ch / 16 * 16, rowLength = w * ch, ow = w / s
-    let area = Float(s * s), varea = Vec16(repeating: area)
-    let exactReciprocal = (s * s) & (s * s - 1) == 0, vinverse = Vec16(repeating: 1 / area)
-    var fired = Vec16(repeating: 0)   // spike counts per lane: small integers, exact in Float
-    var firedScalar = 0
-    let windowRows = rows / s
-    for wr in 0..<windowRows {
-        let rowBase = wr * s * rowLength, to = b.out + wr * ow * ch
-        for j in 0..<ow {
-            let corner = rowBase + j * s * ch
-            var c = 0
-            while c < vectorChannels {
-                var sum = Vec16(repeating: 0)
-                if s == 2 {
-                    // The common 2×2 window written out: four independent updates, their spikes added as a tree.
-                    let a = corner + c, below = a + rowLength
-                    let m0 = fusedUpdate16(q, b, a, c, R.self, C.self, K.self, I.self)
-                    let m1 = fusedUpdate16(q, b, a + ch, c, R.self, C.self, K.self, I.self)
-                    let m2 = fusedUpdate16(q, b, below, c, R.self, C.self, K.self, I.self)
-                    let m3 = fusedUpdate16(q, b, below + ch, c, R.self, C.self, K.self, I.self)
-                    sum = (ones16(where: m0) + ones16(where: m1)) + (ones16(where: m2) + ones16(where: m3))
-                } else {
-                    for dy in 0..<s {
-                        for dx in 0..<s {
-                            let m = fusedUpdate16(q, b, corner + (dy * w + dx) * ch + c, c, R.self, C.self, K.self, I.self)
-                            sum += ones16(where: m)
-                        }
-                    }
-                }
-                fired += sum
-                store16(exactReciprocal ? sum * vinverse : sum / varea, to + j * ch + c)
-                c += 16
-            }
-            while c < ch {
-                var sum: Float = 0
-                for dy in 0..<s {
-                    for dx in 0..<s {
-                        if fusedUpdate1(q, b, corner + (dy * w + dx) * ch + c, c, R.self, C.self, K.self, I.self) { sum += 1 }
-                    }
-                }
-                firedScalar += Int(sum)
-                to[j * ch + c] = sum / area
-                c += 1
-            }
-        }
-        // Trailing columns no window covers: updated and counted, not pooled.
-        if ow * s < w {
-            for dy in 0..<s {
-                let from = rowBase + dy * rowLength + ow * s * ch
-                for i in 0..<((w - ow * s) * ch) where fusedUpdate1(q, b, from + i, i % ch, R.self, C.self, K.self, I.self) {
-                    firedScalar += 1
-                }
-            }
-        }
-    }
-    // Trailing rows no window covers (the last band of an image whose height s does not divide).
-    let from = windowRows * s * rowLength
-    for i in 0..<((rows - windowRows * s) * rowLength) where fusedUpdate1(q, b, from + i, i % ch, R.self, C.self, K.self, I.self) {
-        firedScalar += 1
-    }
-    return Int(fired.sum()) + firedScalar
 }
 
 /// Scalar reference of `batchNormLIFAvgPoolForward`, on arrays: the affine map, the LIF recursion (as `lifForward`

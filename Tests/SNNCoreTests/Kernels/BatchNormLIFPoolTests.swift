@@ -30,8 +30,8 @@ private func runFused(_ p: LIFParameters, center: [Float], scale: [Float], shift
 /// Shapes around the SIMD width (16 channels), odd image sizes (dropped trailing rows and columns) and 3×3 windows.
 private let fusedShapes: [(images: Int, height: Int, width: Int, channels: Int, size: Int)] = [
     (2, 4, 4, 16, 2), (1, 5, 7, 3, 2), (2, 6, 5, 20, 2), (1, 7, 6, 32, 3), (3, 3, 3, 1, 1),
-    // Images taller than one band (`fusedBandFloats`): several bands per image, a last band of fewer rows, and
-    // one whose trailing row no window covers; more images than one group (`fusedGroupFloats`) holds.
+    // Larger images: trailing rows and columns no window covers, 3×3 windows over several channel vectors, several
+    // images (the per-step counts are flushed after each).
     (1, 28, 14, 32, 2), (1, 29, 10, 16, 2), (1, 19, 9, 48, 3), (5, 24, 24, 32, 2),
 ]
 
@@ -49,7 +49,7 @@ private let fusedShapes: [(images: Int, height: Int, width: Int, channels: Int, 
         var seed: UInt64 = 100 * UInt64(neuron)
         var fired = 0, updates = 0
         for s in fusedShapes {
-            for (steps, inputSteps, perStep) in [(5, 5, false), (6, 1, false), (4, 4, true), (3, 1, true)] {
+            for (steps, inputSteps, perStep) in [(5, 5, false), (6, 1, false), (4, 4, true), (3, 1, true), (1, 1, false), (0, 1, false)] {
                 for withShift in [true, false] {
                     seed += 1
                     let groups = perStep ? steps : 1, count = s.images * s.height * s.width * s.channels
