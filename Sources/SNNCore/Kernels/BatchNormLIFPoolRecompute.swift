@@ -1,7 +1,7 @@
-// The backward of a batch norm → LIF → average pool block without saved potentials: each band of image rows
+// The backward of a batch norm → LIF → average pool block without saved potentials: each pooling window
 // recomputes its potentials from the batch norm's input (the affine map and the LIF recursion, as
-// `batchNormLIFAvgPoolForward` computes them, so the same bits) into an L1/L2-sized buffer, then runs the backward
-// of `avgPoolLIFBackward` over them.
+// `batchNormLIFAvgPoolForward` computes them, so the same bits) into a few KiB of stack, then runs the backward
+// of `avgPoolLIFBackward` over them, neuron by neuron with the same arithmetic.
 //
 // Saving the potentials costs a write of T·N floats in the forward and a read in the backward (W2's first block:
 // 26 MB each per micro-batch); recomputing them reads the batch norm's input, which is saved anyway and, on W2's
@@ -23,7 +23,11 @@ public func batchNormLIFAvgPoolRecomputedBackward(_ p: LIFParameters, surrogate:
                            channels: channels, size: poolSize)
     func run<S: SurrogateSIMD>(_ sg: S) {
         if inputSteps == 1 && !affine.perStep {
-            recomputeDispatch(p, sg, affine, input, k, gradOutput, gradInput, FusedConstantInput.self)
+            if affine.shift != nil {
+                recomputeDispatch(p, sg, affine, input, k, gradOutput, gradInput, FusedConstantShiftedInput.self)
+            } else {
+                recomputeDispatch(p, sg, affine, input, k, gradOutput, gradInput, FusedConstantInput.self)
+            }
         } else if affine.shift != nil {
             recomputeDispatch(p, sg, affine, input, k, gradOutput, gradInput, FusedShiftedInput.self)
         } else {
@@ -53,62 +57,213 @@ private struct RecomputeShape {
     let steps: Int, inputSteps: Int, images: Int, height: Int, width: Int, channels: Int, size: Int
 }
 
+/// Each pooling window's s×s neurons (16 channels at a time) recompute their potentials of all T steps into a few
+/// KiB of stack and run the backward through the steps with their deltas (and, for a constant input, their sums) in
+/// registers: `avgPoolLIFBackward`'s arithmetic per neuron (its gradient of the spikes is the pooled gradient over
+/// the window's area; neurons no window covers get none), so the same bits. (Bands of whole window rows held T
+/// steps of potentials plus four working rows, 46 KiB on W2's first block: more than a Zen 4 core's 32 KiB L1.)
 private func recomputeKernel<S: SurrogateSIMD, C: FusedComparison, I: FusedInput>(
     _ p: LIFParameters, _ sg: S, _ a: ChannelAffine, _ input: UnsafePointer<Float>, _ k: RecomputeShape,
     _ gradOutput: UnsafePointer<Float>, _ gradInput: UnsafeMutablePointer<Float>, _: C.Type, _: I.Type
 ) {
     let (h, w, ch, s, steps) = (k.height, k.width, k.channels, k.size, k.steps)
     let oh = h / s, ow = w / s
-    let rowLength = w * ch, stepCount = k.images * h * rowLength, outputStep = k.images * oh * ow * ch
-    let inputStride = k.inputSteps == 1 ? 0 : stepCount
+    let rowLength = w * ch, imageFloats = h * rowLength, stepCount = k.images * imageFloats
     let shared = k.inputSteps == 1 && steps != 1
-    let vectorChannels = ch / 16 * 16
+    guard steps > 0 else {
+        if k.inputSteps == 1 { gradInput.initialize(repeating: 0, count: stepCount) }
+        return
+    }
+    let g = FusedGeometry(inputStride: k.inputSteps == 1 ? 0 : stepCount, potentialStride: stepCount,
+                          outputStride: k.images * oh * ow * ch, channels: ch, perStep: a.perStep)
+    let b = RecomputeBackward(sg: sg, leak: p.leak, gain: p.inputGain, shared: shared, gradStride: stepCount)
     let q = FusedLIF(p)
-    let band = max(1, s * rowLength)
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: (5 + max(1, steps)) * band) { buffer in
-        let u = buffer.baseAddress!, deltas = u + band, sums = deltas + band, grads = sums + band
-        let normalised = grads + band, potentials = normalised + band   // [steps, band]
+    let vectorChannels = ch / 16 * 16, area = s * s
+    withUnsafeTemporaryAllocation(of: Vec16.self, capacity: steps * area + 2 * area) { buffer in
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: steps) { scalarBuffer in
+        let potentials = buffer.baseAddress!, deltas = potentials + steps * area, sums = deltas + area
+        let scalars = scalarBuffer.baseAddress!
         for n in 0..<k.images {
-            var r0 = 0
-            while r0 < h {
-                let rows = min(s, h - r0), length = rows * rowLength, base = (n * h + r0) * rowLength
-                // Forward: the band's potentials of every step, with the operations of `batchNormLIFAvgPoolForward`.
-                u.initialize(repeating: p.initialPotential, count: length)
-                if I.constant { normaliseBand(a, input + base, pixels: rows * w, channels: ch, into: normalised) }
-                for t in 0..<steps {
-                    let g = a.perStep ? t * ch : 0
-                    let b = FusedBand(x: I.constant ? UnsafePointer(normalised) : input + t * inputStride + base,
-                                      center: a.center + g, scale: a.scale + g, shift: I.shifted ? a.shift! + g : a.center,
-                                      u: u, v: potentials + t * band, out: u)
-                    for pix in 0..<(rows * w) {
-                        let o = pix * ch
-                        var c = 0
-                        while c < vectorChannels {
-                            _ = fusedUpdate16(q, b, o + c, c, FusedSoft.self, C.self, FusedKept.self, I.self)
-                            c += 16
+            let base = n * imageFloats
+            for wr in 0..<oh {
+                for j in 0..<ow {
+                    let corner = base + (wr * s * w + j * s) * ch
+                    let pooled = gradOutput + ((n * oh + wr) * ow + j) * ch
+                    var c = 0
+                    while c < vectorChannels {
+                        if s == 2 {
+                            recomputeWindow2x2(q, a, g, b, input + corner + c, rowLength, c, pooled + c,
+                                               gradInput + corner + c, potentials, steps, C.self, I.self)
+                        } else {
+                            recomputeWindow(q, a, g, b, input + corner + c, rowLength, s, c, pooled + c,
+                                            gradInput + corner + c, potentials, deltas, sums, steps, C.self, I.self)
                         }
-                        while c < ch {
-                            _ = fusedUpdate1(q, b, o + c, c, FusedSoft.self, C.self, FusedKept.self, I.self)
-                            c += 1
+                        c += 16
+                    }
+                    while c < ch {
+                        for dy in 0..<s {
+                            for dx in 0..<s {
+                                let at = dy * rowLength + dx * ch
+                                recomputeNeuron(q, a, g, b, input + corner + c + at, c, pooled + c, Float(area),
+                                                gradInput + corner + c + at, scalars, steps, C.self, I.self)
+                            }
                         }
+                        c += 1
                     }
                 }
-                // Backward through the steps, as `avgPoolLIFBackward`.
-                deltas.initialize(repeating: 0, count: length)
-                if shared { sums.initialize(repeating: 0, count: length) }
-                grads.initialize(repeating: 0, count: length)
-                var t = steps - 1
-                while t >= 0 {
-                    poolLIFBackwardBandStep(sg, leak: p.leak, gain: p.inputGain,
-                                            pooled: rows == s ? gradOutput + t * outputStep + (n * oh + r0 / s) * ow * ch : nil,
-                                            outputWidth: ow, width: w, channels: ch, size: s,
-                                            potentials: potentials + t * band, gradInput: gradInput + t * stepCount + base,
-                                            length: length, shared: shared, deltas: deltas, sums: sums, grads: grads)
-                    t -= 1
+                // Trailing columns no window covers: no gradient from the pool.
+                for dy in 0..<s {
+                    let from = base + (wr * s + dy) * rowLength
+                    for i in (ow * s * ch)..<rowLength {
+                        recomputeNeuron(q, a, g, b, input + from + i, i % ch, nil, 1, gradInput + from + i, scalars, steps,
+                                        C.self, I.self)
+                    }
                 }
-                if shared { (gradInput + base).update(from: sums, count: length) }
-                r0 += s
+            }
+            // Trailing rows no window covers.
+            for i in (oh * s * rowLength)..<imageFloats {
+                recomputeNeuron(q, a, g, b, input + base + i, i % ch, nil, 1, gradInput + base + i, scalars, steps,
+                                C.self, I.self)
             }
         }
+      }
     }
+}
+
+/// The backward's constants: the surrogate, the leak and input gain, whether the input gradient is summed over
+/// the steps (a constant input) or written per step `gradStride` floats apart.
+private struct RecomputeBackward<S: SurrogateSIMD> {
+    let sg: S, leak1: Float, gain1: Float, leak: Vec16, gain: Vec16, shared: Bool, gradStride: Int
+    init(sg: S, leak: Float, gain: Float, shared: Bool, gradStride: Int) {
+        self.sg = sg; leak1 = leak; gain1 = gain; self.leak = Vec16(repeating: leak); self.gain = Vec16(repeating: gain)
+        self.shared = shared; self.gradStride = gradStride
+    }
+}
+
+/// The common 2×2 window of 16 channels: the potentials of all steps recomputed into `v` (`[steps, 4]`), then the
+/// four deltas (and sums) carried backward in registers.
+@inline(__always)
+private func recomputeWindow2x2<S: SurrogateSIMD, C: FusedComparison, I: FusedInput>(
+    _ q: FusedLIF, _ a: ChannelAffine, _ g: FusedGeometry, _ b: RecomputeBackward<S>, _ x: UnsafePointer<Float>,
+    _ rowLength: Int, _ c: Int, _ pooled: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+    _ v: UnsafeMutablePointer<Vec16>, _ steps: Int, _: C.Type, _: I.Type
+) {
+    let ch = g.channels, quarter = Vec16(repeating: 0.25)
+    let o1 = ch, o2 = rowLength, o3 = rowLength + ch
+    var u0 = Vec16(repeating: q.initial), u1 = u0, u2 = u0, u3 = u0
+    var t = 0
+    if I.constant {
+        let y0 = fusedInput16(a, g, x, 0, c, I.self), y1 = fusedInput16(a, g, x + o1, 0, c, I.self)
+        let y2 = fusedInput16(a, g, x + o2, 0, c, I.self), y3 = fusedInput16(a, g, x + o3, 0, c, I.self)
+        repeat {
+            recomputeStep16(q, &u0, y0, v + 4 * t, C.self); recomputeStep16(q, &u1, y1, v + 4 * t + 1, C.self)
+            recomputeStep16(q, &u2, y2, v + 4 * t + 2, C.self); recomputeStep16(q, &u3, y3, v + 4 * t + 3, C.self)
+            t += 1
+        } while t < steps
+    } else {
+        repeat {
+            recomputeStep16(q, &u0, fusedInput16(a, g, x, t, c, I.self), v + 4 * t, C.self)
+            recomputeStep16(q, &u1, fusedInput16(a, g, x + o1, t, c, I.self), v + 4 * t + 1, C.self)
+            recomputeStep16(q, &u2, fusedInput16(a, g, x + o2, t, c, I.self), v + 4 * t + 2, C.self)
+            recomputeStep16(q, &u3, fusedInput16(a, g, x + o3, t, c, I.self), v + 4 * t + 3, C.self)
+            t += 1
+        } while t < steps
+    }
+    let zero = Vec16(repeating: 0)
+    var d0 = zero, d1 = zero, d2 = zero, d3 = zero
+    if b.shared {
+        var s0 = zero, s1 = zero, s2 = zero, s3 = zero
+        t = steps - 1
+        repeat {
+            let grad = load16(pooled + t * g.outputStride) * quarter
+            d0 = grad * b.sg(v[4 * t]) + b.leak * d0; s0 = s0 + b.gain * d0
+            d1 = grad * b.sg(v[4 * t + 1]) + b.leak * d1; s1 = s1 + b.gain * d1
+            d2 = grad * b.sg(v[4 * t + 2]) + b.leak * d2; s2 = s2 + b.gain * d2
+            d3 = grad * b.sg(v[4 * t + 3]) + b.leak * d3; s3 = s3 + b.gain * d3
+            t -= 1
+        } while t >= 0
+        store16(s0, out); store16(s1, out + o1); store16(s2, out + o2); store16(s3, out + o3)
+    } else {
+        t = steps - 1
+        repeat {
+            let grad = load16(pooled + t * g.outputStride) * quarter, to = out + t * b.gradStride
+            d0 = grad * b.sg(v[4 * t]) + b.leak * d0; store16(b.gain * d0, to)
+            d1 = grad * b.sg(v[4 * t + 1]) + b.leak * d1; store16(b.gain * d1, to + o1)
+            d2 = grad * b.sg(v[4 * t + 2]) + b.leak * d2; store16(b.gain * d2, to + o2)
+            d3 = grad * b.sg(v[4 * t + 3]) + b.leak * d3; store16(b.gain * d3, to + o3)
+            t -= 1
+        } while t >= 0
+    }
+}
+
+/// One recomputed LIF step of 16 neurons (soft reset): the pre-reset potential into `v`, the reset one left in `u`.
+@inline(__always)
+private func recomputeStep16<C: FusedComparison>(_ q: FusedLIF, _ u: inout Vec16, _ y: Vec16,
+                                                 _ v: UnsafeMutablePointer<Vec16>, _: C.Type) {
+    v.pointee = q.leak * u + q.gain * y
+    let m = C.orEqual ? (v.pointee .>= q.level) : (v.pointee .> q.level)
+    u = v.pointee - Vec16(repeating: 0).replacing(with: q.theta, where: m)
+}
+
+/// An s×s window of 16 channels (s ≠ 2): potentials into `v` (`[steps, s²]`), deltas and sums in `deltas`, `sums`.
+@inline(__always)
+private func recomputeWindow<S: SurrogateSIMD, C: FusedComparison, I: FusedInput>(
+    _ q: FusedLIF, _ a: ChannelAffine, _ g: FusedGeometry, _ b: RecomputeBackward<S>, _ x: UnsafePointer<Float>,
+    _ rowLength: Int, _ s: Int, _ c: Int, _ pooled: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+    _ v: UnsafeMutablePointer<Vec16>, _ deltas: UnsafeMutablePointer<Vec16>, _ sums: UnsafeMutablePointer<Vec16>,
+    _ steps: Int, _: C.Type, _: I.Type
+) {
+    let area = s * s, varea = Vec16(repeating: Float(area))
+    let exactReciprocal = area & (area - 1) == 0, vinverse = Vec16(repeating: 1 / Float(area))
+    for dy in 0..<s {
+        for dx in 0..<s {
+            let at = dy * rowLength + dx * g.channels, kk = dy * s + dx
+            var u = Vec16(repeating: q.initial)
+            for t in 0..<steps { recomputeStep16(q, &u, fusedInput16(a, g, x + at, t, c, I.self), v + area * t + kk, C.self) }
+        }
+    }
+    deltas.initialize(repeating: Vec16(repeating: 0), count: area)
+    sums.initialize(repeating: Vec16(repeating: 0), count: area)
+    var t = steps - 1
+    while t >= 0 {
+        let p = load16(pooled + t * g.outputStride), grad = exactReciprocal ? p * vinverse : p / varea
+        for dy in 0..<s {
+            for dx in 0..<s {
+                let kk = dy * s + dx, at = dy * rowLength + dx * g.channels
+                let d = grad * b.sg(v[area * t + kk]) + b.leak * deltas[kk]
+                deltas[kk] = d
+                if b.shared { sums[kk] = sums[kk] + b.gain * d } else { store16(b.gain * d, out + t * b.gradStride + at) }
+            }
+        }
+        t -= 1
+    }
+    if b.shared {
+        for dy in 0..<s { for dx in 0..<s { store16(sums[dy * s + dx], out + dy * rowLength + dx * g.channels) } }
+    }
+}
+
+/// One neuron through all steps, one float at a time: a window's neuron past the last multiple of 16 channels
+/// (`pooled` its pooled gradient, `area` the window's), or one no window covers (`pooled` nil: no gradient from the
+/// pool). `v` holds its potentials.
+private func recomputeNeuron<S: SurrogateSIMD, C: FusedComparison, I: FusedInput>(
+    _ q: FusedLIF, _ a: ChannelAffine, _ g: FusedGeometry, _ b: RecomputeBackward<S>, _ x: UnsafePointer<Float>,
+    _ c: Int, _ pooled: UnsafePointer<Float>?, _ area: Float, _ out: UnsafeMutablePointer<Float>,
+    _ v: UnsafeMutablePointer<Float>, _ steps: Int, _: C.Type, _: I.Type
+) {
+    var u = q.initial
+    for t in 0..<steps {
+        let uj = q.leak1 * u + q.gain1 * fusedInput1(a, g, x, t, c, I.self)
+        v[t] = uj
+        let fire = C.orEqual ? (uj >= q.level1) : (uj > q.level1)
+        u = fire ? uj - q.theta1 : uj
+    }
+    var delta: Float = 0, sum: Float = 0
+    var t = steps - 1
+    while t >= 0 {
+        let grad: Float = pooled.map { $0[t * g.outputStride] / area } ?? 0
+        delta = grad * b.sg(Vec16(repeating: v[t]))[0] + b.leak1 * delta
+        if b.shared { sum += b.gain1 * delta } else { out[t * b.gradStride] = b.gain1 * delta }
+        t -= 1
+    }
+    if b.shared { out.pointee = sum }
 }
