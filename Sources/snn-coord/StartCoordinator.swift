@@ -20,10 +20,19 @@ extension Start {
         options.checkpointEvery = checkpointEvery ?? setup.spec.training.checkpointEvery
         options.statusPath = statusPath(db: db, runID: runID)
         options.quiet = quiet
+        // A CURVE coordinator's own workers get an ephemeral pair it allows (without one they could never join).
+        var localKeys: LocalWorkerKeys?
+        defer { localKeys?.remove() }
         if let key {
             let pair = try CurveKeyPair.load(path: key)
             guard let allow else { throw ValidationErrorLine("--key needs --allow FILE (the workers' public keys)") }
-            options.curve = (pair, try CurveAllowList.load(path: allow))
+            var allowed = try CurveAllowList.load(path: allow)
+            if localWorkers > 0 {
+                let keys = try LocalWorkerKeys.make(coordinator: pair)
+                localKeys = keys
+                allowed = try keys.allowing(allowed)
+            }
+            options.curve = (pair, allowed)
         } else if !CoordinatorOptions.isLoopback(bind) && !insecure {
             throw ValidationErrorLine("\(bind) is not a loopback address: give --key FILE and --allow FILE (see `snn-coord keygen`), or --insecure to accept any worker unencrypted")
         }
@@ -42,12 +51,15 @@ extension Start {
         let ipc = localWorkers > 0 ? LocalWorkers.privateEndpoint(localTransport) : nil
         defer { ipc?.remove() }
         options.localBind = ipc?.endpoint
-        let workers = LocalWorkers(count: localWorkers, data: data, limit: limit, quiet: quiet)
+        let workers = LocalWorkers(count: localWorkers, data: data, limit: limit, quiet: quiet,
+                                   extraArguments: localKeys?.workerArguments ?? [])
         options.onBound = { endpoint in workers.start(address: endpoint) }
         // Ctrl-C / SIGTERM: the loop stops, checkpoints, tells the workers and records "stopped"; a second
         // signal exits at once (recorded as "interrupted").
         let stop = StopSignals.install()
-        stop.onSecondSignal = { recorder.finish(digest: nil, status: "interrupted", reason: "second signal while stopping"); workers.stop(); ipc?.remove() }
+        stop.onSecondSignal = { [localKeys] in
+            recorder.finish(digest: nil, status: "interrupted", reason: "second signal while stopping"); workers.stop(); ipc?.remove(); localKeys?.remove()
+        }
         defer { stop.cancel() }
         let start = Date()
         defer { workers.stop() }
@@ -123,11 +135,13 @@ final class LocalWorkers: @unchecked Sendable {
     }
 
     let count: Int, data: String, limit: Int?, quiet: Bool
+    /// Added to every worker's command line (a CURVE coordinator's `--key`/`--server-key` for them).
+    let extraArguments: [String]
     private var processes: [Process] = []
     private let lock = NSLock()
 
-    init(count: Int, data: String, limit: Int?, quiet: Bool) {
-        self.count = count; self.data = data; self.limit = limit; self.quiet = quiet
+    init(count: Int, data: String, limit: Int?, quiet: Bool, extraArguments: [String] = []) {
+        self.count = count; self.data = data; self.limit = limit; self.quiet = quiet; self.extraArguments = extraArguments
     }
 
     /// The snn-worker binary next to this executable (pitfall 14: resolve /proc/self/exe first).
@@ -151,12 +165,16 @@ final class LocalWorkers: @unchecked Sendable {
                         "--give-up-after", "30", "--exit-with-parent", "\(getpid())"]
             if let limit { args += ["--limit", "\(limit)"] }
             if quiet { args.append("--quiet") }
+            args += extraArguments
             p.arguments = args
             do { try p.run(); processes.append(p) } catch {
                 Progress.line("snn-coord: cannot start local worker \(i + 1) (\(p.executableURL!.path)): \(error)")
             }
         }
-        if !quiet { Progress.line("snn-coord: started \(processes.count) local worker(s) with \(threads) thread(s) each, joining \(address)") }
+        if !quiet {
+            let curve = extraArguments.isEmpty ? "" : " and an ephemeral CURVE key pair allowed for this run"
+            Progress.line("snn-coord: started \(processes.count) local worker(s) with \(threads) thread(s) each\(curve), joining \(address)")
+        }
     }
 
     func stop() {

@@ -136,4 +136,42 @@ import Testing
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("tcp://HOST:PORT") && bad.stderr.contains("ipc:///PATH"), "\(bad.stderr)")
     }
+    /// A CURVE coordinator (`--key`, `--allow`) with local workers, over ipc and over its TCP `--bind`: they join with
+    /// an ephemeral pair it allows (they used to be refused, and the run waited for them until killed), a worker
+    /// started by hand with a key from the allow-list joins the same run, the run ends with the standalone digest,
+    /// and the ephemeral keys' directory is gone; the `--allow` file is untouched.
+    @Test(arguments: ["ipc", "tcp"])
+    func localWorkersOfACurveCoordinatorJoin(transport: String) throws {
+        let (dir, tmp) = try Self.directories()
+        let spec = try writeTinySpec(in: dir)
+        let want = try Self.standaloneDigest(spec, dir)
+        for k in ["coord", "remote"] { #expect(try run("snn-coord", ["keygen", dir + "/\(k).key"]).status == 0) }
+        let allow = try String(contentsOfFile: dir + "/remote.key.pub", encoding: .utf8)
+        let bind = "tcp://127.0.0.1:\(freePort())"
+        let coord = try Child(executable: Binaries.path("snn-coord"),
+                              Self.common(spec, dir, "curve-" + transport) + [
+                                "--local-workers", "1", "--min-workers", "2", "--bind", bind, "--local-transport", transport,
+                                "--key", dir + "/coord.key", "--allow", dir + "/remote.key.pub"],
+                              cwd: dir, environment: ["TMPDIR": tmp])
+        // While it waits for the second worker, its local worker's key lies in a 0700 directory of its own.
+        var keys: String?
+        #expect(waitUntil(60) {
+            keys = ((try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? []).first { $0.hasPrefix("snn-keys-") }
+            return keys != nil
+        }, "no key directory in \(tmp): \(coord.stderr)")
+        let keyDir = tmp + "/" + (keys ?? "")
+        let mode = try FileManager.default.attributesOfItem(atPath: keyDir)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o700)
+        let remote = try Child("snn-worker", ["join", bind, "--key", dir + "/remote.key", "--server-key", dir + "/coord.key.pub",
+                                              "--limit", "512", "--threads", "1", "--name", "remote", "--give-up-after", "60"])
+        let r = coord.wait(timeout: 120)
+        let w = remote.wait(timeout: 30)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(w.status == 0, "\(w.stderr)")
+        #expect(digest(r.stdout) == want, "\(r.stdout)")
+        #expect(r.stderr.contains("worker local-1") && r.stderr.contains("worker remote"), "\(r.stderr)")
+        #expect(r.stderr.contains("(CURVE, 2 allowed worker keys)") && r.stderr.contains("and an ephemeral CURVE key pair allowed for this run, joining "), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: keyDir), "left behind: \(keyDir)")
+        #expect(try String(contentsOfFile: dir + "/remote.key.pub", encoding: .utf8) == allow)
+    }
 }
