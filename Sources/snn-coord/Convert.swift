@@ -76,6 +76,9 @@ struct Convert: ParsableCommand {
             throw ValidationError("--threads is for the in-process path; with workers, give each `snn-worker join` its --threads (local workers share the cores)")
         }
         if bind != nil && workers == nil && localWorkers == nil { throw ValidationError("--bind needs --workers N or --local-workers N") }
+        if localWorkers == nil && localTransport != .ipc {
+            throw ValidationError("--local-transport says how --local-workers join; give --local-workers N too (workers you start join --bind)")
+        }
         if joinTimeout < 1 { throw ValidationError("--join-timeout must be ≥ 1 second") }
         if let b = bind, !CoordinatorOptions.isLoopback(b) {
             throw ValidationError("--bind \(b): convert listens on loopback only (tcp://127.0.0.1:PORT); its workers run unencrypted")

@@ -81,6 +81,9 @@ struct Start: ParsableCommand {
         try validateRanges()
         if spec == nil && resume == nil { throw ValidationError("give --spec FILE (or --resume RUN)") }
         if localWorkers < 0 { throw ValidationError("--local-workers must be ≥ 0") }
+        if localWorkers == 0 && localTransport != .ipc {
+            throw ValidationError("--local-transport says how --local-workers join; give --local-workers N too (workers you start join --bind)")
+        }
         if minWorkers < 1 { throw ValidationError("--min-workers must be ≥ 1") }
         if let m = maxSteps, m < 1 { throw ValidationError("--max-steps must be ≥ 1") }
         if let e = epochs, e < 1 { throw ValidationError("--epochs must be ≥ 1") }

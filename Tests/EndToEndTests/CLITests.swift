@@ -131,6 +131,13 @@ import Testing
         #expect(r.stderr.contains("--insecure"))
     }
 
+    /// `--local-transport tcp` without `--local-workers` used to be ignored without a word.
+    @Test func localTransportWithoutLocalWorkersIsRefused() throws {
+        let r = try run("snn-coord", ["start", "--spec", repositoryRoot + "/cluster/runs/w1-mlp.json", "--local-transport", "tcp", "--limit", "100"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("--local-transport says how --local-workers join; give --local-workers N too"), "\(r.stderr)")
+    }
+
     @Test func keygenWritesAPairWithASecretFileOnlyTheOwnerReads() throws {
         let dir = temporaryDirectory()
         let r = try run("snn-coord", ["keygen", dir + "/coord.key"])

@@ -82,6 +82,7 @@ import Testing
                              (["--workers", "1", "--local-workers", "1"], "not both"),
                              (["--bind", address], "--bind needs --workers N or --local-workers N"),
                              (["--local-workers", "2", "--threads", "2"], "--threads is for the in-process path"),
+                             (["--workers", "1", "--local-transport", "tcp"], "give --local-workers N too"),
                              (["--workers", "1", "--bind", "tcp://10.1.2.3:5555"], "convert listens on loopback only")] {
             let b = try run("snn-coord", ["convert"] + Self.common + args + ["--db", dir + "/m.sqlite"], cwd: dir)
             #expect(b.status != 0)

@@ -48,4 +48,7 @@ public enum ComputePriority {
 
     /// Reads the base now, on the loop thread, before any compute thread lowers itself.
     public static func prepare() { _ = base }
+
+    /// The nice value compute threads are lowered from (the process's, read once by `prepare()` or the first lowering).
+    public static var baseNice: Int32 { base }
 }
