@@ -46,8 +46,10 @@ public struct RunRecord: Sendable, Codable, Equatable {
 }
 
 /// One committed optimizer step (`steps` row). Times are milliseconds of wall clock for the whole step,
-/// split into compute (workers' forward/backward), codec (compress/decompress), wire (transfer) and wait
-/// (idle for stragglers); accuracy is a fraction in 0...1.
+/// split into compute (workers' forward/backward, per slot), codec (the coordinator's encode and decode), wire (an
+/// estimate per RESULT: from its first micro-batch's assignment to its arrival, less its compute as the worker's
+/// slots ran it; it also holds the worker's own encode and any wait for a core or a later item) and wait (idle for
+/// stragglers); accuracy is a fraction in 0...1.
 public struct StepRecord: Sendable, Codable, Equatable {
     public var epoch: Int
     public var step: Int

@@ -294,11 +294,15 @@ public final class CoordinatorServer {
             let label = keys.map(\.traceLabel).joined(separator: ",")
             trace.mark("c.recv", label, at: receivedAtNanos); trace.mark("c.result", label)
         }
-        // Transfer time: from the last of the covered items' assignment to the result, less the compute spent after it
-        // (an estimate: the compute of a merged result is summed over its slots).
+        // Transfer time, an estimate: from the first of the covered items' assignment to the result, less their compute
+        // as the worker's slots ran it side by side (summed compute / min(slots, items)). A worker's step sum covers
+        // micro-batches that ran one after the other on a slot, so the time since the last assignment (used before)
+        // counted all but one of them as wire: the demo's progress line said "wire 34" for a 0.3 ms message. Time a
+        // worker spent waiting for a later item still counts here.
         let sentTimes = keys.compactMap { assignedAt.removeValue(forKey: $0) }
-        if let sent = sentTimes.max() {
-            transferNanos += max(0, (clock.now - sent).nanoseconds - Int64(r.computeNanos) / Int64(max(1, keys.count))); transferCount += 1
+        if let sent = sentTimes.min() {
+            let parallel = Int64(max(1, min(slots[id] ?? 1, keys.count)))
+            transferNanos += max(0, (clock.now - sent).nanoseconds - Int64(r.computeNanos) / parallel); transferCount += 1
         }
         if keys.count == 1 {
             apply(machine.handle(.resultArrived(id, key: key, parameterVersion: Int(r.parameterVersion), samples: Int(r.samples),
