@@ -67,7 +67,7 @@ import SNNCore
         for comparison in ThresholdComparison.allCases {
             p.comparison = comparison
             for s in shapes {
-                for (steps, inputSteps, perStep) in [(5, 5, false), (6, 1, false), (4, 4, true), (3, 1, true)] {
+                for (steps, inputSteps, perStep) in [(5, 5, false), (6, 1, false), (4, 4, true), (3, 1, true), (1, 1, false)] {
                   for withShift in [true, false] {
                     seed += 1
                     let groups = perStep ? steps : 1, count = s.images * s.height * s.width * s.channels
