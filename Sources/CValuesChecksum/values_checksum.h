@@ -1,6 +1,6 @@
 #pragma once
 // The inner loop of the WORK values checksum (PROTOCOL.md §5 WORK, protocol 5; Swift side: `ValuesChecksum` in
-// Sources/SNNCluster/Codecs/ParameterDelta.swift, which does the words before and after whole blocks and the fold).
+// Sources/SNNCluster/Codecs/ValuesChecksum.swift, which does the words before and after whole blocks and the fold).
 //
 // Why C and not Swift: the 8 lanes are independent scalar multiply chains (one 64-bit multiply per word, about one
 // per cycle). Written in Swift, LLVM's SLP vectorizer packs them into AVX-512 `vpmullq` on this project's machines

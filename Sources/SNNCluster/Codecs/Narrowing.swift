@@ -8,13 +8,13 @@
 /// beyond about 1 MB on these machines (protocols/SCALING.md). Lossless, and one pass each way. A WORK parameter delta
 /// is offered the same, but nearly always needs all 4 bytes (one value crossing zero) and then goes as it is.
 ///
-/// `i64` elements are mapped through ZigZag first (`ZigZag`), so small values of either sign have zero high bytes;
+/// `i64` elements are mapped through ZigZag first (`ZigZag.encode`), so small values of either sign have zero high bytes;
 /// `u32` elements are taken as they are (the parameter deltas of WORK are ZigZag values already).
 public enum Narrowing {
-    /// The fewest bytes (1…8) that hold `zigzag(v)` for every `v` in `values`; 1 for an empty array.
+    /// The fewest bytes (1…8) that hold `ZigZag.encode(v)` for every `v` in `values`; 1 for an empty array.
     public static func width(zigzag values: UnsafeBufferPointer<Int64>) -> Int {
         var any: UInt64 = 0
-        for v in values { any |= zigzag(v) }
+        for v in values { any |= ZigZag.encode(v) }
         return bytesNeeded(any)
     }
 
@@ -25,92 +25,87 @@ public enum Narrowing {
         return bytesNeeded(UInt64(any))
     }
 
-    /// Writes the low `width` bytes of `zigzag(v)` for each `v`, little-endian, back to back: `values.count × width`
-    /// bytes at `out`. Every value must fit (`width(zigzag:)`); the bytes above `width` are dropped unchecked.
+    /// Writes the low `width` bytes of `ZigZag.encode(v)` for each `v`, little-endian, back to back:
+    /// `values.count × width` bytes at `out`. Every value must fit (`width(zigzag:)`); the bytes above `width` are
+    /// dropped unchecked.
     public static func narrow(zigzag values: UnsafeBufferPointer<Int64>, width: Int, into out: UnsafeMutableRawPointer) {
-        let n = values.count
-        guard n > 0 else { return }
-        precondition((1...8).contains(width))
-        // Each element as one 8-byte store at its offset: the next element's store overwrites the dropped high bytes.
-        // The last elements, whose 8 bytes would run past the end, are written byte by byte.
-        let tail = min(n, (8 + width - 1) / width)
-        let fast = n - tail
-        var i = 0
-        while i < fast {
-            out.storeBytes(of: zigzag(values[i]).littleEndian, toByteOffset: i &* width, as: UInt64.self)
-            i &+= 1
-        }
-        while i < n {
-            var u = zigzag(values[i])
-            for b in 0..<width { out.storeBytes(of: UInt8(truncatingIfNeeded: u), toByteOffset: i * width + b, as: UInt8.self); u >>= 8 }
-            i += 1
-        }
+        pack(count: values.count, width: width, into: out) { ZigZag.encode(values[$0]) }
     }
 
     /// The inverse of `narrow(zigzag:width:into:)`: `out.count` elements from `out.count × width` bytes at `data`.
     public static func widen(zigzag data: UnsafeRawPointer, width: Int, into out: UnsafeMutableBufferPointer<Int64>) {
-        let n = out.count
-        guard n > 0 else { return }
-        precondition((1...8).contains(width))
-        let mask: UInt64 = width == 8 ? ~0 : (1 << UInt64(8 * width)) &- 1
-        let tail = min(n, (8 + width - 1) / width)
-        let fast = n - tail
-        var i = 0
-        while i < fast {
-            let u = UInt64(littleEndian: data.loadUnaligned(fromByteOffset: i &* width, as: UInt64.self)) & mask
-            out[i] = unzigzag(u)
-            i &+= 1
-        }
-        while i < n {
-            var u: UInt64 = 0
-            for b in 0..<width { u |= UInt64(data.load(fromByteOffset: i * width + b, as: UInt8.self)) << UInt64(8 * b) }
-            out[i] = unzigzag(u)
-            i += 1
+        guard let base = out.baseAddress else { return }
+        widen(zigzag: data, width: width, count: out.count, into: UnsafeMutableRawPointer(base))
+    }
+
+    /// `widen(zigzag:width:into:)` writing `count` little-endian `i64`s to raw memory.
+    public static func widen(zigzag data: UnsafeRawPointer, width: Int, count: Int, into out: UnsafeMutableRawPointer) {
+        unpack(data, width: width, count: count, as: UInt64.self) { i, u in
+            out.storeBytes(of: ZigZag.decode(u).littleEndian, toByteOffset: 8 &* i, as: Int64.self)
         }
     }
 
     /// Writes the low `width` bytes (1…4) of each element, little-endian, back to back.
     public static func narrow(_ values: UnsafeBufferPointer<UInt32>, width: Int, into out: UnsafeMutableRawPointer) {
-        let n = values.count
+        pack(count: values.count, width: width, into: out) { values[$0] }
+    }
+
+    /// The inverse of `narrow(_:width:into:)` for `u32`.
+    public static func widen(_ data: UnsafeRawPointer, width: Int, into out: UnsafeMutableBufferPointer<UInt32>) {
+        guard let base = out.baseAddress else { return }
+        widen(data, width: width, count: out.count, into: UnsafeMutableRawPointer(base))
+    }
+
+    /// `widen(_:width:into:)` writing `count` little-endian `u32`s to raw memory.
+    public static func widen(_ data: UnsafeRawPointer, width: Int, count: Int, into out: UnsafeMutableRawPointer) {
+        unpack(data, width: width, count: count, as: UInt32.self) { i, u in
+            out.storeBytes(of: u.littleEndian, toByteOffset: 4 &* i, as: UInt32.self)
+        }
+    }
+
+    /// The low `width` bytes of `element(i)` for i in 0..<n, back to back. Each element goes as one store of the
+    /// whole `U` at its offset (the next element's store overwrites the dropped high bytes); the last ones, whose
+    /// store would run past the end, byte by byte.
+    @inline(__always)
+    static func pack<U: FixedWidthInteger & UnsignedInteger>(count n: Int, width: Int, into out: UnsafeMutableRawPointer,
+                                                            _ element: (Int) -> U) {
         guard n > 0 else { return }
-        precondition((1...4).contains(width))
-        let tail = min(n, (4 + width - 1) / width)
-        let fast = n - tail
+        let size = MemoryLayout<U>.size
+        precondition((1...size).contains(width))
+        let fast = n - min(n, (size + width - 1) / width)
         var i = 0
         while i < fast {
-            out.storeBytes(of: values[i].littleEndian, toByteOffset: i &* width, as: UInt32.self)
+            out.storeBytes(of: element(i).littleEndian, toByteOffset: i &* width, as: U.self)
             i &+= 1
         }
         while i < n {
-            var u = values[i]
+            var u = element(i)
             for b in 0..<width { out.storeBytes(of: UInt8(truncatingIfNeeded: u), toByteOffset: i * width + b, as: UInt8.self); u >>= 8 }
             i += 1
         }
     }
 
-    /// The inverse of `narrow(_:width:into:)` for `u32`.
-    public static func widen(_ data: UnsafeRawPointer, width: Int, into out: UnsafeMutableBufferPointer<UInt32>) {
-        let n = out.count
+    /// The inverse of `pack`: hands `store` each element `i` of `n`, widened from `width` bytes at `data`.
+    @inline(__always)
+    static func unpack<U: FixedWidthInteger & UnsignedInteger>(_ data: UnsafeRawPointer, width: Int, count n: Int,
+                                                              as _: U.Type, _ store: (Int, U) -> Void) {
         guard n > 0 else { return }
-        precondition((1...4).contains(width))
-        let mask: UInt32 = width == 4 ? ~0 : (1 << UInt32(8 * width)) &- 1
-        let tail = min(n, (4 + width - 1) / width)
-        let fast = n - tail
+        let size = MemoryLayout<U>.size
+        precondition((1...size).contains(width))
+        let mask: U = width == size ? ~0 : (1 << U(8 * width)) &- 1
+        let fast = n - min(n, (size + width - 1) / width)
         var i = 0
         while i < fast {
-            out[i] = UInt32(littleEndian: data.loadUnaligned(fromByteOffset: i &* width, as: UInt32.self)) & mask
+            store(i, U(littleEndian: data.loadUnaligned(fromByteOffset: i &* width, as: U.self)) & mask)
             i &+= 1
         }
         while i < n {
-            var u: UInt32 = 0
-            for b in 0..<width { u |= UInt32(data.load(fromByteOffset: i * width + b, as: UInt8.self)) << UInt32(8 * b) }
-            out[i] = u
+            var u: U = 0
+            for b in 0..<width { u |= U(data.load(fromByteOffset: i * width + b, as: UInt8.self)) << U(8 * b) }
+            store(i, u)
             i += 1
         }
     }
-
-    @inline(__always) static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
-    @inline(__always) static func unzigzag(_ u: UInt64) -> Int64 { Int64(bitPattern: (u >> 1) ^ (0 &- (u & 1))) }
 
     static func bytesNeeded(_ any: UInt64) -> Int { max(1, (64 - any.leadingZeroBitCount + 7) / 8) }
 }

@@ -59,14 +59,20 @@ public final class LocalIPCEndpoint: @unchecked Sendable {
         guard bytes <= maxPathBytes else {
             throw Unavailable(description: "the socket path under \(base) would be \(bytes) bytes, over the \(maxPathBytes)-byte limit of a Unix socket (set TMPDIR to a shorter directory)")
         }
-        var template = Array((base + "/" + directoryTemplate).utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        guard made != nil else {
+        guard let directory = privateDirectory(in: base, template: directoryTemplate) else {
             throw Unavailable(description: "cannot create a private directory in \(base): \(String(cString: strerror(errno)))")
         }
-        let directory = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        chmod(directory, 0o700)   // mkdtemp makes it 0700 already; say so explicitly whatever the umask
         return LocalIPCEndpoint(directory: directory)
+    }
+
+    /// A new directory `base/template` (its X's replaced by `mkdtemp`) with mode 0700, only this user's; nil with
+    /// `errno` set when it cannot be made.
+    static func privateDirectory(in base: String, template: String) -> String? {
+        var path = Array((base + "/" + template).utf8CString)
+        guard path.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else { return nil }
+        let directory = path.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        chmod(directory, 0o700)   // mkdtemp makes it 0700 already; say so explicitly whatever the umask
+        return directory
     }
 
     /// Deletes the socket file and the directory (once; later calls do nothing). The socket file may still be

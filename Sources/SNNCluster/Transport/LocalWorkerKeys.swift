@@ -33,12 +33,9 @@ public final class LocalWorkerKeys: @unchecked Sendable {
     /// directory or a file cannot be written (the coordinator then stops before it listens).
     public static func make(coordinator: CurveKeyPair, parent: String = LocalIPCEndpoint.defaultParent()) throws -> LocalWorkerKeys {
         let base = LocalIPCEndpoint.normalized(parent)
-        var template = Array((base + "/" + directoryTemplate).utf8CString)
-        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+        guard let directory = LocalIPCEndpoint.privateDirectory(in: base, template: directoryTemplate) else {
             throw CurveKeyError("cannot create a private directory for the local workers' keys in \(base): \(String(cString: strerror(errno)))")
         }
-        let directory = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        chmod(directory, 0o700)
         let keys = LocalWorkerKeys(directory: directory, pair: try CurveKeyPair.generate())
         do {
             try keys.pair.save(path: keys.keyPath)

@@ -204,19 +204,22 @@ public enum FrameEnvelope {
     private static func widened(_ frame: [UInt8], info: Info) -> [UInt8] {
         guard info.rawLength > 0 else { return [] }
         return [UInt8](unsafeUninitializedCapacity: info.rawLength) { buffer, initialized in
-            let n = info.rawLength / info.filter.width
-            frame.withUnsafeBytes { src in
-                let data = src.baseAddress! + size
-                let out = UnsafeMutableRawPointer(buffer.baseAddress!)
-                if info.filter == .narrowZigZag8 {
-                    Narrowing.widen(zigzag: data, width: info.elementBytes,
-                                    into: UnsafeMutableBufferPointer(start: out.bindMemory(to: Int64.self, capacity: n), count: n))
-                } else {
-                    Narrowing.widen(data, width: info.elementBytes,
-                                    into: UnsafeMutableBufferPointer(start: out.bindMemory(to: UInt32.self, capacity: n), count: n))
-                }
-            }
+            widen(frame, info: info, into: UnsafeMutableRawPointer(buffer.baseAddress!))
             initialized = info.rawLength
+        }
+    }
+
+    /// Writes the `info.rawLength` (> 0) raw bytes of a narrowed frame (checked by `inspect`) to `out`: straight into
+    /// a typed array (`RawFrame`) or into raw bytes (`widened`).
+    static func widen(_ frame: [UInt8], info: Info, into out: UnsafeMutableRawPointer) {
+        let n = info.rawLength / info.filter.width
+        frame.withUnsafeBytes { src in
+            let data = src.baseAddress! + size
+            if info.filter == .narrowZigZag8 {
+                Narrowing.widen(zigzag: data, width: info.elementBytes, count: n, into: out)
+            } else {
+                Narrowing.widen(data, width: info.elementBytes, count: n, into: out)
+            }
         }
     }
 

@@ -40,23 +40,10 @@ struct RawFrame {
             return copied(frame, offset: 0, count: count)
         case let i? where i.codec == .stored && i.filter == .none:
             return copied(frame, offset: FrameEnvelope.size, count: count)
-        case let i? where i.filter == .narrowZigZag8 && T.self == Int64.self:
-            return frame.withUnsafeBytes { src in
-                [T](unsafeUninitializedCapacity: count) { out, initialized in
-                    let dst = UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: Int64.self)
-                    Narrowing.widen(zigzag: src.baseAddress! + FrameEnvelope.size, width: i.elementBytes,
-                                    into: UnsafeMutableBufferPointer(start: dst, count: count))
-                    initialized = count
-                }
-            }
-        case let i? where i.filter == .narrow4 && T.self == UInt32.self:
-            return frame.withUnsafeBytes { src in
-                [T](unsafeUninitializedCapacity: count) { out, initialized in
-                    let dst = UnsafeMutableRawPointer(out.baseAddress!).assumingMemoryBound(to: UInt32.self)
-                    Narrowing.widen(src.baseAddress! + FrameEnvelope.size, width: i.elementBytes,
-                                    into: UnsafeMutableBufferPointer(start: dst, count: count))
-                    initialized = count
-                }
+        case let i? where i.filter.narrows && i.filter.width == width:
+            return [T](unsafeUninitializedCapacity: count) { out, initialized in
+                FrameEnvelope.widen(frame, info: i, into: UnsafeMutableRawPointer(out.baseAddress!))
+                initialized = count
             }
         default:
             return copied(try bytes(), offset: 0, count: count)

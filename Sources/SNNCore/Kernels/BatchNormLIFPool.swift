@@ -101,7 +101,7 @@ private func fusedDispatch<I: FusedInput>(
 
 /// Each pooling window's s×s neurons (16 channels at a time) are carried through all T steps with their potentials
 /// in registers: the input is read once per step (once in all when it and the affine map are the same at every step),
-/// the pooled spikes are written once, and neither the potentials of a band nor the full-size spikes ever go to
+/// the pooled spikes are written once, and the potentials (unless kept) and the full-size spikes never go to
 /// memory. (Keeping a band's potentials in L1 across the steps instead cost twice as much per neuron on a Zen 4
 /// core with W2's constant input: every update loaded and stored its potential and the loop spilled its pointers.)
 /// The T input streams of a per-step input advance in order, one window after the other, which the hardware
@@ -150,18 +150,10 @@ private func fusedKernel<R: FusedReset, C: FusedComparison, K: FusedPotentials, 
                         c += 1
                     }
                 }
-                // Trailing columns no window covers: updated and counted, not pooled.
-                for dy in 0..<s {
-                    let from = base + (wr * s + dy) * rowLength
-                    for i in (ow * s * ch)..<rowLength {
-                        scalarFired += fusedNeuron(q, a, g, input + from + i, i % ch, potentials + from + i, counts, steps,
-                                                   R.self, C.self, K.self, I.self)
-                    }
-                }
             }
-            // Trailing rows no window covers.
-            for i in (oh * s * rowLength)..<imageFloats {
-                scalarFired += fusedNeuron(q, a, g, input + base + i, i % ch, potentials + base + i, counts, steps,
+            // Neurons no window covers: updated and counted, not pooled.
+            forEachUncovered(height: h, width: w, channels: ch, size: s) { i, c in
+                scalarFired += fusedNeuron(q, a, g, input + base + i, c, potentials + base + i, counts, steps,
                                            R.self, C.self, K.self, I.self)
             }
             for t in 0..<steps {
@@ -179,6 +171,17 @@ private func fusedKernel<R: FusedReset, C: FusedComparison, K: FusedPotentials, 
 /// starts at `t·channels`.
 struct FusedGeometry {
     let inputStride: Int, potentialStride: Int, outputStride: Int, channels: Int, perStep: Bool
+}
+
+/// Calls `body(i, c)` for every neuron of one channels-last image that no s×s pooling window covers (the trailing
+/// columns of each row of windows, then the trailing rows), `i` its offset in the image and `c` its channel.
+@inline(__always)
+func forEachUncovered(height h: Int, width w: Int, channels ch: Int, size s: Int, _ body: (Int, Int) -> Void) {
+    let rowLength = w * ch, covered = w / s * s * ch
+    for row in 0..<(h / s * s) {
+        for i in covered..<rowLength { body(row * rowLength + i, i % ch) }
+    }
+    for i in (h / s * s * rowLength)..<(h * rowLength) { body(i, i % ch) }
 }
 
 /// Step t's normalised input of the 16 neurons at `x` (channels c ..< c + 16): `applyAffine`'s operations.
@@ -337,13 +340,6 @@ private func fusedNeuron<R: FusedReset, C: FusedComparison, K: FusedPotentials, 
     return fired
 }
 
-/// Where one step of one band of the backward's recompute (BatchNormLIFPoolRecompute.swift) reads and writes: its input (or normalised input), the affine map of the step, the
-/// band's potentials carried over the steps, its potentials of this step (when kept) and its pooled output.
-struct FusedBand {
-    let x: UnsafePointer<Float>, center: UnsafePointer<Float>, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>
-    let u: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>
-}
-
 /// The per-step constants of the LIF update, as vectors and scalars.
 struct FusedLIF {
     let leak: Vec16, gain: Vec16, theta: Vec16, level: Vec16
@@ -354,44 +350,6 @@ struct FusedLIF {
         theta = Vec16(repeating: p.resetAmount); level = Vec16(repeating: p.firingLevel)
         leak1 = p.leak; gain1 = p.inputGain; theta1 = p.resetAmount; level1 = p.firingLevel
     }
-}
-
-/// The 16 neurons at `at` (channels c ..< c + 16): the affine map, the LIF update and its reset, in the operations
-/// and order of `applyAffine` and `lifForward`; returns the spike mask. (A top-level function: nested functions of
-/// the band step were outlined and their masks scalarised.)
-@inline(__always)
-func fusedUpdate16<R: FusedReset, C: FusedComparison, K: FusedPotentials, I: FusedInput>(
-    _ q: FusedLIF, _ b: FusedBand, _ at: Int, _ c: Int, _: R.Type, _: C.Type, _: K.Type, _: I.Type
-) -> SIMDMask<SIMD16<Int32>> {
-    var y: Vec16
-    if I.constant { y = load16(b.x + at) } else {
-        y = (load16(b.x + at) - load16(b.center + c)) * load16(b.scale + c)
-        if I.shifted { y = y + load16(b.shift + c) }
-    }
-    var uj = q.leak * load16(b.u + at) + q.gain * y
-    let m = C.orEqual ? (uj .>= q.level) : (uj .> q.level)
-    if K.kept { store16(uj, b.v + at) }
-    uj = R.hard ? uj.replacing(with: Vec16(repeating: 0), where: m) : uj - Vec16(repeating: 0).replacing(with: q.theta, where: m)
-    store16(uj, b.u + at)
-    return m
-}
-
-/// `fusedUpdate16` for one neuron; returns whether it fired.
-@inline(__always)
-func fusedUpdate1<R: FusedReset, C: FusedComparison, K: FusedPotentials, I: FusedInput>(
-    _ q: FusedLIF, _ b: FusedBand, _ at: Int, _ c: Int, _: R.Type, _: C.Type, _: K.Type, _: I.Type
-) -> Bool {
-    var y: Float
-    if I.constant { y = b.x[at] } else {
-        y = (b.x[at] - b.center[c]) * b.scale[c]
-        if I.shifted { y = y + b.shift[c] }
-    }
-    var uj = q.leak1 * b.u[at] + q.gain1 * y
-    let fire = C.orEqual ? (uj >= q.level1) : (uj > q.level1)
-    if K.kept { b.v[at] = uj }
-    if fire { uj = R.hard ? 0 : uj - q.theta1 }
-    b.u[at] = uj
-    return fire
 }
 
 /// Scalar reference of `batchNormLIFAvgPoolForward`, on arrays: the affine map, the LIF recursion (as `lifForward`
@@ -440,28 +398,4 @@ public func batchNormLIFAvgPoolForwardReference(
         }
     }
     return (potentials, output, stepSpikes)
-}
-
-/// `y = (x − center[c])·scale[c] (+ shift[c])` for `pixels` pixels of one band (the map of step 0), the same
-/// operations as the fused loops (and `applyAffine`) apply.
-@inline(__always)
-func normaliseBand(_ a: ChannelAffine, _ x: UnsafePointer<Float>, pixels: Int, channels ch: Int,
-                   into y: UnsafeMutablePointer<Float>) {
-    let vectorChannels = ch / 16 * 16
-    for pix in 0..<pixels {
-        let o = pix * ch
-        var c = 0
-        while c < vectorChannels {
-            var v = (load16(x + o + c) - load16(a.center + c)) * load16(a.scale + c)
-            if let shift = a.shift { v = v + load16(shift + c) }
-            store16(v, y + o + c)
-            c += 16
-        }
-        while c < ch {
-            var v = (x[o + c] - a.center[c]) * a.scale[c]
-            if let shift = a.shift { v = v + shift[c] }
-            y[o + c] = v
-            c += 1
-        }
-    }
 }

@@ -79,10 +79,10 @@ private func recomputeKernel<S: SurrogateSIMD, C: FusedComparison, I: FusedInput
     let b = RecomputeBackward(sg: sg, leak: p.leak, gain: p.inputGain, shared: shared, gradStride: stepCount)
     let q = FusedLIF(p)
     let vectorChannels = ch / 16 * 16, area = s * s
-    withUnsafeTemporaryAllocation(of: Vec16.self, capacity: steps * area + 2 * area) { buffer in
-      withUnsafeTemporaryAllocation(of: Float.self, capacity: steps) { scalarBuffer in
-        let potentials = buffer.baseAddress!, deltas = potentials + steps * area, sums = deltas + area
-        let scalars = scalarBuffer.baseAddress!
+    // The potentials of one window's 16-channel vectors at every step (`[steps, s², 16]`; a lone neuron's `[steps]`
+    // at its start), then the deltas and sums of a window larger than 2×2.
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 16 * (steps * area + 2 * area)) { buffer in
+        let potentials = buffer.baseAddress!, deltas = potentials + 16 * steps * area, sums = deltas + 16 * area
         for n in 0..<k.images {
             let base = n * imageFloats
             for wr in 0..<oh {
@@ -105,28 +105,19 @@ private func recomputeKernel<S: SurrogateSIMD, C: FusedComparison, I: FusedInput
                             for dx in 0..<s {
                                 let at = dy * rowLength + dx * ch
                                 recomputeNeuron(q, a, g, b, input + corner + c + at, c, pooled + c, Float(area),
-                                                gradInput + corner + c + at, scalars, steps, C.self, I.self)
+                                                gradInput + corner + c + at, potentials, steps, C.self, I.self)
                             }
                         }
                         c += 1
                     }
                 }
-                // Trailing columns no window covers: no gradient from the pool.
-                for dy in 0..<s {
-                    let from = base + (wr * s + dy) * rowLength
-                    for i in (ow * s * ch)..<rowLength {
-                        recomputeNeuron(q, a, g, b, input + from + i, i % ch, nil, 1, gradInput + from + i, scalars, steps,
-                                        C.self, I.self)
-                    }
-                }
             }
-            // Trailing rows no window covers.
-            for i in (oh * s * rowLength)..<imageFloats {
-                recomputeNeuron(q, a, g, b, input + base + i, i % ch, nil, 1, gradInput + base + i, scalars, steps,
+            // Neurons no window covers: no gradient from the pool.
+            forEachUncovered(height: h, width: w, channels: ch, size: s) { i, c in
+                recomputeNeuron(q, a, g, b, input + base + i, c, nil, 1, gradInput + base + i, potentials, steps,
                                 C.self, I.self)
             }
         }
-      }
     }
 }
 
@@ -140,13 +131,13 @@ private struct RecomputeBackward<S: SurrogateSIMD> {
     }
 }
 
-/// The common 2×2 window of 16 channels: the potentials of all steps recomputed into `v` (`[steps, 4]`), then the
-/// four deltas (and sums) carried backward in registers.
+/// The common 2×2 window of 16 channels: the potentials of all steps recomputed into `v` (`[steps, 4, 16]`), then
+/// the four deltas (and sums) carried backward in registers.
 @inline(__always)
 private func recomputeWindow2x2<S: SurrogateSIMD, C: FusedComparison, I: FusedInput>(
     _ q: FusedLIF, _ a: ChannelAffine, _ g: FusedGeometry, _ b: RecomputeBackward<S>, _ x: UnsafePointer<Float>,
     _ rowLength: Int, _ c: Int, _ pooled: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
-    _ v: UnsafeMutablePointer<Vec16>, _ steps: Int, _: C.Type, _: I.Type
+    _ v: UnsafeMutablePointer<Float>, _ steps: Int, _: C.Type, _: I.Type
 ) {
     let ch = g.channels, quarter = Vec16(repeating: 0.25)
     let o1 = ch, o2 = rowLength, o3 = rowLength + ch
@@ -156,16 +147,20 @@ private func recomputeWindow2x2<S: SurrogateSIMD, C: FusedComparison, I: FusedIn
         let y0 = fusedInput16(a, g, x, 0, c, I.self), y1 = fusedInput16(a, g, x + o1, 0, c, I.self)
         let y2 = fusedInput16(a, g, x + o2, 0, c, I.self), y3 = fusedInput16(a, g, x + o3, 0, c, I.self)
         repeat {
-            recomputeStep16(q, &u0, y0, v + 4 * t, C.self); recomputeStep16(q, &u1, y1, v + 4 * t + 1, C.self)
-            recomputeStep16(q, &u2, y2, v + 4 * t + 2, C.self); recomputeStep16(q, &u3, y3, v + 4 * t + 3, C.self)
+            let vt = v + 64 * t
+            _ = fusedStep16(q, &u0, y0, vt, FusedSoft.self, C.self, FusedKept.self)
+            _ = fusedStep16(q, &u1, y1, vt + 16, FusedSoft.self, C.self, FusedKept.self)
+            _ = fusedStep16(q, &u2, y2, vt + 32, FusedSoft.self, C.self, FusedKept.self)
+            _ = fusedStep16(q, &u3, y3, vt + 48, FusedSoft.self, C.self, FusedKept.self)
             t += 1
         } while t < steps
     } else {
         repeat {
-            recomputeStep16(q, &u0, fusedInput16(a, g, x, t, c, I.self), v + 4 * t, C.self)
-            recomputeStep16(q, &u1, fusedInput16(a, g, x + o1, t, c, I.self), v + 4 * t + 1, C.self)
-            recomputeStep16(q, &u2, fusedInput16(a, g, x + o2, t, c, I.self), v + 4 * t + 2, C.self)
-            recomputeStep16(q, &u3, fusedInput16(a, g, x + o3, t, c, I.self), v + 4 * t + 3, C.self)
+            let vt = v + 64 * t
+            _ = fusedStep16(q, &u0, fusedInput16(a, g, x, t, c, I.self), vt, FusedSoft.self, C.self, FusedKept.self)
+            _ = fusedStep16(q, &u1, fusedInput16(a, g, x + o1, t, c, I.self), vt + 16, FusedSoft.self, C.self, FusedKept.self)
+            _ = fusedStep16(q, &u2, fusedInput16(a, g, x + o2, t, c, I.self), vt + 32, FusedSoft.self, C.self, FusedKept.self)
+            _ = fusedStep16(q, &u3, fusedInput16(a, g, x + o3, t, c, I.self), vt + 48, FusedSoft.self, C.self, FusedKept.self)
             t += 1
         } while t < steps
     }
@@ -175,42 +170,34 @@ private func recomputeWindow2x2<S: SurrogateSIMD, C: FusedComparison, I: FusedIn
         var s0 = zero, s1 = zero, s2 = zero, s3 = zero
         t = steps - 1
         repeat {
-            let grad = load16(pooled + t * g.outputStride) * quarter
-            d0 = grad * b.sg(v[4 * t]) + b.leak * d0; s0 = s0 + b.gain * d0
-            d1 = grad * b.sg(v[4 * t + 1]) + b.leak * d1; s1 = s1 + b.gain * d1
-            d2 = grad * b.sg(v[4 * t + 2]) + b.leak * d2; s2 = s2 + b.gain * d2
-            d3 = grad * b.sg(v[4 * t + 3]) + b.leak * d3; s3 = s3 + b.gain * d3
+            let grad = load16(pooled + t * g.outputStride) * quarter, vt = v + 64 * t
+            d0 = grad * b.sg(load16(vt)) + b.leak * d0; s0 = s0 + b.gain * d0
+            d1 = grad * b.sg(load16(vt + 16)) + b.leak * d1; s1 = s1 + b.gain * d1
+            d2 = grad * b.sg(load16(vt + 32)) + b.leak * d2; s2 = s2 + b.gain * d2
+            d3 = grad * b.sg(load16(vt + 48)) + b.leak * d3; s3 = s3 + b.gain * d3
             t -= 1
         } while t >= 0
         store16(s0, out); store16(s1, out + o1); store16(s2, out + o2); store16(s3, out + o3)
     } else {
         t = steps - 1
         repeat {
-            let grad = load16(pooled + t * g.outputStride) * quarter, to = out + t * b.gradStride
-            d0 = grad * b.sg(v[4 * t]) + b.leak * d0; store16(b.gain * d0, to)
-            d1 = grad * b.sg(v[4 * t + 1]) + b.leak * d1; store16(b.gain * d1, to + o1)
-            d2 = grad * b.sg(v[4 * t + 2]) + b.leak * d2; store16(b.gain * d2, to + o2)
-            d3 = grad * b.sg(v[4 * t + 3]) + b.leak * d3; store16(b.gain * d3, to + o3)
+            let grad = load16(pooled + t * g.outputStride) * quarter, vt = v + 64 * t, to = out + t * b.gradStride
+            d0 = grad * b.sg(load16(vt)) + b.leak * d0; store16(b.gain * d0, to)
+            d1 = grad * b.sg(load16(vt + 16)) + b.leak * d1; store16(b.gain * d1, to + o1)
+            d2 = grad * b.sg(load16(vt + 32)) + b.leak * d2; store16(b.gain * d2, to + o2)
+            d3 = grad * b.sg(load16(vt + 48)) + b.leak * d3; store16(b.gain * d3, to + o3)
             t -= 1
         } while t >= 0
     }
 }
 
-/// One recomputed LIF step of 16 neurons (soft reset): the pre-reset potential into `v`, the reset one left in `u`.
-@inline(__always)
-private func recomputeStep16<C: FusedComparison>(_ q: FusedLIF, _ u: inout Vec16, _ y: Vec16,
-                                                 _ v: UnsafeMutablePointer<Vec16>, _: C.Type) {
-    v.pointee = q.leak * u + q.gain * y
-    let m = C.orEqual ? (v.pointee .>= q.level) : (v.pointee .> q.level)
-    u = v.pointee - Vec16(repeating: 0).replacing(with: q.theta, where: m)
-}
-
-/// An s×s window of 16 channels (s ≠ 2): potentials into `v` (`[steps, s²]`), deltas and sums in `deltas`, `sums`.
+/// An s×s window of 16 channels (s ≠ 2): potentials into `v` (`[steps, s², 16]`), deltas and sums in `deltas`,
+/// `sums` (`[s², 16]` each).
 @inline(__always)
 private func recomputeWindow<S: SurrogateSIMD, C: FusedComparison, I: FusedInput>(
     _ q: FusedLIF, _ a: ChannelAffine, _ g: FusedGeometry, _ b: RecomputeBackward<S>, _ x: UnsafePointer<Float>,
     _ rowLength: Int, _ s: Int, _ c: Int, _ pooled: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
-    _ v: UnsafeMutablePointer<Vec16>, _ deltas: UnsafeMutablePointer<Vec16>, _ sums: UnsafeMutablePointer<Vec16>,
+    _ v: UnsafeMutablePointer<Float>, _ deltas: UnsafeMutablePointer<Float>, _ sums: UnsafeMutablePointer<Float>,
     _ steps: Int, _: C.Type, _: I.Type
 ) {
     let area = s * s, varea = Vec16(repeating: Float(area))
@@ -219,26 +206,29 @@ private func recomputeWindow<S: SurrogateSIMD, C: FusedComparison, I: FusedInput
         for dx in 0..<s {
             let at = dy * rowLength + dx * g.channels, kk = dy * s + dx
             var u = Vec16(repeating: q.initial)
-            for t in 0..<steps { recomputeStep16(q, &u, fusedInput16(a, g, x + at, t, c, I.self), v + area * t + kk, C.self) }
+            for t in 0..<steps {
+                _ = fusedStep16(q, &u, fusedInput16(a, g, x + at, t, c, I.self), v + 16 * (area * t + kk),
+                                FusedSoft.self, C.self, FusedKept.self)
+            }
         }
     }
-    deltas.initialize(repeating: Vec16(repeating: 0), count: area)
-    sums.initialize(repeating: Vec16(repeating: 0), count: area)
+    deltas.initialize(repeating: 0, count: 16 * area)
+    sums.initialize(repeating: 0, count: 16 * area)
     var t = steps - 1
     while t >= 0 {
         let p = load16(pooled + t * g.outputStride), grad = exactReciprocal ? p * vinverse : p / varea
         for dy in 0..<s {
             for dx in 0..<s {
                 let kk = dy * s + dx, at = dy * rowLength + dx * g.channels
-                let d = grad * b.sg(v[area * t + kk]) + b.leak * deltas[kk]
-                deltas[kk] = d
-                if b.shared { sums[kk] = sums[kk] + b.gain * d } else { store16(b.gain * d, out + t * b.gradStride + at) }
+                let d = grad * b.sg(load16(v + 16 * (area * t + kk))) + b.leak * load16(deltas + 16 * kk)
+                store16(d, deltas + 16 * kk)
+                if b.shared { store16(load16(sums + 16 * kk) + b.gain * d, sums + 16 * kk) } else { store16(b.gain * d, out + t * b.gradStride + at) }
             }
         }
         t -= 1
     }
     if b.shared {
-        for dy in 0..<s { for dx in 0..<s { store16(sums[dy * s + dx], out + dy * rowLength + dx * g.channels) } }
+        for dy in 0..<s { for dx in 0..<s { store16(load16(sums + 16 * (dy * s + dx)), out + dy * rowLength + dx * g.channels) } }
     }
 }
 
@@ -252,10 +242,7 @@ private func recomputeNeuron<S: SurrogateSIMD, C: FusedComparison, I: FusedInput
 ) {
     var u = q.initial
     for t in 0..<steps {
-        let uj = q.leak1 * u + q.gain1 * fusedInput1(a, g, x, t, c, I.self)
-        v[t] = uj
-        let fire = C.orEqual ? (uj >= q.level1) : (uj > q.level1)
-        u = fire ? uj - q.theta1 : uj
+        _ = fusedStep1(q, &u, fusedInput1(a, g, x, t, c, I.self), v + t, FusedSoft.self, C.self, FusedKept.self)
     }
     var delta: Float = 0, sum: Float = 0
     var t = steps - 1
