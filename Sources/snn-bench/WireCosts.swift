@@ -69,6 +69,25 @@ enum WireCosts {
         let storedResultDecode = try median { _ = try WireCodec.decode(storedResult.frames) }
         let storedDeltaEncode = try median { _ = try WireCodec.encode(deltaMessage, runID: runID, compressAbove: never) }
         let storedDeltaDecode = try median { _ = try WireCodec.decode(storedDelta.frames) }
+        // The first micro-batch's gradient frame under filters 9 and 15 (LZ4), exact and rounded to 12 and 8 bits
+        // (`training.communication.gradientBits`), and one step's update rounded to 12 and 8 bits (WORK kind 3).
+        var gradientFrames: [String] = []
+        for bits in [0, 12, 8] {
+            var g = result.gradient
+            if bits > 0 { GradientQuantization.round(&g, bits: bits) }
+            let raw = ArrayBytes.bytes(of: try FixedPoint.encode(g))
+            for filter in [FrameEnvelope.Filter.zigzagShuffle8, .zigzagBitShuffle8] {
+                gradientFrames.append("\"\(bits == 0 ? "exact" : "\(bits)bits")/\(filter.rawValue)\": \(FrameEnvelope.encode(raw, filter: filter, compress: true).frame.count)")
+            }
+        }
+        var updateFrames: [String] = []
+        for bits in [12, 8] {
+            var p = target.parameters, r = [Float](repeating: 0, count: p.count)
+            let q = UpdateQuantization.apply(old: base.parameters, parameters: &p, residual: &r, bits: bits)
+            let update = ParameterUpdate(rounded: q, from: base, to: ModelValues(parameters: p, state: target.state), baseVersion: 0)
+            let m = Message.work(WorkAssignment(WorkItem(work[0], parameterVersion: 1), values: nil, update: update))
+            updateFrames.append("\"\(bits)bits\": \(try WireCodec.encode(m, runID: runID).wireBytes)")
+        }
         let fields: [(String, String)] = [
             ("spec", "\"\(spec.name)\""), ("parameters", "\(session.parameters.count)"),
             ("microBatch", "\(work[0].samples.count)"),
@@ -85,6 +104,8 @@ enum WireCosts {
             ("storedDeltaWireBytes", "\(storedDelta.wireBytes)"), ("storedDeltaEncodeUs", String(format: "%.1f", storedDeltaEncode)),
             ("storedDeltaDecodeUs", String(format: "%.1f", storedDeltaDecode)),
             ("microBatchComputeUs", String(format: "%.0f", Double(result.computeNanos) / 1000)),
+            ("gradientFrameBytes", "{" + gradientFrames.joined(separator: ", ") + "}"),
+            ("workUpdateWireBytes", "{" + updateFrames.joined(separator: ", ") + "}"),
         ]
         return "{" + fields.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}"
     }

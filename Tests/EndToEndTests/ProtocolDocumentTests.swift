@@ -215,7 +215,7 @@ import Testing
     func u64(_ b: [UInt8], _ o: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(b[o + $1]) << (8 * UInt64($1)) } }
 
     /// §3.1: the protocol version in every header and in HELLO.
-    static let version = 5
+    static let version = 6
 
     static var arch: String {
         #if arch(x86_64)

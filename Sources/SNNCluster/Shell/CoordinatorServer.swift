@@ -373,12 +373,16 @@ public final class CoordinatorServer {
             // The delta against the version this worker holds (full values if that version is no longer known).
             let target = Int(session.version)
             versions.remember(target, ModelValues(parameters: session.parameters, state: session.state))
-            guard let delta = versions.delta(from: base, to: target) else { send(.assign(items, includeParameters: true), to: id); return }
+            // With update quantization, the rounded update of the last commit when the worker holds the version before
+            // it (protocol 6); otherwise the bit-exact delta (protocol 4).
+            let update = session.lastUpdate.flatMap { Int($0.baseVersion) == base && base + 1 == target ? $0 : nil }
+            let delta = update == nil ? versions.delta(from: base, to: target) : nil
+            guard update != nil || delta != nil else { send(.assign(items, includeParameters: true), to: id); return }
             for (i, item) in items.enumerated() {
                 assignedAt[item.key] = clock.now
                 timeline.assigned(item.key, worker: id.rawValue, name: names[id] ?? "", samples: item.sampleIDs.count)
                 trace?.mark("c.work0", item.key.traceLabel)
-                send(.work(WorkAssignment(item, values: nil, delta: i == 0 ? delta : nil)), to: id)
+                send(.work(WorkAssignment(item, values: nil, delta: i == 0 ? delta : nil, update: i == 0 ? update : nil)), to: id)
                 trace?.mark("c.work", item.key.traceLabel)
             }
         case .noWork(let retry):

@@ -25,6 +25,22 @@ extension WorkerClient {
         return .success(())
     }
 
+    /// Rebuilds version `version` from the held parameters and the rounded update `u` (protocol 6); refused as a delta
+    /// is (another held version, or a checksum mismatch).
+    func applyUpdate(_ u: ParameterUpdate, version: Int) -> Result<Void, DeltaRefusal> {
+        guard let heldVersion = parameters?.version, UInt64(heldVersion) == u.baseVersion, var values = parameters?.values else {
+            let holds = parameters.map { "version \($0.version)" } ?? "no parameters"
+            return refuse("an update from version \(u.baseVersion) for version \(version), but this worker holds \(holds)")
+        }
+        parameters = nil
+        if let why = u.apply(to: &values) {
+            return refuse("the update from version \(u.baseVersion) for version \(version) cannot be applied: \(why)")
+        }
+        parameters = (version, values)
+        updatesApplied += 1
+        return .success(())
+    }
+
     private func refuse(_ why: String) -> Result<Void, DeltaRefusal> {
         logger.warning("refused WORK parameters: \(why); asking for full values")
         parameters = nil

@@ -70,6 +70,8 @@ public final class WorkerClient {
     var parameters: (version: Int, values: ModelValues)?
     /// WORK deltas rebuilt into a new version, and refused (held another version, or the checksum failed).
     public internal(set) var deltasApplied = 0, deltasRefused = 0
+    /// Versions rebuilt from a rounded update (WORK kind 3, protocol 6); refusals count in `deltasRefused`.
+    public internal(set) var updatesApplied = 0
     let completions: CompletionQueue
     /// Signalled by compute threads as they queue a finished computation; the loop's wait on the socket ends on it.
     let wake: WakeSignal?
@@ -222,8 +224,9 @@ public final class WorkerClient {
             if let trace { trace.mark("w.recv", a.key.traceLabel, at: received); trace.mark("w.decoded", a.key.traceLabel) }
             if let c = conversion { try conversionWork(a, state: c); return }   // [conversion hook]
             let item = WorkItem(a)
-            if let d = a.delta {   // protocol 4: rebuilt on the held version, or refused (WORK_FAILED missingParameters)
-                switch applyDelta(d, version: item.parameterVersion) {
+            if a.delta != nil || a.update != nil {   // protocols 4 and 6: rebuilt on the held version, or refused (WORK_FAILED missingParameters)
+                let rebuilt = a.delta.map { applyDelta($0, version: item.parameterVersion) } ?? applyUpdate(a.update!, version: item.parameterVersion)
+                switch rebuilt {
                 case .success: try apply(machine.handle(.assignment([item], includesParameters: true), at: now))
                 case .failure(let why): try apply(machine.handle(.unusableParameters([item], reason: why.description), at: now))
                 }
@@ -326,7 +329,7 @@ public final class WorkerClient {
         }
         let work = item.microBatch
         let data = work.phase.split == .train ? train : test
-        let q = completions, staging = self.staging
+        let q = completions, staging = self.staging, gradientBits = spec?.training.communication?.gradientBits
         let values = p.values.parameters, state = p.values.state
         let capture = rasterCapture(item, method: method, parameters: values, state: state)
         let trace = self.trace, label = item.key.traceLabel, taskID = task.id
@@ -335,7 +338,10 @@ public final class WorkerClient {
             ComputePriority.lowerCurrentThread()
             // The compute thread's CPU clock at both ends (scripts/mb-table compares it with the standalone trainer's).
             trace?.markStart("w.cbegin", "\(label)#\(taskID)", cpu: .thread)
-            let result = method.run(work, data: data, parameters: values, state: state)
+            var result = method.run(work, data: data, parameters: values, state: state)
+            if let bits = gradientBits, work.phase == .train, !result.gradient.isEmpty {
+                GradientQuantization.round(&result.gradient, bits: bits)   // as the standalone trainer rounds it
+            }
             capture?()   // before the result is queued, so SPIKES leave ahead of its RESULT
             // Rounded to fixed point here, on the compute thread, as the standalone trainer does. A training gradient is
             // added into the step's sum here too (`StepGradientStaging`); the payload the machine merges goes without it.

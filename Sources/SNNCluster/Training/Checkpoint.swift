@@ -50,6 +50,9 @@ public struct Checkpoint: Sendable, Equatable {
         var limit: Int?
         var trainLedger: [Int64]?
         var trainSamples: Int?
+        /// Values of the update quantization's carried error (`OptimizerState.residual`), after the optimizer buffers;
+        /// absent when updates are exact.
+        var residual: Int?
     }
 
     static let magic = Array("SNNCKPT2".utf8)
@@ -61,12 +64,13 @@ public struct Checkpoint: Sendable, Equatable {
         let header = Header(runID: runID, specJSON: specJSON, epoch: epoch, step: step, iteration: iteration,
                             version: version, parameters: parameters.count, state: state.count,
                             optimizerStep: optimizer.step, optimizerBuffers: optimizer.buffers.map(\.count),
-                            dataFingerprint: dataFingerprint, limit: limit, trainLedger: trainLedger, trainSamples: trainSamples)
+                            dataFingerprint: dataFingerprint, limit: limit, trainLedger: trainLedger, trainSamples: trainSamples,
+                            residual: optimizer.residual.isEmpty ? nil : optimizer.residual.count)
         guard let json = try? JSONEncoder().encode(header) else { throw CheckpointError("cannot encode checkpoint header") }
         var bytes = Checkpoint.magic
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { bytes += $0 }
         bytes += json
-        for arr in [parameters, state] + optimizer.buffers { arr.withUnsafeBytes { bytes += $0 } }
+        for arr in [parameters, state] + optimizer.buffers + [optimizer.residual] { arr.withUnsafeBytes { bytes += $0 } }
         bytes += Array(bytes.withUnsafeBytes { sha256Hex($0) }.utf8)
         try Checkpoint.atomicWrite(bytes, to: path)
     }
@@ -107,9 +111,10 @@ public struct Checkpoint: Sendable, Equatable {
         let p = try floats(h.parameters), s = try floats(h.state)
         var bufs: [[Float]] = []
         for n in h.optimizerBuffers { bufs.append(try floats(n)) }
+        let residual = try floats(h.residual ?? 0)
         guard off == b.count else { throw CheckpointError("\(path): checkpoint has trailing bytes") }
         var opt = OptimizerState(kind: .sgd(momentum: 0, weightDecay: 0, nesterov: false), parameterCount: 0)
-        opt.step = h.optimizerStep; opt.buffers = bufs
+        opt.step = h.optimizerStep; opt.buffers = bufs; opt.residual = residual
         return Checkpoint(runID: h.runID, specJSON: h.specJSON, epoch: h.epoch, step: h.step, iteration: h.iteration,
                           version: h.version, parameters: p, state: s, optimizer: opt,
                           dataFingerprint: h.dataFingerprint, limit: h.limit, trainLedger: h.trainLedger, trainSamples: h.trainSamples)

@@ -1,4 +1,5 @@
 import Dispatch
+import SNNCore
 import Foundation
 import SNNMethods
 import SNNModel
@@ -9,8 +10,11 @@ import SNNModel
 /// on `threads`.
 public struct LocalExecutor: Sendable {
     public let threads: Int
+    /// Significant bits kept of each training gradient (run spec `training.communication.gradientBits`), rounded on
+    /// the computing thread as a worker rounds it; nil = exact.
+    public var gradientBits: Int?
 
-    public init(threads: Int) { self.threads = max(1, threads) }
+    public init(threads: Int, gradientBits: Int? = nil) { self.threads = max(1, threads); self.gradientBits = gradientBits }
 
     public func run(_ work: [MicroBatch], method: any TrainingMethod, data: LabeledImages,
                     parameters: [Float], state: [Float]) -> [MicroBatchResult] {
@@ -52,12 +56,14 @@ extension LocalExecutor {
                             _ make: @escaping @Sendable (Int, MicroBatchResult) throws(ExactSumError) -> C) throws(ExactSumError) -> [C] {
         let box = SlotBox<Result<C, ExactSumError>>(count: work.count)
         let next = Counter()
+        let bits = gradientBits
         DispatchQueue.concurrentPerform(iterations: min(threads, work.count)) { _ in
             while true {
                 let i = next.take()
                 if i >= work.count { break }
                 trace?.markStart("s.cbegin", "\(step):\(i)", cpu: .thread)
-                let r = method.run(work[i], data: data, parameters: parameters, state: state)
+                var r = method.run(work[i], data: data, parameters: parameters, state: state)
+                if let bits, !r.gradient.isEmpty { GradientQuantization.round(&r.gradient, bits: bits) }
                 box.set(i, Result { () throws(ExactSumError) in try make(i, r) })
                 trace?.markEnd("s.cend", "\(step):\(i)", cpu: .thread)
             }

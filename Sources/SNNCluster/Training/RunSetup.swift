@@ -42,7 +42,8 @@ public struct RunSetup: @unchecked Sendable {
         let t = spec.training
         return TrainingSettings(epochs: t.epochs, batchSize: t.batchSize, microBatch: t.microBatch, seed: t.seed,
                                 optimizer: MethodFactory.optimizer(t.optimizer), learningRate: t.optimizer.lr,
-                                schedule: MethodFactory.schedule(t.schedule))
+                                schedule: MethodFactory.schedule(t.schedule),
+                                gradientBits: t.communication?.gradientBits, updateBits: t.communication?.updateBits)
     }
 
     private static func make(spec: RunSpec, method: any TrainingMethod, settings: TrainingSettings, train: LabeledImages,

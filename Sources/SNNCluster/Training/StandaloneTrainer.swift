@@ -28,7 +28,7 @@ public final class StandaloneTrainer {
     public init(session: TrainingSession, train: LabeledImages, test: LabeledImages, threads: Int,
                 runID: String, specJSON: String, checkpointPath: String?) {
         self.session = session; self.train = train; self.test = test
-        self.executor = LocalExecutor(threads: threads)
+        self.executor = LocalExecutor(threads: threads, gradientBits: session.settings.gradientBits)
         session.reductionThreads = threads
         self.runID = runID; self.specJSON = specJSON; self.checkpointPath = checkpointPath
     }

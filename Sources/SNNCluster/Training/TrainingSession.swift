@@ -27,6 +27,9 @@ public final class TrainingSession: @unchecked Sendable {
     public private(set) var trainLedger: EventLedger
     public private(set) var trainSamplesThisEpoch = 0
     private var planCache: EpochPlan?
+    /// With update quantization (`settings.updateBits`): the last commit's rounded update from version `baseVersion`
+    /// to the current one, which a worker holding that version applies instead of a bit-exact delta (WORK kind 3).
+    public private(set) var lastUpdate: ParameterUpdate?
     /// Threads for the commit's element-wise work (gradient sum, decode, optimizer): any number gives the same bits.
     /// The standalone trainer sets its thread count; the coordinator its machine's cores, idle during a commit.
     public var reductionThreads = 1
@@ -68,7 +71,10 @@ public final class TrainingSession: @unchecked Sendable {
     /// `results` must hold exactly the step's micro-batches (any order; they are reduced exactly).
     public func commit(_ results: [MicroBatchResult]) throws(ExactSumError) -> StepOutcome {
         var contributions: [StepContribution] = []
-        for (i, r) in results.enumerated() { contributions.append(try StepContribution(microBatch: i, r)) }
+        for (i, var r) in results.enumerated() {
+            if let bits = settings.gradientBits, !r.gradient.isEmpty { GradientQuantization.round(&r.gradient, bits: bits) }
+            contributions.append(try StepContribution(microBatch: i, r))
+        }
         return try commit(contributions: contributions)
     }
 
@@ -119,6 +125,8 @@ public final class TrainingSession: @unchecked Sendable {
         let lr = learningRate(epoch: epoch, iteration: iteration)
         let factor = 1 / Double(max(1, samples))
         // The mean gradient decoded block by block inside the update (the same bits as decoding it whole first).
+        // With update quantization the optimizer's result is rounded against the values before it (`UpdateQuantization`).
+        let before = settings.updateBits == nil ? nil : ModelValues(parameters: parameters, state: state)
         switch grad {
         case .fixedPoint(let totals):
             optimizerStep(settings.optimizer, learningRate: lr, parameters: &parameters, fixedPointGradients: totals,
@@ -127,11 +135,19 @@ public final class TrainingSession: @unchecked Sendable {
             optimizerStep(settings.optimizer, learningRate: lr, parameters: &parameters, fixedPointSumOf: contributions,
                           times: factor, state: &optimizer, decayMask: method.decayMask, threads: reductionThreads)
         }
+        var rounded: UpdateQuantization?
+        if let bits = settings.updateBits, let before {
+            if optimizer.residual.count != parameters.count { optimizer.residual = [Float](repeating: 0, count: parameters.count) }
+            rounded = UpdateQuantization.apply(old: before.parameters, parameters: &parameters, residual: &optimizer.residual, bits: bits)
+        }
         method.constrain(parameters: &parameters)
         recordOptimizerEvents()
         if network.statisticsCount > 0 {
             network.applyStatistics(stats.value(times: 1 / Double(max(1, stats.contributions))), to: &state,
                                     microBatchSize: settings.microBatch)
+        }
+        lastUpdate = rounded.flatMap { r in
+            before.map { ParameterUpdate(rounded: r, from: $0, to: ModelValues(parameters: parameters, state: state), baseVersion: version) }
         }
         let outcome = StepOutcome(epoch: epoch, step: step, loss: loss / Double(max(1, samples)),
                                   accuracy: Double(correct) / Double(max(1, samples)), samples: samples,
@@ -206,7 +222,10 @@ public final class TrainingSession: @unchecked Sendable {
         guard c.parameters.count == parameters.count, c.state.count == state.count else {
             throw CheckpointError("checkpoint has \(c.parameters.count) parameters, the spec's network has \(parameters.count)")
         }
-        parameters = c.parameters; state = c.state; optimizer = c.optimizer
+        guard c.optimizer.residual.isEmpty || c.optimizer.residual.count == parameters.count else {
+            throw CheckpointError("checkpoint's update residual has \(c.optimizer.residual.count) values for \(parameters.count) parameters")
+        }
+        parameters = c.parameters; state = c.state; optimizer = c.optimizer; lastUpdate = nil
         epoch = c.epoch; step = c.step; iteration = c.iteration; version = c.version
         // The epoch's counters so far travel in the checkpoint, so an interrupted epoch's energy stays whole.
         if let flat = c.trainLedger {

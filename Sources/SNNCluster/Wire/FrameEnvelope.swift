@@ -25,13 +25,16 @@ public enum FrameEnvelope {
         case narrowZigZag8 = 13
         /// `u32` elements as their low W bytes (`Narrowing`), stored only: WORK parameter deltas (protocol 5).
         case narrow4 = 14
+        /// ZigZag of `i64`, then the low and the high halves bit-shuffled (`BitShuffle.shuffleZigZag64`): RESULT
+        /// gradients (protocol 6).
+        case zigzagBitShuffle8 = 15
 
         /// Element width the raw length must be a multiple of (1 for `none`).
         public var width: Int {
             switch self {
             case .none: 1
             case .shuffle4, .bitShuffle4, .narrow4: 4
-            case .shuffle8, .zigzagShuffle8, .narrowZigZag8: 8
+            case .shuffle8, .zigzagShuffle8, .narrowZigZag8, .zigzagBitShuffle8: 8
             }
         }
 
@@ -50,6 +53,7 @@ public enum FrameEnvelope {
                 ZigZag.encode64(&z)
                 return ByteShuffle.shuffle(z, width: 8)
             case .bitShuffle4: return BitShuffle.shuffle(raw)
+            case .zigzagBitShuffle8: return BitShuffle.shuffleZigZag64(raw)
             case .narrowZigZag8, .narrow4: preconditionFailure("narrowing filters are applied by FrameEnvelope.narrowed")
             }
         }
@@ -64,6 +68,7 @@ public enum FrameEnvelope {
                 ZigZag.decode64(&z)
                 return z
             case .bitShuffle4: return BitShuffle.unshuffle(filtered)
+            case .zigzagBitShuffle8: return BitShuffle.unshuffleZigZag64(filtered)
             case .narrowZigZag8, .narrow4: preconditionFailure("narrowing filters are undone by FrameEnvelope.decode")
             }
         }
@@ -141,7 +146,7 @@ public enum FrameEnvelope {
             throw WireError(.badCompression, "\(name) frame has unknown codec \(codecByte)")
         }
         guard let filter = Filter(rawValue: filterByte) else {
-            throw WireError(.badCompression, "\(name) frame has unknown filter \(filterByte); allowed 0, 4, 8, 9, 12, 13, 14")
+            throw WireError(.badCompression, "\(name) frame has unknown filter \(filterByte); allowed 0, 4, 8, 9, 12, 13, 14, 15")
         }
         guard rawLength <= limit else {
             throw WireError(.tooLarge, "\(name) frame declares \(rawLength) raw bytes, limit \(limit)")

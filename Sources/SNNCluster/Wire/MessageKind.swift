@@ -1,3 +1,4 @@
+import SNNCore
 /// The message types of the protocol (version 5; the header's type field, PROTOCOL.md §4).
 public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible {
     case hello = 1
@@ -48,7 +49,9 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
         case .refuse: [("REFUSE body", 4 + WireLimits.maxTextBytes)]
         case .requestWork: [("REQUEST_WORK body", 10)]
         case .work: [("WORK body", WorkAssignment.bodyBytes), ("WORK samples", WireLimits.maxSamples * 4),
-                     ("WORK parameters", WireLimits.maxParameters * 4), ("WORK state", WireLimits.maxParameters * 4)]
+                     ("WORK parameters", WireLimits.maxParameters * 4), ("WORK state", WireLimits.maxParameters * 4),
+                     ("WORK exponents", WireLimits.maxParameters / BlockQuantization.block + 1),
+                     ("WORK exceptions", WireLimits.maxParameters * 8)]
         case .noWork: [("NO_WORK body", 6)]
         case .result: [("RESULT body", 72), ("RESULT gradient", WireLimits.maxGradient * 8),
                        ("RESULT statistics", WireLimits.maxStatistics * 4),
@@ -65,6 +68,6 @@ public enum MessageKind: UInt16, Sendable, CaseIterable, CustomStringConvertible
 
     /// The payload frame counts this type may have.
     var allowedPayloadCounts: ClosedRange<Int> {
-        self == .work ? 2...4 : payloadFrames.count...payloadFrames.count
+        self == .work ? 2...6 : payloadFrames.count...payloadFrames.count
     }
 }

@@ -52,6 +52,16 @@ enum MessageValidation {
                 try finite(v.parameters, "WORK parameters")
                 try finite(v.state, "WORK state")
             }
+            if let u = w.update {
+                try count(u.codes.count + u.state.count, "WORK update and state delta", max: WireLimits.maxParameters)
+                guard w.values == nil, w.delta == nil, w.parameterVersion >= 1, u.baseVersion == w.parameterVersion - 1,
+                      u.exponents.count == ParameterUpdate.blocks(parameters: u.codes.count),
+                      u.exceptionIndices.count == u.exceptionValues.count, u.exceptionIndices.count <= u.codes.count,
+                      zip(u.exceptionIndices, u.exceptionIndices.dropFirst()).allSatisfy({ $0 < $1 }),
+                      u.exceptionIndices.allSatisfy({ Int($0) < u.codes.count }) else {
+                    throw WireError(.invalidValue, "WORK update from version \(u.baseVersion) for version \(w.parameterVersion) is inconsistent (exponent blocks, exceptions)")
+                }
+            }
             if let d = w.delta {
                 try count(d.parameters.count + d.state.count, "WORK parameter and state deltas", max: WireLimits.maxParameters)
                 guard w.values == nil, d.baseVersion < w.parameterVersion else {

@@ -95,10 +95,10 @@ enum WireBodies {
             w.u64(a.parameterVersion)
             w.u64(a.seed)
             w.u32(UInt32(truncatingIfNeeded: a.sampleIndices.count))
-            w.u32(UInt32(truncatingIfNeeded: a.values?.parameters.count ?? a.delta?.parameters.count ?? 0))
-            w.u32(UInt32(truncatingIfNeeded: a.values?.state.count ?? a.delta?.state.count ?? 0))
-            w.u64(a.delta?.baseVersion ?? 0)
-            w.u64(a.delta?.checksum ?? a.values.map(ValuesChecksum.of) ?? 0)
+            w.u32(UInt32(truncatingIfNeeded: a.values?.parameters.count ?? a.delta?.parameters.count ?? a.update?.codes.count ?? 0))
+            w.u32(UInt32(truncatingIfNeeded: a.values?.state.count ?? a.delta?.state.count ?? a.update?.state.count ?? 0))
+            w.u64(a.delta?.baseVersion ?? a.update?.baseVersion ?? 0)
+            w.u64(a.delta?.checksum ?? a.update?.checksum ?? a.values.map(ValuesChecksum.of) ?? 0)
             var frames = [PayloadFrame(name: name, bytes: w.bytes, filter: .none),
                           PayloadFrame(name: "WORK samples", bytes: ArrayBytes.bytes(of: a.sampleIndices), filter: .shuffle4)]
             if let v = a.values {
@@ -107,6 +107,13 @@ enum WireBodies {
             } else if let d = a.delta {
                 frames.append(PayloadFrame(name: "WORK parameters", uint32s: d.parameters, filter: .bitShuffle4))
                 frames.append(PayloadFrame(name: "WORK state", uint32s: d.state, filter: .bitShuffle4))
+            } else if let u = a.update {
+                frames.append(PayloadFrame(name: "WORK parameters", uint32s: u.codes, filter: .bitShuffle4))
+                frames.append(PayloadFrame(name: "WORK state", uint32s: u.state, filter: .bitShuffle4))
+                frames.append(PayloadFrame(name: "WORK exponents", bytes: u.exponents, filter: .none))
+                var pairs = [UInt32](); pairs.reserveCapacity(2 * u.exceptionIndices.count)
+                for (i, v) in zip(u.exceptionIndices, u.exceptionValues) { pairs.append(i); pairs.append(v) }
+                frames.append(PayloadFrame(name: "WORK exceptions", uint32s: pairs, filter: .shuffle4))
             }
             return frames
         case .noWork(let n):
@@ -128,7 +135,7 @@ enum WireBodies {
             w.u32(r.steps)
             w.u32(UInt32(truncatingIfNeeded: r.microBatches.count))
             return [PayloadFrame(name: name, bytes: w.bytes, filter: .none),
-                    PayloadFrame(name: "RESULT gradient", int64s: r.gradient, filter: .zigzagShuffle8),
+                    PayloadFrame(name: "RESULT gradient", int64s: r.gradient, filter: .zigzagBitShuffle8),
                     PayloadFrame(name: "RESULT statistics", bytes: ArrayBytes.bytes(of: r.statistics), filter: .shuffle4),
                     PayloadFrame(name: "RESULT counters", bytes: ArrayBytes.bytes(of: r.counters), filter: .zigzagShuffle8),
                     PayloadFrame(name: "RESULT spikes", bytes: ArrayBytes.bytes(of: r.spikesPerLayer), filter: .zigzagShuffle8),
@@ -198,7 +205,7 @@ enum WireBodies {
             }
             let kindByte = try r.u8("parameters")
             guard let kind = WorkAssignment.ParametersKind(rawValue: kindByte) else {
-                throw WireError(.invalidValue, "WORK parameters byte \(kindByte) is not defined (0 none, 1 full, 2 delta)")
+                throw WireError(.invalidValue, "WORK parameters byte \(kindByte) is not defined (0 none, 1 full, 2 delta, 3 update)")
             }
             try r.reserved(1)
             let version = try r.u64("parameter version")
@@ -209,15 +216,22 @@ enum WireBodies {
             let base = try r.u64("base version")
             let checksum = try r.u64("checksum")
             try r.finish()
-            guard (kind != .none) == (raw.count == 4) else {
-                throw WireError(.frameCount, "WORK parameters byte is \(kind.rawValue) but it has \(raw.count) payload frames")
+            let expectedFrames = kind == .none ? 2 : kind == .update ? 6 : 4
+            guard raw.count == expectedFrames else {
+                throw WireError(.frameCount, "WORK parameters byte is \(kind.rawValue) but it has \(raw.count) payload frames, not \(expectedFrames)")
             }
             guard kind != .none || (parameterCount == 0 && stateCount == 0 && checksum == 0) else {
                 throw WireError(.countMismatch, "WORK without parameters declares \(parameterCount) parameters, \(stateCount) state values, checksum \(checksum)")
             }
-            guard kind == .delta ? base < version : base == 0 else {
-                throw WireError(.invalidValue, kind == .delta ? "WORK delta against version \(base), not older than its version \(version)"
-                                                              : "WORK base version \(base) without a delta (must be 0)")
+            switch kind {
+            case .delta:
+                guard base < version else { throw WireError(.invalidValue, "WORK delta against version \(base), not older than its version \(version)") }
+            case .update:
+                guard version >= 1, base == version - 1 else {
+                    throw WireError(.invalidValue, "WORK update from version \(base) to version \(version); an update spans one version")
+                }
+            case .none, .full:
+                guard base == 0 else { throw WireError(.invalidValue, "WORK base version \(base) without a delta or update (must be 0)") }
             }
             let samples: [Int32] = try elements(raw[1], count: sampleCount, "WORK samples")
             switch kind {
@@ -235,6 +249,27 @@ enum WireBodies {
                                            parameters: try elements(raw[2], count: parameterCount, "WORK parameters"),
                                            state: try elements(raw[3], count: stateCount, "WORK state"), checksum: checksum)
                 return .work(WorkAssignment(key: key, parameterVersion: version, seed: seed, sampleIndices: samples, delta: delta))
+            case .update:
+                let codes: [UInt32] = try elements(raw[2], count: parameterCount, "WORK parameters")
+                let state: [UInt32] = try elements(raw[3], count: stateCount, "WORK state")
+                let exponents: [UInt8] = try elements(raw[4], count: ParameterUpdate.blocks(parameters: parameterCount), "WORK exponents")
+                let pairCount = raw[5].rawCount / 8
+                guard raw[5].rawCount % 8 == 0, pairCount <= parameterCount else {
+                    throw WireError(.countMismatch, "WORK exceptions frame holds \(raw[5].rawCount) bytes: not whole (index, value) pairs, or more than the \(parameterCount) parameters")
+                }
+                let pairs: [UInt32] = try elements(raw[5], count: 2 * pairCount, "WORK exceptions")
+                var indices = [UInt32](), values = [UInt32]()
+                indices.reserveCapacity(pairCount); values.reserveCapacity(pairCount)
+                for k in 0..<pairCount {
+                    let i = pairs[2 * k]
+                    guard Int(i) < parameterCount, indices.last.map({ $0 < i }) ?? true else {
+                        throw WireError(.invalidValue, "WORK exception \(k) names parameter \(i): indices must ascend and be below \(parameterCount)")
+                    }
+                    indices.append(i); values.append(pairs[2 * k + 1])
+                }
+                let update = ParameterUpdate(baseVersion: base, codes: codes, exponents: exponents, exceptionIndices: indices,
+                                             exceptionValues: values, state: state, checksum: checksum)
+                return .work(WorkAssignment(key: key, parameterVersion: version, seed: seed, sampleIndices: samples, update: update))
             }
         case .noWork:
             let retry = try r.u32("retry after")

@@ -8,7 +8,7 @@ public enum WireCodec {
     /// state into two frames and put `steps` in RESULT; 3 let one RESULT cover several micro-batches; 4 sends WORK's
     /// parameters as a delta against the version the worker holds, bit-shuffled, with a checksum; 5 computes that
     /// checksum over 8 independent lanes and lets stored integer frames travel narrowed, §3.3 filters 13 and 14).
-    public static let protocolVersion: UInt16 = 5
+    public static let protocolVersion: UInt16 = 6
     /// Default: payload frames shorter than this are never compressed.
     public static let defaultCompressAbove = 512
     /// Integer frames (RESULT gradient, WORK deltas) of at least this many raw bytes that travel stored are narrowed

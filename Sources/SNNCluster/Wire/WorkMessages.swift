@@ -40,6 +40,9 @@ public struct WorkAssignment: Sendable, Equatable {
     public var values: ModelValues?
     /// Instead of `values` (never both): the difference from a version the worker holds (protocol 4).
     public var delta: ParameterDelta?
+    /// Instead of `values` or `delta`: the rounded update from the version before (protocol 6, run spec
+    /// `training.communication.updateBits`).
+    public var update: ParameterUpdate?
 
     /// The body's byte length (PROTOCOL.md §5 WORK).
     public static let bodyBytes = 60
@@ -49,25 +52,28 @@ public struct WorkAssignment: Sendable, Equatable {
         case none = 0
         case full = 1
         case delta = 2
+        case update = 3
     }
 
-    public var parametersKind: ParametersKind { delta != nil ? .delta : values != nil ? .full : .none }
+    public var parametersKind: ParametersKind { update != nil ? .update : delta != nil ? .delta : values != nil ? .full : .none }
 
     public init(key: WorkKey, parameterVersion: UInt64, seed: UInt64, sampleIndices: [Int32], values: ModelValues? = nil,
-                delta: ParameterDelta? = nil) {
-        precondition(values == nil || delta == nil, "WORK carries full values or a delta, not both")
+                delta: ParameterDelta? = nil, update: ParameterUpdate? = nil) {
+        precondition([values != nil, delta != nil, update != nil].filter { $0 }.count <= 1,
+                     "WORK carries full values, a delta or an update, not two")
         self.key = key
         self.parameterVersion = parameterVersion
         self.seed = seed
         self.sampleIndices = sampleIndices
         self.values = values
         self.delta = delta
+        self.update = update
     }
 
     /// The WORK for a machine's item, with the model values when the worker needs them.
-    public init(_ item: WorkItem, values: ModelValues?, delta: ParameterDelta? = nil) {
+    public init(_ item: WorkItem, values: ModelValues?, delta: ParameterDelta? = nil, update: ParameterUpdate? = nil) {
         self.init(key: item.key, parameterVersion: UInt64(item.parameterVersion), seed: item.microBatch.seed,
-                  sampleIndices: item.microBatch.samples, values: values, delta: delta)
+                  sampleIndices: item.microBatch.samples, values: values, delta: delta, update: update)
     }
 }
 

@@ -18,6 +18,9 @@ public struct OptimizerState: Sendable, Codable, Equatable {
     public var step: Int
     /// SGD: `[momentum]` (empty without momentum); Adam: `[m, v]` (first and second moments).
     public var buffers: [[Float]]
+    /// The rounding error that update quantization (`UpdateQuantization`) carries to the next step, one per
+    /// parameter; empty when updates are exact.
+    public var residual: [Float] = []
 
     /// The state before the first step, for `parameterCount` parameters.
     public init(kind: OptimizerKind, parameterCount: Int) {

@@ -109,6 +109,14 @@ extension RunSpec {
         if let every = t.checkpointEvery {
             try check(every >= 1, "training.checkpointEvery", "must be ≥ 1 step (got \(every)); leave it out for per-epoch checkpoints")
         }
+        if let c = t.communication {
+            for (bits, key) in [(c.gradientBits, "gradientBits"), (c.updateBits, "updateBits")] {
+                if let b = bits {
+                    try check((2...24).contains(b), "training.communication.\(key)",
+                              "must be 2…24 significant bits (got \(b)); leave it out for exact values")
+                }
+            }
+        }
         let o = t.optimizer
         try check(o.lr.isFinite && o.lr > 0, "training.optimizer.lr", "must be > 0 (got \(o.lr))")
         try check(o.momentum.isFinite && o.momentum >= 0 && o.momentum < 1, "training.optimizer.momentum",

@@ -1,6 +1,6 @@
 /// How the run trains. JSON keys (defaults in parentheses):
 /// `epochs`, `batchSize`, `optimizer` required; `microBatch` (32), `seed` (0), `schedule` (constant),
-/// `initialization` (xavier-uniform, gain 1), `checkpointEvery` (none).
+/// `initialization` (xavier-uniform, gain 1), `checkpointEvery` (none), `communication` (none: exact).
 public struct TrainingSpec: Sendable, Equatable, Codable {
     public var epochs: Int
     /// Samples per optimizer step (the global minibatch, summed over all workers).
@@ -16,9 +16,12 @@ public struct TrainingSpec: Sendable, Equatable, Codable {
     public var initialization: InitSpec
     /// Write a checkpoint every this many optimizer steps; nil = only at the end of each epoch.
     public var checkpointEvery: Int?
+    /// Quantized gradients and updates, to cut the bytes a step moves (`CommunicationSpec`); nil = exact.
+    public var communication: CommunicationSpec?
 
     public init(epochs: Int, batchSize: Int, microBatch: Int = 32, seed: UInt64 = 0, optimizer: OptimizerSpec,
-                schedule: ScheduleSpec = ScheduleSpec(), initialization: InitSpec = InitSpec(), checkpointEvery: Int? = nil) {
+                schedule: ScheduleSpec = ScheduleSpec(), initialization: InitSpec = InitSpec(), checkpointEvery: Int? = nil,
+                communication: CommunicationSpec? = nil) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.microBatch = microBatch
@@ -27,12 +30,14 @@ public struct TrainingSpec: Sendable, Equatable, Codable {
         self.schedule = schedule
         self.initialization = initialization
         self.checkpointEvery = checkpointEvery
+        self.communication = communication
     }
 
     /// Micro-batches per full minibatch: `ceil(batchSize / microBatch)`.
     public var microBatchesPerStep: Int { (batchSize + microBatch - 1) / microBatch }
 
-    static let fields = ["epochs", "batchSize", "microBatch", "seed", "optimizer", "schedule", "initialization", "checkpointEvery"]
+    static let fields = ["epochs", "batchSize", "microBatch", "seed", "optimizer", "schedule", "initialization", "checkpointEvery",
+                         "communication"]
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.strictContainer(fields: Self.fields)
@@ -44,6 +49,7 @@ public struct TrainingSpec: Sendable, Equatable, Codable {
         schedule = try c.optional("schedule", default: ScheduleSpec())
         initialization = try c.optional("initialization", default: InitSpec())
         checkpointEvery = try c.optional("checkpointEvery")
+        communication = try c.optional("communication")
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -56,6 +62,7 @@ public struct TrainingSpec: Sendable, Equatable, Codable {
         try c.encode(schedule, forKey: SpecKey("schedule"))
         try c.encode(initialization, forKey: SpecKey("initialization"))
         try c.encodeIfPresent(checkpointEvery, forKey: SpecKey("checkpointEvery"))
+        try c.encodeIfPresent(communication, forKey: SpecKey("communication"))
     }
 }
 
@@ -192,5 +199,38 @@ public struct InitSpec: Sendable, Equatable, Codable {
         var c = encoder.container(keyedBy: SpecKey.self)
         try c.encode(kind.rawValue, forKey: SpecKey("kind"))
         try c.encode(gain, forKey: SpecKey("gain"))
+    }
+}
+
+/// Lossy but deterministic communication: each micro-batch's gradient rounded to `gradientBits` significant bits per
+/// block of 256 values, and each optimizer update to `updateBits` (with the rounding error carried to the next step).
+/// JSON: `{"gradientBits": 8, "updateBits": 8}`, either key optional (absent: that direction exact), each 2…24.
+///
+/// Why: exact fixed-point gradients and bit-exact parameter deltas cost about 3.5 and 2.7 bytes per parameter on the
+/// wire, the floor for lossless coding of random mantissa bits (protocols/SCALING.md). Rounding is part of the
+/// training step, not of the wire: the standalone trainer rounds the same micro-batches the same way, so the
+/// parameters stay bit-identical for any worker count; they differ from those of an exact run.
+public struct CommunicationSpec: Sendable, Equatable, Codable {
+    /// Significant bits kept of each micro-batch gradient, per block of 256 values; nil = exact (fixed point only).
+    public var gradientBits: Int?
+    /// Significant bits kept of each step's parameter update, per block of 256 values; nil = exact.
+    public var updateBits: Int?
+
+    public init(gradientBits: Int? = nil, updateBits: Int? = nil) {
+        self.gradientBits = gradientBits; self.updateBits = updateBits
+    }
+
+    static let fields = ["gradientBits", "updateBits"]
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.strictContainer(fields: Self.fields)
+        gradientBits = try c.optional("gradientBits")
+        updateBits = try c.optional("updateBits")
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: SpecKey.self)
+        try c.encodeIfPresent(gradientBits, forKey: SpecKey("gradientBits"))
+        try c.encodeIfPresent(updateBits, forKey: SpecKey("updateBits"))
     }
 }

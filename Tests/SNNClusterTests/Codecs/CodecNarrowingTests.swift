@@ -135,9 +135,9 @@ struct CodecNarrowingTests {
         let back = try WireCodec.decode(stored.frames)
         #expect(back.message == .result(result))
         #expect(back.rawBytes == stored.rawBytes)
-        // Compressed (a network): filter 9 and LZ4 as before.
+        // Compressed (a network): filter 15 (protocol 6) and LZ4.
         let packed = try WireCodec.encode(.result(result), runID: runID)
-        #expect(packed.frames[2][0] == 1 && packed.frames[2][1] == 9)
+        #expect(packed.frames[2][0] == 1 && packed.frames[2][1] == 15)
         #expect(try WireCodec.decode(packed.frames).message == .result(result))
 
         let delta = ParameterDelta(baseVersion: 3, parameters: (0..<2048).map { UInt32($0 % 300) }, state: [1, 2, 3],

@@ -38,8 +38,14 @@ final class InProcessCluster {
     let options: CoordinatorOptions
     private(set) var workers: [WorkerClient] = []
 
-    static func setup() throws -> RunSetup {
-        try RunSetup.make(spec: try RunSpec.decode(Data(specJSON.utf8), source: "in-process spec"), train: train, test: test)
+    /// `specJSON` with `training.communication` set (rounded gradients and updates, WORK kind 3).
+    static func quantizedSpecJSON(gradientBits: Int, updateBits: Int) -> String {
+        specJSON.replacingOccurrences(of: #""training": {"#,
+                                      with: #""training": {"communication": {"gradientBits": \#(gradientBits), "updateBits": \#(updateBits)}, "#)
+    }
+
+    static func setup(spec: String = specJSON) throws -> RunSetup {
+        try RunSetup.make(spec: try RunSpec.decode(Data(spec.utf8), source: "in-process spec"), train: train, test: test)
     }
 
     static func session(_ setup: RunSetup) -> TrainingSession {
@@ -47,8 +53,8 @@ final class InProcessCluster {
     }
 
     /// The digest a standalone run of `maxSteps` steps ends with: the reference the cluster must reproduce.
-    static func standaloneDigest(maxSteps: Int) throws -> String {
-        let setup = try setup()
+    static func standaloneDigest(maxSteps: Int, spec: String = specJSON) throws -> String {
+        let setup = try setup(spec: spec)
         let trainer = StandaloneTrainer(session: session(setup), train: train, test: test, threads: 1, runID: "reference",
                                         specJSON: setup.specJSON, checkpointPath: nil)
         trainer.maxSteps = maxSteps
@@ -56,8 +62,8 @@ final class InProcessCluster {
         return trainer.session.digest
     }
 
-    init(maxSteps: Int, minWorkers: Int) throws {
-        setup = try Self.setup()
+    init(maxSteps: Int, minWorkers: Int, spec: String = specJSON) throws {
+        setup = try Self.setup(spec: spec)
         session = Self.session(setup)
         var o = CoordinatorOptions(bind: "inproc://test", minWorkers: minWorkers,
                                    checkpointPath: FileManager.default.temporaryDirectory.appendingPathComponent("inproc-\(UUID()).ckpt").path)

@@ -27,7 +27,7 @@ struct WireCodecTests {
         let e = try WireCodec.encode(.heartbeat(Heartbeat(sentAtMs: 1, currentStep: 2, freeSlots: 3)), runID: WireSamples.runID)
         let h = e.frames[0]
         #expect(Array(h[0..<4]) == Array("SNN1".utf8))
-        #expect(h[4] == 5 && h[5] == 0)               // version 5
+        #expect(h[4] == 6 && h[5] == 0)               // version 6
         #expect(h[6] == 8 && h[7] == 0)               // HEARTBEAT
         #expect(h[8] == 0 && h[9] == 0)               // no envelopes: tiny message
         #expect(withUnsafeBytes(of: WireSamples.runID.uuid) { Array($0) } == Array(h[12..<28]))
@@ -62,7 +62,7 @@ struct WireCodecTests {
     @Test("a peer speaking another version is reported as unsupportedVersion")
     func versionMismatch() throws {
         var frames = try WireCodec.encode(.hello(WireSamples.hello), runID: nil).frames
-        for other: UInt8 in [4, 6] {   // the previous version and a later one
+        for other: UInt8 in [5, 7] {   // the previous version and a later one
             frames[0][4] = other
             #expect(throws: WireError.self) { try WireCodec.decode(frames) }
             do { _ = try WireCodec.decode(frames) } catch { #expect(error.code == .unsupportedVersion) }

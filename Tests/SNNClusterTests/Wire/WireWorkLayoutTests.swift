@@ -55,7 +55,8 @@ import Testing
             patch(&f)
             do { _ = try WireCodec.decode(f); return nil } catch { return error.code }
         }
-        #expect(code { $0[1][14] = 3 } == .invalidValue)                                        // no parameters kind 3
+        #expect(code { $0[1][14] = 3 } == .frameCount)                                          // kind 3 (update) has 6 frames
+        #expect(code { $0[1][14] = 4 } == .invalidValue)                                        // no parameters kind 4
         #expect(code { $0[1].replaceSubrange(44..<52, with: le64(6)) } == .invalidValue)         // base = the version itself
         #expect(code { $0[1][14] = 1 } == .invalidValue)                                        // full, with a base version
         #expect(code { $0[1][14] = 0 } == .frameCount)                                          // none, with 4 frames
