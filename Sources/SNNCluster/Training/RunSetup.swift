@@ -96,12 +96,15 @@ public struct RunSetup: @unchecked Sendable {
         case let .sgd(m, wd, nesterov): opt = "SGD lr \(settings.learningRate) momentum \(m) weight-decay \(wd)\(nesterov ? " nesterov" : "")"
         case let .adam(b1, b2, eps, wd, decoupled): opt = "\(decoupled ? "AdamW" : "Adam") lr \(settings.learningRate) betas (\(b1), \(b2)) eps \(eps) weight-decay \(wd)"
         }
+        let rounding = [settings.gradientBits.map { "gradients \($0) bits" }, settings.updateBits.map { "updates \($0) bits (error carried)" }]
+            .compactMap { $0 }
+        let communication = rounding.isEmpty ? "" : "\ncommunication \(rounding.joined(separator: ", ")) per block of \(BlockQuantization.block)"
         return """
         run spec      \(spec.name)  method \(spec.method.rawValue)  T = \(spec.timesteps)  input \(spec.input.encoding.rawValue) \(spec.input.shape)
         network       \(net.layerNames.joined(separator: " → "))  (\(net.parameterCount) parameters, \(net.stateCount) running statistics)
         training      \(settings.epochs) epochs × \(stepsPerEpoch) steps, batch \(settings.batchSize) in micro-batches of \(settings.microBatch), seed \(settings.seed)
         optimizer     \(opt), schedule \(settings.schedule)
-        data          \(train.count) train / \(test.count) test images \(train.rows)x\(train.columns)
+        data          \(train.count) train / \(test.count) test images \(train.rows)x\(train.columns)\(communication)
         """
     }
 
