@@ -68,6 +68,7 @@ public final class CoordinatorServer {
                 recorder: RunRecorder?, buildID: String, clock: ShellClock = SystemClock()) throws {
         self.setup = setup; self.session = session; self.runID = runID; self.options = options
         self.recorder = recorder; self.buildID = buildID; self.clock = clock
+        session.recordsRoundedUpdates = true   // its workers get them as WORK parameters kind 3
         self.runUUID = UUID(uuidString: Self.uuidString(from: runID)) ?? UUID()
         self.fingerprint = BuildIdentity.dataFingerprint(train: setup.train, test: setup.test)
         compressAbove = try WireCompression.parse(ProcessInfo.processInfo.environment[WireCompression.variable])

@@ -30,6 +30,9 @@ public final class TrainingSession: @unchecked Sendable {
     /// With update quantization (`settings.updateBits`): the last commit's rounded update from version `baseVersion`
     /// to the current one, which a worker holding that version applies instead of a bit-exact delta (WORK kind 3).
     public private(set) var lastUpdate: ParameterUpdate?
+    /// Whether commits keep `lastUpdate` (the coordinator: its workers need it); the standalone trainer skips the copy,
+    /// rebuild and checksum it costs.
+    public var recordsRoundedUpdates = false
     /// Threads for the commit's element-wise work (gradient sum, decode, optimizer): any number gives the same bits.
     /// The standalone trainer sets its thread count; the coordinator its machine's cores, idle during a commit.
     public var reductionThreads = 1
@@ -146,7 +149,7 @@ public final class TrainingSession: @unchecked Sendable {
             network.applyStatistics(stats.value(times: 1 / Double(max(1, stats.contributions))), to: &state,
                                     microBatchSize: settings.microBatch)
         }
-        lastUpdate = rounded.flatMap { r in
+        lastUpdate = !recordsRoundedUpdates ? nil : rounded.flatMap { r in
             before.map { ParameterUpdate(rounded: r, from: $0, to: ModelValues(parameters: parameters, state: state), baseVersion: version) }
         }
         let outcome = StepOutcome(epoch: epoch, step: step, loss: loss / Double(max(1, samples)),

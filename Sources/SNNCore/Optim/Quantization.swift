@@ -50,14 +50,31 @@ public enum GradientQuantization {
         }
     }
 
+    /// One block in `Float` lanes: the same bits as the `Double` definition (`reference`). Scaling by 2^−e is exact
+    /// unless the product falls below 2^−126, where it is far below ½ and rounds to 0 either way; q · 2^e is exact
+    /// (|q| ≤ 2^bits ≤ 2^24, and e ≥ −32 keeps it normal or zero).
     @inline(__always)
     static func roundBlock(_ p: UnsafeMutablePointer<Float>, count: Int, bits: Int) {
-        var m: Float = 0
-        for i in 0..<count { m = max(m, p[i].magnitude) }   // NaN never wins `max`; checked below
-        for i in 0..<count where !p[i].isFinite { return }
+        var peak = Vec16(repeating: 0), finite = true
+        var i = 0
+        while i + 16 <= count {
+            let a = abs16(load16(p + i))
+            peak = peak.replacing(with: a, where: a .> peak)
+            finite = finite && all(a .<= Vec16(repeating: .greatestFiniteMagnitude))   // false for NaN and ±Inf
+            i += 16
+        }
+        var m = peak.max()
+        for k in i..<count { m = max(m, p[k].magnitude); finite = finite && p[k].isFinite }
+        guard finite, m > 0 else { return }
         let e = BlockQuantization.exponent(maxMagnitude: m, bits: bits, floor: -32)
-        let down = BlockQuantization.power(-e), up = BlockQuantization.power(e)
-        for i in 0..<count { p[i] = Float((Double(p[i]) * down).rounded(.toNearestOrEven) * up) }
+        let down = Float(sign: .plus, exponent: -e, significand: 1), up = Float(sign: .plus, exponent: e, significand: 1)
+        let vDown = Vec16(repeating: down), vUp = Vec16(repeating: up)
+        i = 0
+        while i + 16 <= count {
+            store16((load16(p + i) * vDown).rounded(.toNearestOrEven) * vUp, p + i)
+            i += 16
+        }
+        for k in i..<count { p[k] = (p[k] * down).rounded(.toNearestOrEven) * up }
     }
 
     /// The definition, one value at a time from the block's maximum (tests compare `round` with it).
@@ -77,7 +94,11 @@ public enum GradientQuantization {
         return out
     }
 
-    private static func pow2(_ e: Int) -> Double { e >= 0 ? Double(1 << e) : 1 / Double(UInt64(1) << UInt64(-e)) }
+    private static func pow2(_ e: Int) -> Double {
+        var x = 1.0
+        for _ in 0..<e.magnitude { x = e > 0 ? x * 2 : x / 2 }   // exact: −32 ≤ e ≤ 126
+        return x
+    }
 }
 
 /// One step's parameter update rounded to `bits` significant bits per block, with the rounding error carried to the

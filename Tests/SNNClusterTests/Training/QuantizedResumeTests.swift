@@ -22,6 +22,7 @@ import Testing
     @Test func aResumedRunKeepsTheResidualAndTheBits() throws {
         let setup = try InProcessCluster.setup(spec: Self.spec)
         let straight = InProcessCluster.session(setup)
+        straight.recordsRoundedUpdates = true
         try Self.steps(straight, setup, count: 2)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("q-\(UUID()).ckpt").path
         defer { try? FileManager.default.removeItem(atPath: path) }
