@@ -141,7 +141,8 @@ public final class TrainingSession: @unchecked Sendable {
         var rounded: UpdateQuantization?
         if let bits = settings.updateBits, let before {
             if optimizer.residual.count != parameters.count { optimizer.residual = [Float](repeating: 0, count: parameters.count) }
-            rounded = UpdateQuantization.apply(old: before.parameters, parameters: &parameters, residual: &optimizer.residual, bits: bits)
+            rounded = UpdateQuantization.apply(old: before.parameters, parameters: &parameters, residual: &optimizer.residual, bits: bits,
+                                               threads: reductionThreads)
         }
         method.constrain(parameters: &parameters)
         recordOptimizerEvents()

@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Block floating point rounding of gradients and updates (run spec `training.communication`).
 ///
 /// Each block of `block` consecutive values shares one power-of-two quantum 2^e, chosen so that the block's largest
@@ -118,21 +120,32 @@ public struct UpdateQuantization: Sendable, Equatable {
 
     /// Rounds the update from `old` to `parameters` (the optimizer's result, replaced by old + u) with `residual`
     /// (the carried error, replaced by the new one); returns the integers. All three have the same length.
-    public static func apply(old: [Float], parameters: inout [Float], residual: inout [Float], bits: Int) -> UpdateQuantization {
+    public static func apply(old: [Float], parameters: inout [Float], residual: inout [Float], bits: Int,
+                             threads: Int = 1) -> UpdateQuantization {
         precondition((2...24).contains(bits), "update bits \(bits) outside 2…24")
         let n = old.count
         precondition(parameters.count == n && residual.count == n, "update quantization needs equal lengths")
         let blocks = (n + BlockQuantization.block - 1) / BlockQuantization.block
         var exponents = [UInt8](repeating: 0, count: blocks)
         var codes = [UInt32](repeating: 0, count: n)
+        // Blocks are independent, so any split over threads gives the same bits; whole blocks per thread.
+        let parts = ParallelRanges.split(count: n, threads: threads).count
+        let perPart = (blocks + parts - 1) / max(1, parts)
         old.withUnsafeBufferPointer { o in
             parameters.withUnsafeMutableBufferPointer { p in
                 residual.withUnsafeMutableBufferPointer { r in
                     codes.withUnsafeMutableBufferPointer { c in
-                        for b in 0..<blocks {
-                            let lo = b * BlockQuantization.block, hi = min(lo + BlockQuantization.block, n)
-                            exponents[b] = applyBlock(lo..<hi, old: o.baseAddress!, parameters: p.baseAddress!,
-                                                      residual: r.baseAddress!, codes: c.baseAddress!, bits: bits)
+                        exponents.withUnsafeMutableBufferPointer { x in
+                            let buffers = UpdateBuffers(old: o.baseAddress, parameters: p.baseAddress, residual: r.baseAddress,
+                                                        codes: c.baseAddress, exponents: x.baseAddress)
+                            let run = { @Sendable (part: Int) in
+                                for b in (part * perPart)..<min(blocks, (part + 1) * perPart) {
+                                    let lo = b * BlockQuantization.block, hi = min(lo + BlockQuantization.block, n)
+                                    buffers.exponents![b] = applyBlock(lo..<hi, old: buffers.old!, parameters: buffers.parameters!,
+                                                                       residual: buffers.residual!, codes: buffers.codes!, bits: bits)
+                                }
+                            }
+                            if parts <= 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: run) }
                         }
                     }
                 }
@@ -141,9 +154,67 @@ public struct UpdateQuantization: Sendable, Equatable {
         return UpdateQuantization(codes: codes, exponents: exponents)
     }
 
+    /// One block in `Float` lanes when every value is finite and the quantum is at least 2^−126 (the common case):
+    /// the same bits as `applyBlockReference`. Scaling d by 2^−e ≤ 2^126 is exact, q · 2^e is exact and normal (or
+    /// zero), and d − q · 2^e is exact (the part of d below the quantum), so every operation matches the `Double` form.
     private static func applyBlock(_ range: Range<Int>, old: UnsafePointer<Float>, parameters p: UnsafeMutablePointer<Float>,
                                    residual r: UnsafeMutablePointer<Float>, codes: UnsafeMutablePointer<UInt32>,
                                    bits: Int) -> UInt8 {
+        let lo = range.lowerBound, count = range.count
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: BlockQuantization.block) { buffer -> UInt8 in
+            let d = buffer.baseAddress!
+            var peak = Vec16(repeating: 0), finite = true
+            var i = 0
+            let limit = Vec16(repeating: .greatestFiniteMagnitude)
+            while i + 16 <= count {
+                let pv = load16(p + lo + i)
+                let dv = (pv - load16(old + lo + i)) + load16(r + lo + i)
+                store16(dv, d + i)
+                let a = abs16(dv)
+                peak = peak.replacing(with: a, where: a .> peak)
+                finite = finite && all(a .<= limit) && all(abs16(pv) .<= limit)
+                i += 16
+            }
+            var m = peak.max()
+            for k in i..<count {
+                d[k] = (p[lo + k] - old[lo + k]) + r[lo + k]
+                m = max(m, d[k].magnitude); finite = finite && d[k].isFinite && p[lo + k].isFinite
+            }
+            let e = BlockQuantization.exponent(maxMagnitude: m, bits: bits, floor: BlockQuantization.minimumExponent)
+            guard finite, e >= -126, e <= BlockQuantization.maximumExponent else {
+                return applyBlockReference(range, old: old, parameters: p, residual: r, codes: codes, bits: bits)
+            }
+            let down = Float(sign: .plus, exponent: -e, significand: 1), up = Float(sign: .plus, exponent: e, significand: 1)
+            let vDown = Vec16(repeating: down), vUp = Vec16(repeating: up)
+            i = 0
+            while i + 16 <= count {
+                let dv = load16(d + i)
+                let q = (dv * vDown).rounded(.toNearestOrEven)
+                let u = q * vUp
+                store16(load16(old + lo + i) + u, p + lo + i)
+                store16(dv - u, r + lo + i)
+                store16(q, d + i)
+                i += 16
+            }
+            for k in i..<count {
+                let q = (d[k] * down).rounded(.toNearestOrEven)
+                let u = q * up
+                p[lo + k] = old[lo + k] + u
+                r[lo + k] = d[k] - u
+                d[k] = q
+            }
+            for k in 0..<count {
+                let qi = Int32(d[k])
+                codes[lo + k] = UInt32(bitPattern: (qi << 1) ^ (qi >> 31))
+            }
+            return UInt8(e - BlockQuantization.minimumExponent)
+        }
+    }
+
+    /// One block by the definition, in `Double`: for blocks with a non-finite value or a quantum outside the fast range.
+    static func applyBlockReference(_ range: Range<Int>, old: UnsafePointer<Float>, parameters p: UnsafeMutablePointer<Float>,
+                                    residual r: UnsafeMutablePointer<Float>, codes: UnsafeMutablePointer<UInt32>,
+                                    bits: Int) -> UInt8 {
         var m: Float = 0
         for i in range {
             let d = (p[i] - old[i]) + r[i]
@@ -181,4 +252,13 @@ public struct UpdateQuantization: Sendable, Equatable {
             }
         }
     }
+}
+
+/// The flat buffers of one update rounding, handed to the threads (each writes its own blocks).
+private struct UpdateBuffers: @unchecked Sendable {
+    let old: UnsafePointer<Float>?
+    let parameters: UnsafeMutablePointer<Float>?
+    let residual: UnsafeMutablePointer<Float>?
+    let codes: UnsafeMutablePointer<UInt32>?
+    let exponents: UnsafeMutablePointer<UInt8>?
 }

@@ -6,6 +6,8 @@ import SNNCore
 /// here with exact rational arithmetic on the values (a float times a power of two, compared as `Double`): the quantum
 /// of each block of 256 from its largest magnitude, every value the nearest multiple (ties to even), at most `bits` + 1
 /// significant bits, and for updates the carried error that makes old + applied + residual exactly the intended value.
+/// The kernels run in `Float` lanes where that is exact and fall back to the `Double` form elsewhere (a block of zeros, a
+/// non-finite value); the per-element checks below cover both.
 @Suite struct QuantizationTests {
     /// Values whose magnitudes differ by up to 2^40 between blocks and by 2^12 inside one, a zero block, a block mixing
     /// 2^90 with subnormals, and a short last block.
@@ -97,6 +99,18 @@ import SNNCore
         var rebuilt = old
         rebuilt.withUnsafeMutableBufferPointer { u.rebuilt(from: $0.baseAddress!, count: n) }
         #expect(zip(rebuilt, parameters).allSatisfy { $0.bitPattern == $1.bitPattern })
+    }
+
+    /// Blocks are independent: any number of threads gives the same bits (a vector long enough to be split).
+    @Test func updateRoundingIsTheSameOnOneAndThreeThreads() {
+        let n = 256 * 400 + 99
+        let old = Self.gradient(count: n, seed: 51), step = Self.gradient(count: n, seed: 52)
+        let optimizer = zip(old, step).map { $0 - $1 * 0.05 }
+        var p1 = optimizer, r1 = [Float](repeating: 0, count: n), p3 = optimizer, r3 = r1
+        let one = UpdateQuantization.apply(old: old, parameters: &p1, residual: &r1, bits: 7, threads: 1)
+        let three = UpdateQuantization.apply(old: old, parameters: &p3, residual: &r3, bits: 7, threads: 3)
+        #expect(one == three)
+        #expect(p1.map(\.bitPattern) == p3.map(\.bitPattern) && r1.map(\.bitPattern) == r3.map(\.bitPattern))
     }
 
     @Test func aNonFiniteUpdateKeepsTheOptimizersValueUnrounded() {
