@@ -3,7 +3,8 @@ import Testing
 import SNNCluster
 
 /// A small BNTT spec (Poisson input, per-step BN) that trains in well under a second per step.
-func writeTinySpec(in dir: String, epochs: Int = 1) throws -> String {
+/// `communication`: a `training.communication` object to add (rounded gradients and updates), or nil for exact.
+func writeTinySpec(in dir: String, epochs: Int = 1, communication: String? = nil) throws -> String {
     let spec = """
     {
       "name": "e2e-bntt", "method": "bntt", "timesteps": 4,
@@ -18,7 +19,7 @@ func writeTinySpec(in dir: String, epochs: Int = 1) throws -> String {
         {"type": "dense", "units": 10}
       ],
       "output": {"readout": "mean-potential"},
-      "training": {"epochs": \(epochs), "batchSize": 32, "microBatch": 8,
+      "training": {"epochs": \(epochs), "batchSize": 32, "microBatch": 8,\(communication.map { " \"communication\": \($0)," } ?? "")
                    "optimizer": {"kind": "sgd", "lr": 0.1, "momentum": 0.9, "weightDecay": 1e-4},
                    "initialization": {"kind": "xavier-uniform", "gain": 2}}
     }

@@ -60,10 +60,13 @@ import SNNCluster
     }
 
     /// The coordinator is killed and restarted with --resume: training continues from its last checkpoint, the
-    /// same worker processes reconnect by themselves, and the result equals the undisturbed run's.
-    @Test func coordinatorRestartResumesAndWorkersReconnect() throws {
+    /// same worker processes reconnect by themselves, and the result equals the undisturbed run's. Also with rounded
+    /// gradients and updates (`training.communication`): the carried rounding error travels in the checkpoint, and the
+    /// workers get full values after the restart and rounded updates (WORK kind 3) again after that.
+    @Test(arguments: [nil, #"{"gradientBits": 8, "updateBits": 6}"#])
+    func coordinatorRestartResumesAndWorkersReconnect(communication: String?) throws {
         let dir = temporaryDirectory()
-        let spec = try writeTinySpec(in: dir)
+        let spec = try writeTinySpec(in: dir, communication: communication)
         let common = ["--spec", spec, "--limit", "3000", "--seed", "11", "--quiet"]
         let reference = try referenceRun(common, dir: dir)
         #expect(reference.status == 0, "\(reference.stderr)")
