@@ -339,9 +339,7 @@ public final class WorkerClient {
             // The compute thread's CPU clock at both ends (scripts/mb-table compares it with the standalone trainer's).
             trace?.markStart("w.cbegin", "\(label)#\(taskID)", cpu: .thread)
             var result = method.run(work, data: data, parameters: values, state: state)
-            if let bits = gradientBits, work.phase == .train, !result.gradient.isEmpty {
-                GradientQuantization.round(&result.gradient, bits: bits)   // as the standalone trainer rounds it
-            }
+            result.roundGradient(bits: gradientBits)   // as the standalone trainer rounds it
             capture?()   // before the result is queued, so SPIKES leave ahead of its RESULT
             // Rounded to fixed point here, on the compute thread, as the standalone trainer does. A training gradient is
             // added into the step's sum here too (`StepGradientStaging`); the payload the machine merges goes without it.

@@ -1,5 +1,4 @@
 import Dispatch
-import SNNCore
 import Foundation
 import SNNMethods
 import SNNModel
@@ -63,7 +62,7 @@ extension LocalExecutor {
                 if i >= work.count { break }
                 trace?.markStart("s.cbegin", "\(step):\(i)", cpu: .thread)
                 var r = method.run(work[i], data: data, parameters: parameters, state: state)
-                if let bits, !r.gradient.isEmpty { GradientQuantization.round(&r.gradient, bits: bits) }
+                r.roundGradient(bits: bits)
                 box.set(i, Result { () throws(ExactSumError) in try make(i, r) })
                 trace?.markEnd("s.cend", "\(step):\(i)", cpu: .thread)
             }

@@ -75,7 +75,7 @@ public final class TrainingSession: @unchecked Sendable {
     public func commit(_ results: [MicroBatchResult]) throws(ExactSumError) -> StepOutcome {
         var contributions: [StepContribution] = []
         for (i, var r) in results.enumerated() {
-            if let bits = settings.gradientBits, !r.gradient.isEmpty { GradientQuantization.round(&r.gradient, bits: bits) }
+            r.roundGradient(bits: settings.gradientBits)
             contributions.append(try StepContribution(microBatch: i, r))
         }
         return try commit(contributions: contributions)

@@ -56,10 +56,11 @@ enum MessageValidation {
                 try count(u.codes.count + u.state.count, "WORK update and state delta", max: WireLimits.maxParameters)
                 guard w.values == nil, w.delta == nil, w.parameterVersion >= 1, u.baseVersion == w.parameterVersion - 1,
                       u.exponents.count == ParameterUpdate.blocks(parameters: u.codes.count),
-                      u.exceptionIndices.count == u.exceptionValues.count, u.exceptionIndices.count <= u.codes.count,
-                      zip(u.exceptionIndices, u.exceptionIndices.dropFirst()).allSatisfy({ $0 < $1 }),
-                      u.exceptionIndices.allSatisfy({ Int($0) < u.codes.count }) else {
-                    throw WireError(.invalidValue, "WORK update from version \(u.baseVersion) for version \(w.parameterVersion) is inconsistent (exponent blocks, exceptions)")
+                      u.exceptionIndices.count == u.exceptionValues.count, u.exceptionIndices.count <= u.codes.count else {
+                    throw WireError(.invalidValue, "WORK update from version \(u.baseVersion) for version \(w.parameterVersion) is inconsistent (base, exponent blocks or exception count)")
+                }
+                for (k, i) in u.exceptionIndices.enumerated() where Int(i) >= u.codes.count || (k > 0 && u.exceptionIndices[k - 1] >= i) {
+                    throw WireError(.invalidValue, "WORK exception \(k) names parameter \(i): indices must ascend and be below \(u.codes.count)")
                 }
             }
             if let d = w.delta {

@@ -258,15 +258,8 @@ enum WireBodies {
                     throw WireError(.countMismatch, "WORK exceptions frame holds \(raw[5].rawCount) bytes: not whole (index, value) pairs, or more than the \(parameterCount) parameters")
                 }
                 let pairs: [UInt32] = try elements(raw[5], count: 2 * pairCount, "WORK exceptions")
-                var indices = [UInt32](), values = [UInt32]()
-                indices.reserveCapacity(pairCount); values.reserveCapacity(pairCount)
-                for k in 0..<pairCount {
-                    let i = pairs[2 * k]
-                    guard Int(i) < parameterCount, indices.last.map({ $0 < i }) ?? true else {
-                        throw WireError(.invalidValue, "WORK exception \(k) names parameter \(i): indices must ascend and be below \(parameterCount)")
-                    }
-                    indices.append(i); values.append(pairs[2 * k + 1])
-                }
+                // Split into indices and bit patterns; `MessageValidation` checks that the indices ascend and fit.
+                let indices = (0..<pairCount).map { pairs[2 * $0] }, values = (0..<pairCount).map { pairs[2 * $0 + 1] }
                 let update = ParameterUpdate(baseVersion: base, codes: codes, exponents: exponents, exceptionIndices: indices,
                                              exceptionValues: values, state: state, checksum: checksum)
                 return .work(WorkAssignment(key: key, parameterVersion: version, seed: seed, sampleIndices: samples, update: update))

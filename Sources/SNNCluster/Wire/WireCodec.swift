@@ -7,7 +7,8 @@ public enum WireCodec {
     /// The protocol version this build speaks (PROTOCOL.md: 2 added WORK_FAILED, split WORK's parameters and
     /// state into two frames and put `steps` in RESULT; 3 let one RESULT cover several micro-batches; 4 sends WORK's
     /// parameters as a delta against the version the worker holds, bit-shuffled, with a checksum; 5 computes that
-    /// checksum over 8 independent lanes and lets stored integer frames travel narrowed, §3.3 filters 13 and 14).
+    /// checksum over 8 independent lanes and lets stored integer frames travel narrowed, §3.3 filters 13 and 14; 6 sends
+    /// RESULT gradients in bit planes, filter 15, and adds WORK parameters kind 3, a rounded update).
     public static let protocolVersion: UInt16 = 6
     /// Default: payload frames shorter than this are never compressed.
     public static let defaultCompressAbove = 512
